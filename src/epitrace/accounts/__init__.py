@@ -1,0 +1,1 @@
+"""People, dependents, phone sign-up, staff accounts, roles and their areas."""

@@ -1,0 +1,207 @@
+"""JSON routes: sign-in (one-time codes, tokens), own account, dependents, staff accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request, Response
+
+from epitrace.accounts import access
+from epitrace.accounts import service as account_service
+from epitrace.accounts.models import Person, UserAccount
+from epitrace.accounts.schemas import (
+    DependentIn,
+    GrantOut,
+    MeOut,
+    OtpRequest,
+    OtpRequested,
+    PersonOut,
+    ProfileIn,
+    StaffIn,
+    StaffOut,
+    TokenOut,
+    TokenRequest,
+)
+from epitrace.errors import N_, NotFound
+from epitrace.security import audit, ratelimit
+from epitrace.security.permissions import public
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms
+from epitrace.web.routing import make_router
+
+router = make_router(prefix="/api/v1", tags=["accounts"])
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/auth/otp", response_model=OtpRequested, status_code=202)
+@public
+def request_code(
+    body: OtpRequest, request: Request, session: DbSession, settings: AppSettings, sms: Sms
+) -> OtpRequested:
+    """Send a one-time sign-in code by SMS to a Vietnamese mobile number."""
+    ratelimit.hit(
+        session,
+        key=f"otp-ip:{client_ip(request)}",
+        limit=settings.login_rate_limit * 3,
+        window_seconds=settings.login_rate_window_seconds,
+    )
+    phone = account_service.request_otp(
+        session,
+        phone=body.phone,
+        sms=sms,
+        ttl_seconds=settings.otp_ttl_seconds,
+        length=settings.otp_length,
+    )
+    return OtpRequested(phone=phone, expires_in=settings.otp_ttl_seconds)
+
+
+@router.post("/auth/token", response_model=TokenOut)
+@public
+def issue_token(
+    body: TokenRequest, request: Request, session: DbSession, settings: AppSettings
+) -> TokenOut:
+    """Exchange staff credentials, or a phone number and one-time code, for a bearer token."""
+    ratelimit.hit(
+        session,
+        key=f"login-ip:{client_ip(request)}",
+        limit=settings.login_rate_limit,
+        window_seconds=settings.login_rate_window_seconds,
+    )
+    account: UserAccount
+    if body.username is not None and body.password is not None:
+        ratelimit.hit(
+            session,
+            key=f"login-user:{body.username.lower()}",
+            limit=settings.login_rate_limit,
+            window_seconds=settings.login_rate_window_seconds,
+        )
+        account = account_service.authenticate_staff(
+            session, username=body.username, password=body.password
+        )
+    else:
+        account = account_service.verify_otp(session, phone=body.phone or "", code=body.code or "")
+    token, ttl = account_service.issue_token(
+        session, account=account, ttl_seconds=settings.api_token_ttl_seconds
+    )
+    return TokenOut(access_token=token, expires_in=ttl)
+
+
+@router.post("/auth/logout", status_code=204)
+def revoke(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    """Revoke the bearer token used for this call."""
+    access.signed_in(principal)
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    if token:
+        account_service.revoke_token(session, token=token)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut)
+def me(principal: CurrentPrincipal) -> MeOut:
+    """The signed-in account and its roles."""
+    user = access.signed_in(principal)
+    return MeOut(
+        user_id=user.user_id,
+        kind=user.kind,
+        display_name=user.display_name,
+        person_id=user.person_id,
+        grants=[GrantOut(role=g.role, area_code=g.area_code) for g in user.grants],
+    )
+
+
+@router.put("/me/profile", response_model=PersonOut)
+def update_profile(body: ProfileIn, session: DbSession, principal: CurrentPrincipal) -> Person:
+    """Set the citizen's own name, birth year and home ward."""
+    user = access.citizen_self(principal)
+    account = account_service.get_account_or_404(session, user_id=user.user_id)
+    return account_service.update_profile(
+        session,
+        account=account,
+        full_name=body.full_name,
+        birth_year=body.birth_year,
+        ward_code=body.ward_code,
+        address=body.address,
+    )
+
+
+@router.get("/me/dependents", response_model=list[PersonOut])
+def list_dependents(session: DbSession, principal: CurrentPrincipal) -> list[Person]:
+    """Relatives the citizen declares and checks in for."""
+    person_id = access.citizen_person_id(principal)
+    return account_service.get_dependents(session, guardian_id=person_id)
+
+
+@router.post("/me/dependents", response_model=PersonOut, status_code=201)
+def add_dependent(body: DependentIn, session: DbSession, principal: CurrentPrincipal) -> Person:
+    """Add a relative without a smartphone."""
+    person_id = access.citizen_person_id(principal)
+    return account_service.add_dependent(
+        session,
+        guardian_id=person_id,
+        full_name=body.full_name,
+        birth_year=body.birth_year,
+        relationship=body.relationship,
+        gender=body.gender,
+    )
+
+
+@router.delete("/me/dependents/{dependent_id}", status_code=204)
+def remove_dependent(
+    dependent_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Remove a relative from the citizen's list."""
+    person_id = access.citizen_person_id(principal)
+    account_service.remove_dependent(session, guardian_id=person_id, dependent_id=dependent_id)
+    return Response(status_code=204)
+
+
+def _staff_out(account: UserAccount) -> StaffOut:
+    return StaffOut(
+        id=account.id,
+        username=account.username or "",
+        display_name=account.display_name,
+        is_active=account.is_active,
+        created_at=account.created_at,
+        grants=[GrantOut(role=g.role, area_code=g.area_code) for g in account.grants],
+    )
+
+
+@router.get("/users", response_model=list[StaffOut])
+def list_staff(session: DbSession, principal: CurrentPrincipal) -> list[StaffOut]:
+    """Staff accounts with their roles (system admins)."""
+    access.manage_users(principal)
+    return [_staff_out(a) for a in account_service.get_all_staff(session)]
+
+
+@router.post("/users", response_model=StaffOut, status_code=201)
+def create_staff(body: StaffIn, session: DbSession, principal: CurrentPrincipal) -> StaffOut:
+    """Create a staff account with roles bound to areas (system admins)."""
+    user = access.manage_users(principal)
+    account = account_service.create_staff(
+        session,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+        grants=[(g.role, g.area_code) for g in body.grants],
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        subject_type="user_account",
+        subject_id=account.id,
+        detail={"grants": [[g.role.value, g.area_code] for g in body.grants]},
+    )
+    return _staff_out(account)
+
+
+@router.get("/users/{user_id}", response_model=StaffOut)
+def get_staff(user_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> StaffOut:
+    """One staff account (system admins)."""
+    access.manage_users(principal)
+    account = account_service.get_account(session, user_id=user_id)
+    if account is None or account.kind != "staff":
+        raise NotFound(N_("This account does not exist."))
+    return _staff_out(account)

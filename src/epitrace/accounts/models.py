@@ -1,0 +1,94 @@
+"""People (citizens, dependents, anyone traced), sign-in accounts, role grants, one-time codes."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from epitrace.db import Base, created_at, utcnow, uuid_pk
+from epitrace.security.roles import Role
+
+
+def new_pseudonym() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Person(Base):
+    """A human the system knows about: an account holder, a dependent, or someone traced.
+
+    `guardian_id` is set for dependents (relatives without a smartphone) declared by a citizen.
+    `pseudonym` is the random id used in personal passes instead of anything identifying.
+    """
+
+    __tablename__ = "person"
+
+    id: Mapped[uuid_pk]
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    ward_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    guardian_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    relationship_to_guardian: Mapped[str | None] = mapped_column(String(40))
+    pseudonym: Mapped[str] = mapped_column(String(24), unique=True, default=new_pseudonym)
+    created_at: Mapped[created_at]
+
+
+class UserAccount(Base):
+    """Something that signs in: a citizen (phone + one-time code) or staff (username + password)."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[uuid_pk]
+    kind: Mapped[str] = mapped_column(String(10))  # "citizen" | "staff"
+    username: Mapped[str | None] = mapped_column(String(80), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RoleGrant(Base):
+    """A role held by a staff account, bound to an area (None = the whole country)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "area_code"),)
+
+    id: Mapped[uuid_pk]
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+    )
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("admin_unit.code"))
+    created_at: Mapped[created_at]
+
+    user: Mapped[UserAccount] = relationship(back_populates="grants")
+
+
+class OtpChallenge(Base):
+    """A one-time sign-in code sent by SMS; only its hash is stored."""
+
+    __tablename__ = "otp_challenge"
+
+    id: Mapped[uuid_pk]
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,233 @@
+"""FastAPI application factory: settings, database, routers, templates, static files, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from epitrace import __version__
+from epitrace.accounts.sms import get_channel
+from epitrace.config import Settings, get_settings
+from epitrace.db import Database
+from epitrace.domains import domain_modules, import_models
+from epitrace.errors import N_, DomainError, TooManyRequests
+from epitrace.security.audit import RequestOrigin, set_origin
+from epitrace.security.keys import Keyring
+from epitrace.web import i18n
+from epitrace.web.templating import render
+
+log = logging.getLogger("epitrace")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "media-src 'self' blob:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+class RequestContextMiddleware:
+    """Sets the request's language and origin (for the audit log) and security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        i18n.set_locale(
+            i18n.negotiate(
+                request.query_params.get("lang"),
+                request.cookies.get("lang"),
+                request.headers.get("accept-language"),
+            )
+        )
+        forwarded = request.headers.get("x-forwarded-for", "")
+        ip = forwarded.split(",")[0].strip() or (request.client.host if request.client else None)
+        set_origin(RequestOrigin(ip=ip, user_agent=request.headers.get("user-agent")))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.extend(
+                    [
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"same-origin"),
+                        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                        (b"content-language", i18n.get_locale().encode()),
+                    ]
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def problem(
+    status: int, code: str, detail: str, errors: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://epitrace.invalid/problems/{code}",
+        "title": code,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    return render(request, "error.html", {"status": status, "detail": detail}, status_code=status)
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, DomainError):
+        raise exc
+    detail = i18n.gettext(exc.message, **exc.params)
+    fields = {k: i18n.gettext(v) for k, v in exc.fields.items()}
+    headers = {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    if _wants_json(request):
+        response: Response = problem(exc.status_code, exc.code, detail, fields)
+    elif exc.code == "unauthenticated":
+        target = "/signin" if request.url.path.startswith(("/me", "/c/", "/checkins")) else "/login"
+        response = RedirectResponse(f"{target}?next={request.url.path}", status_code=303)
+    else:
+        response = _error_page(request, exc.status_code, detail)
+    response.headers.update(headers)
+    return response
+
+
+_VALIDATION_MESSAGES = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This value is too short."),
+    "string_too_long": N_("This value is too long."),
+    "int_parsing": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "uuid_parsing": N_("This is not a valid identifier."),
+    "date_from_datetime_parsing": N_("Enter a valid date."),
+    "datetime_from_date_parsing": N_("Enter a valid date and time."),
+    "date_parsing": N_("Enter a valid date."),
+    "datetime_parsing": N_("Enter a valid date and time."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "enum": N_("Choose one of the allowed values."),
+    "literal_error": N_("Choose one of the allowed values."),
+    "greater_than_equal": N_("This value is too small."),
+    "less_than_equal": N_("This value is too large."),
+    "greater_than": N_("This value is too small."),
+    "less_than": N_("This value is too large."),
+    "too_long": N_("Too many items."),
+    "too_short": N_("Too few items."),
+    "bool_parsing": N_("Enter yes or no."),
+    "string_type": N_("Enter text."),
+    "int_type": N_("Enter a whole number."),
+    "list_type": N_("Enter a list."),
+    "model_attributes_type": N_("Enter an object."),
+    "dict_type": N_("Enter an object."),
+    "string_pattern_mismatch": N_("This value has the wrong format."),
+    "extra_forbidden": N_("This field is not allowed."),
+}
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        key = ".".join(loc) or "body"
+        msgid = _VALIDATION_MESSAGES.get(err.get("type", ""))
+        if msgid is not None:
+            errors[key] = i18n.gettext(msgid)
+        elif err.get("type") == "value_error":
+            # our own validators raise ValueError with an English msgid
+            raw = str(err.get("ctx", {}).get("error", err.get("msg", "")))
+            errors[key] = i18n.gettext(raw)
+        else:
+            errors[key] = i18n.gettext(N_("This value is not valid."))
+    detail = i18n.gettext(N_("Some fields are not valid."))
+    if _wants_json(request):
+        return problem(422, "invalid", detail, errors)
+    return _error_page(
+        request, 422, detail + " " + "; ".join(f"{k}: {v}" for k, v in errors.items())
+    )
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    messages = {
+        404: N_("The page you asked for does not exist."),
+        405: N_("This method is not allowed here."),
+        413: N_("The upload is too large."),
+    }
+    detail = i18n.gettext(messages.get(exc.status_code, N_("The request could not be served.")))
+    if _wants_json(request):
+        return problem(exc.status_code, f"http_{exc.status_code}", detail)
+    return _error_page(request, exc.status_code, detail)
+
+
+async def unhandled_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = i18n.gettext(N_("Something went wrong on our side. Please try again later."))
+    if _wants_json(request):
+        return problem(500, "internal_error", detail)
+    return _error_page(request, 500, detail)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    import_models()
+    app = FastAPI(
+        title="epitrace",
+        version=__version__,
+        description="Health declarations, QR check-in, contact tracing, exposure notification "
+        "and rollout reporting for an epidemic response.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.database_url)
+    app.state.keyring = Keyring(settings.keys_dir)
+    app.state.sms = get_channel(settings.sms_backend, settings.sms_outbox)
+
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unhandled_error_handler)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key(),
+        session_cookie="epitrace_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    static_dir = i18n.PACKAGE_DIR / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    for module in domain_modules("api") + domain_modules("pages"):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""Presence records: self-scan, door-scan, manual entry, offline sync and check-out."""

@@ -1,0 +1,86 @@
+"""Presences (check-ins) and the visitors without smartphones that operators enter by hand."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from epitrace.db import Base, created_at, uuid_pk
+
+
+class PresenceMethod(enum.StrEnum):
+    SELF_SCAN = "self_scan"
+    DOOR_SCAN = "door_scan"
+    MANUAL = "manual"
+
+
+class CloseReason(enum.StrEnum):
+    CHECKOUT = "checkout"  # scanned again or pressed the button
+    NEXT_CHECKIN = "next_checkin"  # checked in elsewhere
+    DWELL_TIMEOUT = "dwell_timeout"  # the category's default dwell time passed
+    DOOR_EXIT = "door_exit"  # the operator scanned the exit
+
+
+class ManualVisitor(Base):
+    """A visitor without a smartphone, entered by a venue operator."""
+
+    __tablename__ = "manual_visitor"
+
+    id: Mapped[uuid_pk]
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[created_at]
+
+
+class Presence(Base):
+    """Someone at a venue from `entered_at` until `left_at` (None while open).
+
+    Exactly one of `person_id` and `manual_visitor_id` is set. `ward_code` is the venue's
+    ward, denormalised so that area counts need no join. `client_key` makes uploads
+    idempotent: the same scan sent twice is stored once.
+    """
+
+    __tablename__ = "presence"
+    __table_args__ = (
+        Index("ix_presence_venue_entered", "venue_id", "entered_at"),
+        Index("ix_presence_person_entered", "person_id", "entered_at"),
+        Index("ix_presence_ward_entered", "ward_code", "entered_at"),
+        UniqueConstraint("client_key", "venue_id"),
+    )
+
+    id: Mapped[uuid_pk]
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"))
+    ward_code: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("manual_visitor.id"), index=True
+    )
+    entered_at: Mapped[datetime]
+    left_at: Mapped[datetime | None] = mapped_column(default=None)
+    close_reason: Mapped[CloseReason | None] = mapped_column(
+        Enum(
+            CloseReason,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=None,
+    )
+    method: Mapped[PresenceMethod] = mapped_column(
+        Enum(
+            PresenceMethod,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[created_at]

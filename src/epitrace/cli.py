@@ -1,0 +1,250 @@
+"""The `epitrace` command: serve, db, places, users, demo, keys, and each domain's commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from epitrace import migrations
+from epitrace.accounts import service as account_service
+from epitrace.config import get_settings
+from epitrace.db import Database
+from epitrace.domains import domain_modules
+from epitrace.errors import DomainError
+from epitrace.places import service as place_service
+from epitrace.security.keys import Keyring, KeyStatus, Purpose
+from epitrace.security.roles import Role
+from epitrace.web import i18n, i18n_tools
+
+app = typer.Typer(help="epitrace — epidemic response platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+places_app = typer.Typer(help="Administrative units.", no_args_is_help=True)
+places_load = typer.Typer(help="Load administrative units.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+i18n_app = typer.Typer(help="Translation catalogs.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Signing keys (kept on disk, outside the database).", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(places_app, name="places")
+places_app.add_typer(places_load, name="load")
+app.add_typer(users_app, name="users")
+app.add_typer(demo_app, name="demo")
+app.add_typer(keys_app, name="keys")
+app.add_typer(i18n_app, name="i18n")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def explain(exc: DomainError) -> str:
+    i18n.set_locale("en")
+    return i18n.gettext(exc.message, **exc.params)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+    reload: bool = False,
+) -> None:
+    """Run the web application and API."""
+    import uvicorn  # noqa: PLC0415 - only the serve command needs the server
+
+    settings = get_settings()
+    if settings.is_sqlite and workers > 1:
+        raise fail("SQLite serves one process; use PostgreSQL for several workers.")
+    uvicorn.run(
+        "epitrace.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level=os.environ.get("EPITRACE_LOG_LEVEL", "info"),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply migrations up to `revision` (default: the latest)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url, revision)
+    console.print(f"database at {revision}: {settings.database_url.split('@')[-1]}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to `revision`."""
+    migrations.downgrade(get_settings().database_url, revision)
+
+
+@places_load.command("vietnam")
+def places_load_vietnam() -> None:
+    """Load today's provinces and wards from the vietnam-provinces package."""
+    rows = place_service.vietnam_rows()
+    db = database()
+    with progress_bar() as bar, db.session_scope() as session:
+        task = bar.add_task("administrative units", total=len(rows))
+        place_service.load(
+            session, rows, progress=lambda done, _t: bar.update(task, completed=done)
+        )
+    console.print(
+        f"loaded {len(rows)} units ({sum(1 for r in rows if r.parent_code is None)} "
+        f"provinces, {sum(1 for r in rows if r.parent_code)} wards)"
+    )
+
+
+@places_load.command("csv")
+def places_load_csv(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Load any hierarchy from a CSV file: code,name,type,parent_code,population."""
+    try:
+        rows = place_service.parse_csv(file.read_text(encoding="utf-8"))
+        db = database()
+        with progress_bar() as bar, db.session_scope() as session:
+            task = bar.add_task(file.name, total=len(rows))
+            place_service.load(
+                session, rows, progress=lambda done, _t: bar.update(task, completed=done)
+            )
+    except place_service.PlaceLoadError as exc:
+        for line in exc.errors:
+            err.print(f"[red]{line}[/red]")
+        raise fail(f"{file}: {len(exc.errors)} bad rows; nothing was loaded.") from None
+    except UnicodeDecodeError:
+        raise fail(f"{file} is not UTF-8 text.") from None
+    console.print(f"loaded {len(rows)} units from {file}")
+
+
+@places_app.command("show")
+def places_show(code: str) -> None:
+    """Print a unit with its parents and children."""
+    with database().session_scope() as session:
+        unit = place_service.get(session, code=code)
+        if unit is None:
+            raise fail(f"no administrative unit {code}")
+        chain = " › ".join(p.name for p in place_service.get_ancestors(session, code=code))
+        console.print(f"[bold]{unit.code}[/bold] {unit.name} ({unit.unit_type})  {chain}")
+        for child in place_service.get_children(session, code=code):
+            console.print(f"  {child.code}  {child.name}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    role: Annotated[list[Role], typer.Option(help="Repeat with --area for each role.")],
+    area: Annotated[
+        list[str] | None, typer.Option(help="Area code per --role; '-' = country.")
+    ] = None,
+    name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a staff account holding one or more roles, each bound to an area."""
+    areas = list(area or [])
+    if len(areas) != len(role):
+        raise fail("give one --area for every --role (use '-' for the whole country)")
+    grants = [(r, None if a == "-" else a) for r, a in zip(role, areas, strict=True)]
+    try:
+        with database().session_scope() as session:
+            account = account_service.create_staff(
+                session, username=username, password=password, display_name=name, grants=grants
+            )
+            console.print(f"created {account.username} ({account.id})")
+    except DomainError as exc:
+        raise fail(explain(exc)) from None
+
+
+@keys_app.command("create")
+def keys_create(purpose: Purpose) -> None:
+    """Create a new signing key for a purpose; the previous one stays trusted."""
+    info = Keyring(get_settings().keys_dir).create(purpose)
+    console.print(f"{info.purpose.value} key {info.kid} created ({info.algorithm}), now signing")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List signing keys and their status."""
+    table = Table("purpose", "kid", "status", "algorithm", "created")
+    for k in Keyring(get_settings().keys_dir).list():
+        table.add_row(k.purpose.value, str(k.kid), k.status.value, k.algorithm, k.created_at)
+    console.print(table)
+
+
+@keys_app.command("retire")
+def keys_retire(purpose: Purpose, kid: int) -> None:
+    """Stop trusting a key: everything it signed is refused from now on."""
+    Keyring(get_settings().keys_dir).set_status(purpose, kid, KeyStatus.RETIRED)
+    console.print(f"{purpose.value} key {kid} retired")
+
+
+@keys_app.command("public")
+def keys_public(purpose: Purpose, kid: int | None = None) -> None:
+    """Print a public key (PEM) to give to verifiers."""
+    console.print(Keyring(get_settings().keys_dir).public_pem(purpose, kid).decode(), end="")
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Add new messages to each domain's locale/vi.po and drop unused ones."""
+    for domain_dir in i18n_tools.domain_dirs():
+        added, removed = i18n_tools.update(domain_dir)
+        if added or removed:
+            console.print(f"{domain_dir.name}: +{added} -{removed}")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """List messages without a Vietnamese translation; exit 1 if there are any."""
+    total = 0
+    for domain_dir in i18n_tools.domain_dirs():
+        for msgid in i18n_tools.missing(domain_dir):
+            console.print(f"{domain_dir.name}: {msgid}")
+            total += 1
+    if total:
+        raise fail(f"{total} messages have no Vietnamese translation")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """One demo province with wards, populations and one staff account of each role."""
+    from epitrace import demo  # noqa: PLC0415 - demo data is not part of normal start-up
+
+    with database().session_scope() as session:
+        credentials = demo.seed(session, console=console)
+    table = Table("username", "password", "role", "area")
+    for row in credentials:
+        table.add_row(*row)
+    console.print(table)
+
+
+for _module in domain_modules("cli"):
+    _module.register(app)

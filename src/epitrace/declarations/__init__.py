@@ -1,0 +1,1 @@
+"""Electronic health declarations, status colour and the signed personal QR pass."""

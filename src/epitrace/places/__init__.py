@@ -1,0 +1,4 @@
+"""Administrative units: a hierarchy of any depth.
+
+Province → ward today; province → district → ward before 2025.
+"""

@@ -1,0 +1,309 @@
+"""Administrative unit queries and loaders.
+
+Hierarchy reads are single SQL queries over the materialised `path`; loaders validate a whole
+input before writing anything, then write it in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from epitrace.errors import N_, InvalidInput, NotFound
+from epitrace.places.models import AdminUnit
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit to load, before paths are computed."""
+
+    code: str
+    name: str
+    unit_type: str
+    parent_code: str | None
+    population: int | None
+    line: int = 0
+
+
+class PlaceLoadError(InvalidInput):
+    """An input file with bad rows; nothing from it was written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(N_("The file has %(count)s bad rows."), params={"count": len(errors)})
+        self.errors = errors
+
+
+# -- reads --------------------------------------------------------------------------------
+
+
+def get(session: Session, *, code: str) -> AdminUnit | None:
+    return session.get(AdminUnit, code)
+
+
+def get_or_404(session: Session, *, code: str) -> AdminUnit:
+    unit = session.get(AdminUnit, code)
+    if unit is None:
+        raise NotFound(N_("Administrative unit %(code)s does not exist."), params={"code": code})
+    return unit
+
+
+def get_ancestors(session: Session, *, code: str) -> list[AdminUnit]:
+    """The unit's ancestors from the root down, excluding the unit itself (one query)."""
+    target = select(AdminUnit.path).where(AdminUnit.code == code).scalar_subquery()
+    stmt = (
+        select(AdminUnit)
+        .where(literal("").op("||")(target).like(AdminUnit.path + "%"))
+        .where(AdminUnit.code != code)
+        .order_by(AdminUnit.level)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_children(session: Session, *, code: str | None) -> list[AdminUnit]:
+    stmt = select(AdminUnit).where(
+        AdminUnit.parent_code.is_(None) if code is None else AdminUnit.parent_code == code
+    )
+    return list(session.scalars(stmt.order_by(AdminUnit.name)))
+
+
+def descendant_codes(path: str) -> Select[Any]:
+    """A subquery of the codes in the subtree whose root has `path` (root included)."""
+    return select(AdminUnit.code).where(AdminUnit.path.like(path + "%"))
+
+
+def within_area(column: InstrumentedAttribute[Any] | ColumnElement[Any], path: str | None) -> Any:
+    """SQL condition: `column` (a unit code) lies in the area with this path (None = everywhere)."""
+    if path is None:
+        return literal(True)
+    return column.in_(descendant_codes(path))
+
+
+def get_descendants(
+    session: Session, *, code: str, max_level: int | None = None
+) -> list[AdminUnit]:
+    unit = get_or_404(session, code=code)
+    stmt = select(AdminUnit).where(AdminUnit.path.like(unit.path + "%"))
+    if max_level is not None:
+        stmt = stmt.where(AdminUnit.level <= max_level)
+    return list(session.scalars(stmt.order_by(AdminUnit.path)))
+
+
+def area_contains(session: Session, *, area_code: str, unit_code: str) -> bool:
+    """True when `unit_code` is `area_code` or lies below it (one query)."""
+    area = select(AdminUnit.path).where(AdminUnit.code == area_code).scalar_subquery()
+    stmt = select(func.count()).where(
+        AdminUnit.code == unit_code, AdminUnit.path.like(area.op("||")("%"))
+    )
+    return bool(session.scalar(stmt))
+
+
+def path_of(session: Session, *, code: str) -> str | None:
+    return session.scalar(select(AdminUnit.path).where(AdminUnit.code == code))
+
+
+def search(session: Session, *, query: str, limit: int = 20) -> list[AdminUnit]:
+    pattern = f"%{query.strip()}%"
+    stmt = select(AdminUnit).where(AdminUnit.name.ilike(pattern) | (AdminUnit.code == query))
+    return list(session.scalars(stmt.order_by(AdminUnit.level, AdminUnit.name).limit(limit)))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AdminUnit)) or 0
+
+
+def leaf_units(session: Session, *, area_path: str | None = None) -> list[AdminUnit]:
+    """Units with no children (wards), optionally inside an area."""
+    child = AdminUnit.__table__.alias("child")
+    stmt = select(AdminUnit).where(
+        ~select(child.c.code).where(child.c.parent_code == AdminUnit.code).exists()
+    )
+    if area_path is not None:
+        stmt = stmt.where(AdminUnit.path.like(area_path + "%"))
+    return list(session.scalars(stmt.order_by(AdminUnit.path)))
+
+
+# -- loaders ------------------------------------------------------------------------------
+
+
+def vietnam_rows() -> list[UnitRow]:
+    """Today's two-level structure (34 provinces, 3,321 wards) from `vietnam-provinces`."""
+    from vietnam_provinces import Province, Ward  # noqa: PLC0415 - large data set, load on demand
+
+    rows = [
+        UnitRow(
+            code=f"{int(p.code):02d}",
+            name=" ".join(p.name.split()),
+            unit_type=str(p.division_type.value),
+            parent_code=None,
+            population=None,
+        )
+        for p in Province.iter_all()
+    ]
+    rows += [
+        UnitRow(
+            code=f"{int(w.code):05d}",
+            name=" ".join(w.name.split()),
+            unit_type=str(w.division_type.value),
+            parent_code=f"{int(w.province_code):02d}",
+            population=None,
+        )
+        for w in Ward.iter_all()
+    ]
+    return rows
+
+
+CSV_COLUMNS = ("code", "name", "type", "parent_code", "population")
+
+
+def parse_csv(text: str) -> list[UnitRow]:
+    """Parse a hierarchy CSV (`code,name,type,parent_code,population`), reporting bad lines."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("code", "name", "type", "parent_code") if c not in header]
+    if missing:
+        raise PlaceLoadError([f"line 1: missing columns: {', '.join(missing)}"])
+    rows: list[UnitRow] = []
+    errors: list[str] = []
+    for record in reader:
+        line = reader.line_num
+        values = {k.strip(): (v or "").strip() for k, v in record.items() if k is not None}
+        code, name = values.get("code", ""), " ".join(values.get("name", "").split())
+        population_text = values.get("population", "")
+        problems = []
+        if not code:
+            problems.append("code is empty")
+        elif len(code) > 16 or not code.replace("-", "").isalnum():
+            problems.append(f"code {code!r} is not a short alphanumeric code")
+        if not name:
+            problems.append("name is empty")
+        if not values.get("type"):
+            problems.append("type is empty")
+        population: int | None = None
+        if population_text:
+            if not population_text.isdigit():
+                problems.append(f"population {population_text!r} is not a whole number ≥ 0")
+            else:
+                population = int(population_text)
+        if problems:
+            errors.append(f"line {line}: " + "; ".join(problems))
+            continue
+        rows.append(
+            UnitRow(
+                code=code,
+                name=name,
+                unit_type=values["type"],
+                parent_code=values.get("parent_code") or None,
+                population=population,
+                line=line,
+            )
+        )
+    if errors:
+        raise PlaceLoadError(errors)
+    return rows
+
+
+def _check_rows(session: Session, rows: Sequence[UnitRow]) -> None:
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.code in seen:
+            errors.append(
+                f"line {row.line}: code {row.code} already given on line {seen[row.code]}"
+            )
+        seen[row.code] = row.line
+    existing = set(session.scalars(select(AdminUnit.code)))
+    for row in rows:
+        if row.parent_code and row.parent_code not in seen and row.parent_code not in existing:
+            errors.append(f"line {row.line}: parent {row.parent_code} of {row.code} is unknown")
+        if row.parent_code == row.code:
+            errors.append(f"line {row.line}: {row.code} is its own parent")
+    if errors:
+        raise PlaceLoadError(errors)
+
+
+def load(session: Session, rows: Sequence[UnitRow], *, progress: Progress | None = None) -> int:
+    """Insert or update units by code and recompute paths; all or nothing (caller commits)."""
+    _check_rows(session, rows)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    total = len(rows)
+    batch = 500
+    for start in range(0, total, batch):
+        chunk = rows[start : start + batch]
+        values = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "unit_type": r.unit_type,
+                "parent_code": None,
+                "level": 0,
+                "path": r.code + ".",
+                "population": r.population,
+            }
+            for r in chunk
+        ]
+        stmt = insert(AdminUnit).values(values)
+        update: dict[str, Any] = {"name": stmt.excluded.name, "unit_type": stmt.excluded.unit_type}
+        if any(r.population is not None for r in chunk):
+            update["population"] = func.coalesce(stmt.excluded.population, AdminUnit.population)
+        session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=update))
+        if progress:
+            progress(min(start + batch, total), total)
+    parents = {r.code: r.parent_code for r in rows}
+    _rebuild_paths(session, parents)
+    return total
+
+
+def _rebuild_paths(session: Session, new_parents: dict[str, str | None]) -> None:
+    """Set parents from the load, then recompute every path and level, refusing cycles."""
+    current = dict(session.execute(select(AdminUnit.code, AdminUnit.parent_code)).all())
+    current.update(new_parents)
+    paths: dict[str, str] = {}
+
+    def resolve(code: str) -> str:
+        chain: list[str] = []
+        node: str | None = code
+        while node is not None and node not in paths:
+            if node in chain:
+                raise PlaceLoadError([f"unit {code}: parent chain loops through {node}"])
+            chain.append(node)
+            node = current.get(node)
+        prefix = paths[node] if node is not None else ""
+        for item in reversed(chain):
+            prefix += item + "."
+            paths[item] = prefix
+        return paths[code]
+
+    for code in current:
+        resolve(code)
+    existing = {
+        c: (p, parent, lvl)
+        for c, p, parent, lvl in session.execute(
+            select(AdminUnit.code, AdminUnit.path, AdminUnit.parent_code, AdminUnit.level)
+        )
+    }
+    changed = []
+    for code, path in paths.items():
+        level = path.count(".")
+        if existing.get(code) != (path, current[code], level):
+            changed.append(
+                {"code": code, "path": path, "parent_code": current[code], "level": level}
+            )
+    if changed:
+        # ORM bulk UPDATE by primary key: one executemany.
+        session.execute(update(AdminUnit), changed)
+
+
+def set_populations(session: Session, populations: Iterable[tuple[str, int]]) -> None:
+    for code, population in populations:
+        unit = get_or_404(session, code=code)
+        unit.population = population

@@ -1,0 +1,1 @@
+"""Passwords, sessions and tokens, permission checks, signing keys, rate limits, audit log."""

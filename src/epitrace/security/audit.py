@@ -1,0 +1,99 @@
+"""The audit helper every service calls when it reads or changes a personal record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from epitrace.security.models import AuditEntry
+from epitrace.security.permissions import Principal
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    ip: str | None
+    user_agent: str | None
+
+
+_origin: ContextVar[RequestOrigin | None] = ContextVar("epitrace_origin", default=None)
+
+
+def set_origin(origin: RequestOrigin | None) -> None:
+    _origin.set(origin)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    purpose: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit entry in the caller's transaction (so it commits with the change)."""
+    origin = _origin.get()
+    entry = AuditEntry(
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.display_name if actor else "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        purpose=purpose,
+        ip=origin.ip if origin else "cli",
+        user_agent=(origin.user_agent or "")[:300] if origin else None,
+        detail=detail,
+    )
+    session.add(entry)
+    return entry
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_ids: Sequence[object],
+    purpose: str = "",
+) -> None:
+    for subject_id in subject_ids:
+        record(
+            session,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            purpose=purpose,
+        )
+
+
+def get_all(
+    session: Session,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    actor_label: str | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> tuple[list[AuditEntry], int]:
+    stmt = select(AuditEntry)
+    if subject_type:
+        stmt = stmt.where(AuditEntry.subject_type == subject_type)
+    if subject_id:
+        stmt = stmt.where(AuditEntry.subject_id == subject_id)
+    if actor_label:
+        stmt = stmt.where(AuditEntry.actor_label.ilike(f"%{actor_label}%"))
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.at.desc()).limit(limit).offset(offset))
+    return list(rows), total

@@ -1,0 +1,95 @@
+"""Roles and actions, and which role may do what (the permission matrix, in one place)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    VENUE_OPERATOR = "venue_operator"
+    ORG_ADMIN = "org_admin"
+    WARD_OFFICIAL = "ward_official"
+    DISTRICT_OFFICIAL = "district_official"
+    PROVINCE_OFFICIAL = "province_official"
+    HEALTH_OFFICER = "health_officer"
+    DIC_OFFICER = "dic_officer"
+    SYSTEM_ADMIN = "system_admin"
+    # Implicit role of every signed-in citizen; never granted to a staff account.
+    CITIZEN = "citizen"
+
+
+STAFF_ROLES = tuple(r for r in Role if r is not Role.CITIZEN)
+
+
+class Action(enum.StrEnum):
+    PLACES_READ = "places.read"
+    PLACES_MANAGE = "places.manage"
+    USERS_MANAGE = "users.manage"
+    AUDIT_READ = "audit.read"
+    KEYS_MANAGE = "keys.manage"
+    STAFF_HOME = "staff.home"
+    CITIZEN_SELF = "citizen.self"
+    VENUES_READ = "venues.read"
+    VENUES_MANAGE = "venues.manage"
+    DOOR_OPERATE = "door.operate"
+    CHECKINS_COUNTS = "checkins.counts"
+    CHECKINS_PERSONAL = "checkins.personal"
+    PASSES_VERIFY = "passes.verify"
+    DECLARATIONS_REVIEW = "declarations.review"
+    DECLARATIONS_COUNTS = "declarations.counts"
+    FEEDBACK_HANDLE = "feedback.handle"
+    CASES_MANAGE = "cases.manage"
+    TRACING_IDENTITIES = "tracing.identities"
+    TRACING_COUNTS = "tracing.counts"
+    QUARANTINE_MANAGE = "quarantine.manage"
+    EXPOSURE_CODES = "exposure.codes"
+    EXPOSURE_COUNTS = "exposure.counts"
+    ROLLOUT_READ = "rollout.read"
+    ROLLOUT_REPORT = "rollout.report"
+    ALERTS_SEND = "alerts.send"
+
+
+_OFFICIALS = {Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL}
+_ALL_STAFF = set(STAFF_ROLES)
+
+ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
+    Action.PLACES_READ: frozenset(_ALL_STAFF | {Role.CITIZEN}),
+    Action.PLACES_MANAGE: frozenset({Role.SYSTEM_ADMIN}),
+    Action.USERS_MANAGE: frozenset({Role.SYSTEM_ADMIN}),
+    Action.AUDIT_READ: frozenset({Role.SYSTEM_ADMIN}),
+    Action.KEYS_MANAGE: frozenset({Role.SYSTEM_ADMIN}),
+    Action.STAFF_HOME: frozenset(_ALL_STAFF),
+    Action.CITIZEN_SELF: frozenset({Role.CITIZEN}),
+    Action.VENUES_READ: frozenset(
+        _OFFICIALS
+        | {Role.ORG_ADMIN, Role.VENUE_OPERATOR, Role.HEALTH_OFFICER, Role.DIC_OFFICER}
+        | {Role.SYSTEM_ADMIN}
+    ),
+    Action.VENUES_MANAGE: frozenset({Role.ORG_ADMIN, Role.VENUE_OPERATOR, Role.SYSTEM_ADMIN}),
+    Action.DOOR_OPERATE: frozenset({Role.VENUE_OPERATOR, Role.ORG_ADMIN}),
+    Action.CHECKINS_COUNTS: frozenset(
+        _OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER, Role.SYSTEM_ADMIN}
+    ),
+    Action.CHECKINS_PERSONAL: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN}),
+    Action.PASSES_VERIFY: frozenset({Role.VENUE_OPERATOR, Role.ORG_ADMIN, Role.HEALTH_OFFICER}),
+    Action.DECLARATIONS_REVIEW: frozenset(_OFFICIALS | {Role.HEALTH_OFFICER}),
+    Action.DECLARATIONS_COUNTS: frozenset(
+        _OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER, Role.SYSTEM_ADMIN}
+    ),
+    Action.FEEDBACK_HANDLE: frozenset(_OFFICIALS),
+    Action.CASES_MANAGE: frozenset({Role.HEALTH_OFFICER}),
+    Action.TRACING_IDENTITIES: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN}),
+    Action.TRACING_COUNTS: frozenset(
+        _OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER, Role.SYSTEM_ADMIN}
+    ),
+    Action.QUARANTINE_MANAGE: frozenset({Role.HEALTH_OFFICER}),
+    Action.EXPOSURE_CODES: frozenset({Role.HEALTH_OFFICER}),
+    Action.EXPOSURE_COUNTS: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN, Role.DIC_OFFICER}),
+    Action.ROLLOUT_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN}),
+    Action.ROLLOUT_REPORT: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
+    Action.ALERTS_SEND: frozenset(_OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER}),
+}
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    return ROLE_ACTIONS[action]

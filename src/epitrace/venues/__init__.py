@@ -1,0 +1,1 @@
+"""Venue registry, signed venue QR codes and printable posters."""

@@ -1,0 +1,1 @@
+"""Web shell: templates, static assets, translations and page helpers shared by domains."""

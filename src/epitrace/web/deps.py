@@ -1,0 +1,109 @@
+"""Request dependencies shared by every router: database session, settings, principal, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from epitrace.accounts import service as account_service
+from epitrace.accounts.sms import SmsChannel
+from epitrace.config import Settings
+from epitrace.db import Database
+from epitrace.errors import N_, Forbidden
+from epitrace.security.keys import Keyring
+from epitrace.security.permissions import Principal
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def get_db(request: Request) -> Session:
+    """The request's session; the route wrapper commits it after a successful response."""
+    session: Session | None = getattr(request.state, "db", None)
+    if session is None:
+        session = request.app.state.db.sessionmaker()
+        request.state.db = session
+    return session
+
+
+def get_keyring(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+def get_sms(request: Request) -> SmsChannel:
+    sms: SmsChannel = request.app.state.sms
+    return sms
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+AppKeyring = Annotated[Keyring, Depends(get_keyring)]
+Sms = Annotated[SmsChannel, Depends(get_sms)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def get_principal(request: Request, session: DbSession) -> Principal | None:
+    """Who is calling: a bearer token (API) or the session cookie (pages and their scripts).
+
+    Cookie-authenticated writes must carry the session's CSRF token, in the `X-CSRF-Token`
+    header or a `csrf_token` form field.
+    """
+    token = _bearer(request)
+    principal: Principal | None = None
+    if token is not None:
+        user_id = account_service.resolve_token(session, token=token)
+        if user_id is not None:
+            principal = account_service.load_principal(
+                session, user_id=user_id, auth_method="token"
+            )
+    elif "session" in request.scope and request.session.get("uid"):
+        try:
+            user_id = uuid.UUID(request.session["uid"])
+        except ValueError:
+            request.session.clear()
+            user_id = None
+        if user_id is not None:
+            principal = account_service.load_principal(session, user_id=user_id)
+        if principal is None:
+            request.session.clear()
+        elif request.method in UNSAFE_METHODS:
+            await check_csrf(request)
+    request.state.principal = principal
+    return principal
+
+
+async def check_csrf(request: Request) -> None:
+    expected = request.session.get("csrf", "")
+    supplied = request.headers.get("x-csrf-token", "")
+    if not supplied and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        supplied = value if isinstance(value, str) else ""
+    if not expected or not hmac.compare_digest(expected, supplied):
+        raise Forbidden(
+            N_("The form has expired. Reload the page and try again."), code="csrf_failed"
+        )
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]

@@ -1,0 +1,69 @@
+"""Jinja2 environment shared by every domain's pages, with gettext and common helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from epitrace.web import i18n
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Show a UTC datetime in Vietnam's time zone, the way people read it."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN_TZ).strftime(fmt)
+
+
+def number(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.0f}" if isinstance(value, int) else f"{value:,.1f}"
+    return text.replace(",", ".") if i18n.get_locale() == "vi" else text
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    dirs = sorted(str(p) for p in i18n.PACKAGE_DIR.glob("*/templates"))
+    env = Environment(
+        loader=FileSystemLoader(dirs),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.translations(i18n.get_locale()).ugettext(message),
+        lambda s, p, n: i18n.translations(i18n.get_locale()).ungettext(s, p, n),
+        newstyle=True,
+    )
+    env.filters["local_time"] = local_time
+    env.filters["number"] = number
+    env.globals["locale_names"] = i18n.LOCALE_NAMES
+    return env
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with the request, principal, CSRF token and language in its context."""
+    ctx: dict[str, Any] = {
+        "request": request,
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": request.session.get("csrf", "") if "session" in request.scope else "",
+        "locale": i18n.get_locale(),
+        "now": datetime.now(UTC),
+    }
+    ctx.update(context or {})
+    html = environment().get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code)

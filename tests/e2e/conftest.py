@@ -1,0 +1,121 @@
+"""Browser tests: a real server in a thread and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from PIL import Image
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free local port; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for browser tests (make test installs it)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def launch(playwright_instance: Playwright) -> Iterator[Callable[..., Browser]]:
+    """Start Chromium with extra flags (e.g. a fake camera); closed after the test."""
+    browsers: list[Browser] = []
+
+    def _launch(*extra_args: str) -> Browser:
+        browser = playwright_instance.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        browsers.append(browser)
+        return browser
+
+    yield _launch
+    for browser in browsers:
+        browser.close()
+
+
+@pytest.fixture
+def page(launch: Callable[..., Browser], live_server: str) -> Iterator[Page]:
+    browser = launch()
+    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def write_y4m(image: Image.Image, path: Path, *, frames: int = 20, size: tuple[int, int] = (640, 480)
+              ) -> Path:
+    """A Y4M video (for Chromium's fake camera) showing `image` centred on white."""
+    width, height = size
+    canvas = Image.new("L", size, 255)
+    picture = image.convert("L")
+    picture.thumbnail((height - 40, height - 40))
+    canvas.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    luma = canvas.tobytes()
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with path.open("wb") as fh:
+        fh.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            fh.write(b"FRAME\n" + luma + chroma + chroma)
+    return path
+
+
+def fake_camera_args(y4m: Path) -> list[str]:
+    return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}"]
+
+
+def sign_in_staff(page: Page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff")
+
+
+def sign_in_citizen(page: Page, sms_messages: Callable[[], list[dict[str, Any]]], phone: str,
+                    next_path: str = "") -> None:
+    page.goto("/signin" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#phone", phone)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#code")
+    text = sms_messages()[-1]["text"]
+    code = next(w.rstrip(",") for w in text.split() if w.rstrip(",").isdigit())
+    page.fill("#code", code)
+    page.click("button[type=submit]")
