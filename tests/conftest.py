@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
 from epitrace import migrations
@@ -77,7 +77,8 @@ def databases(database_urls: dict[str, str]) -> Iterator[dict[str, Database]]:
 
 
 def _empty_all_tables(db: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    existing = set(inspect(db.engine).get_table_names())
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing]
     if db.dialect == "postgresql":
         with db.engine.begin() as conn:
             names = ", ".join(f'"{t}"' for t in tables)

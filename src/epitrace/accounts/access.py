@@ -21,11 +21,8 @@ def citizen_person_id(principal: Principal | None) -> uuid.UUID:
 
 
 def signed_in(principal: Principal | None) -> Principal:
-    """Any signed-in user, for reading their own account."""
-    if principal is None:
-        return require(principal, Action.STAFF_HOME)  # raises the sign-in error
-    action = Action.CITIZEN_SELF if principal.is_citizen else Action.STAFF_HOME
-    return require(principal, action)
+    """Any signed-in user, for reading or ending their own account session."""
+    return require(principal, Action.ACCOUNT_SELF)
 
 
 def manage_users(principal: Principal | None) -> Principal:

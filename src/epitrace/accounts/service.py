@@ -93,6 +93,7 @@ def verify_otp(session: Session, *, phone: str, code: str) -> UserAccount:
             phone=canonical,
             display_name=phone_numbers.display(canonical),
             person_id=person.id,
+            is_active=True,
         )
         session.add(account)
     if not account.is_active:
@@ -251,6 +252,7 @@ def create_staff(
         raise Conflict(N_("The username %(username)s is taken."), params={"username": username})
     account = UserAccount(
         kind="staff",
+        is_active=True,
         username=username,
         password_hash=hash_password(password),
         display_name=display_name or username,

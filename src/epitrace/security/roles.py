@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     USERS_MANAGE = "users.manage"
     AUDIT_READ = "audit.read"
     KEYS_MANAGE = "keys.manage"
+    ACCOUNT_SELF = "account.self"
     STAFF_HOME = "staff.home"
     CITIZEN_SELF = "citizen.self"
     VENUES_READ = "venues.read"
@@ -58,6 +59,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.USERS_MANAGE: frozenset({Role.SYSTEM_ADMIN}),
     Action.AUDIT_READ: frozenset({Role.SYSTEM_ADMIN}),
     Action.KEYS_MANAGE: frozenset({Role.SYSTEM_ADMIN}),
+    Action.ACCOUNT_SELF: frozenset(_ALL_STAFF | {Role.CITIZEN}),
     Action.STAFF_HOME: frozenset(_ALL_STAFF),
     Action.CITIZEN_SELF: frozenset({Role.CITIZEN}),
     Action.VENUES_READ: frozenset(

@@ -7,13 +7,14 @@ response, never a lost write behind a 200.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from epitrace.errors import N_, Forbidden
 from epitrace.security.permissions import begin_checks, end_checks, is_public
@@ -55,3 +56,13 @@ class GuardedRoute(APIRoute):
 def make_router(**kwargs: Any) -> APIRouter:
     """An APIRouter whose routes are guarded and own their transaction."""
     return APIRouter(route_class=GuardedRoute, **kwargs)
+
+
+def iter_api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every APIRoute of an app, including those of included routers (at any depth)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from iter_api_routes(included.routes)
