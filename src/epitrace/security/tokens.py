@@ -80,5 +80,7 @@ def verify(
     try:
         public.verify(signature, payload)
     except InvalidSignature as exc:
-        raise TokenError("forged", N_("The code is not genuine: its signature does not match.")) from exc
+        raise TokenError(
+            "forged", N_("The code is not genuine: its signature does not match.")
+        ) from exc
     return SignedPayload(version=raw[0], kid=kid, body=payload[2:])
