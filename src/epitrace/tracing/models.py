@@ -1,0 +1,82 @@
+"""Tracing policy versions, trace runs, and the contact links with the evidence behind them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from epitrace.db import Base, created_at, uuid_pk
+
+
+class PolicyVersion(Base):
+    """One immutable version of the tracing policy; the highest version is in force."""
+
+    __tablename__ = "tracing_policy"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+
+
+class Trace(Base):
+    """One run of the engine for a case, with the policy version and window it used."""
+
+    __tablename__ = "trace_run"
+    __table_args__ = (Index("ix_trace_run_case_ran", "case_id", "ran_at"),)
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    ran_at: Mapped[datetime]
+    ran_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    f1_count: Mapped[int] = mapped_column(Integer, default=0)
+    f2_count: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContactLink(Base):
+    """A person (or manual visitor) found to be F1 or F2 of a case, with the proving evidence.
+
+    One link per contact and case: the evidence is the earliest qualifying overlap — the
+    contact's presence, the source's presence (the F0's for F1, the F1's for F2), the venue and
+    the overlap. `source_*` names the F1 through whom an F2 was exposed.
+    """
+
+    __tablename__ = "contact_link"
+    __table_args__ = (
+        UniqueConstraint("case_id", "contact_key"),
+        Index("ix_contact_link_person", "person_id", "exposed_at"),
+    )
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)  # 1 or 2
+    # "p:<uuid>" or "m:<uuid>": one key for persons and manual visitors
+    contact_key: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("manual_visitor.id"), index=True
+    )
+    source_key: Mapped[str] = mapped_column(String(40))
+    contact_presence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("presence.id", ondelete="CASCADE"), index=True
+    )
+    source_presence_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("presence.id", ondelete="CASCADE"), index=True
+    )
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
+    ward_code: Mapped[str] = mapped_column(String(16), index=True)  # the venue's ward
+    exposed_at: Mapped[datetime]  # start of the overlap
+    exposure_end: Mapped[datetime]
+    overlap_minutes: Mapped[int] = mapped_column(Integer)
+    evidence_count: Mapped[int] = mapped_column(Integer, default=1)
+    trace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trace_run.id", ondelete="CASCADE"))
+    created_at: Mapped[created_at]
