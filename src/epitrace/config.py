@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
         description="Force the Secure cookie flag; by default it follows base_url's scheme.",
     )
     environment: str = Field(default="development", description="development | production | test")
+    status_policy: Literal["declaration_based", "vaccination_based"] = Field(
+        default="declaration_based",
+        description="Rules of the status colour: 'declaration_based' or 'vaccination_based'.",
+    )
     run_jobs_in_process: bool = Field(
         default=True, description="Run scheduled jobs inside the web process (SQLite set-ups)."
     )
