@@ -1,0 +1,1 @@
+"""Bluetooth exposure notification, compatible with the Exposure Notification (GAEN) format."""
