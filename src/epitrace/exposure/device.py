@@ -318,9 +318,7 @@ class Device:
                 continue
             aemk = schedule.derive_aemk(key.key_data)
             powers = tuple(
-                schedule.Metadata.from_bytes(
-                    schedule.decrypt_metadata(aemk, o.rpi, o.aem)
-                ).tx_power
+                schedule.Metadata.from_bytes(schedule.decrypt_metadata(aemk, o.rpi, o.aem)).tx_power
                 for o in heard
             )
             matches.append(Match(key=key, observations=tuple(heard), tx_powers=powers))

@@ -83,7 +83,7 @@ def derive_aemk(tek: bytes) -> bytes:
 
 
 def padded_data(enin: int) -> bytes:
-    """"EN-RPI" || 6 zero bytes || ENIN as uint32 little-endian."""
+    """ "EN-RPI" || 6 zero bytes || ENIN as uint32 little-endian."""
     if not 0 <= enin <= ENIN_MAX:
         raise ScheduleError("ENIN does not fit in 32 bits")
     return _RPI_PREFIX + struct.pack("<I", enin)

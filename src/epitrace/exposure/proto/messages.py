@@ -27,7 +27,7 @@ def _field(
     type_name: str | None = None,
     default: str | None = None,
 ) -> None:
-    field = message.field.add(name=name, number=number, type=kind, label=label)  # type: ignore[call-overload]
+    field = message.field.add(name=name, number=number, type=kind, label=label)
     if type_name is not None:
         field.type_name = f".{PACKAGE}.{type_name}"
     if default is not None:
@@ -44,10 +44,17 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
     _field(export, "region", 3, _F.TYPE_STRING)
     _field(export, "batch_num", 4, _F.TYPE_INT32)
     _field(export, "batch_size", 5, _F.TYPE_INT32)
-    _field(export, "signature_infos", 6, _F.TYPE_MESSAGE, label=_REPEATED, type_name="SignatureInfo")
+    _field(
+        export, "signature_infos", 6, _F.TYPE_MESSAGE, label=_REPEATED, type_name="SignatureInfo"
+    )
     _field(export, "keys", 7, _F.TYPE_MESSAGE, label=_REPEATED, type_name="TemporaryExposureKey")
     _field(
-        export, "revised_keys", 8, _F.TYPE_MESSAGE, label=_REPEATED, type_name="TemporaryExposureKey"
+        export,
+        "revised_keys",
+        8,
+        _F.TYPE_MESSAGE,
+        label=_REPEATED,
+        type_name="TemporaryExposureKey",
     )
 
     info = proto.message_type.add(name="SignatureInfo")
@@ -74,14 +81,14 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
     key.field[-1].options.deprecated = True
     _field(key, "rolling_start_interval_number", 3, _F.TYPE_INT32)
     _field(key, "rolling_period", 4, _F.TYPE_INT32, default="144")
-    _field(
-        key, "report_type", 5, _F.TYPE_ENUM, type_name="TemporaryExposureKey.ReportType"
-    )
+    _field(key, "report_type", 5, _F.TYPE_ENUM, type_name="TemporaryExposureKey.ReportType")
     _field(key, "days_since_onset_of_symptoms", 6, _F.TYPE_SINT32)
     key.reserved_range.add(start=7, end=8)
 
     signature_list = proto.message_type.add(name="TEKSignatureList")
-    _field(signature_list, "signatures", 1, _F.TYPE_MESSAGE, label=_REPEATED, type_name="TEKSignature")
+    _field(
+        signature_list, "signatures", 1, _F.TYPE_MESSAGE, label=_REPEATED, type_name="TEKSignature"
+    )
 
     signature = proto.message_type.add(name="TEKSignature")
     _field(signature, "signature_info", 1, _F.TYPE_MESSAGE, type_name="SignatureInfo")
