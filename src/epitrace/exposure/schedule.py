@@ -46,9 +46,17 @@ def en_interval_number(moment: datetime | float) -> int:
     return enin
 
 
+def interval_start_seconds(enin: int) -> int:
+    """Unix seconds at which interval `enin` begins."""
+    return enin * EN_INTERVAL_SECONDS
+
+
 def interval_start(enin: int) -> datetime:
-    """The UTC moment at which interval `enin` begins."""
-    return datetime.fromtimestamp(enin * EN_INTERVAL_SECONDS, UTC)
+    """The UTC moment at which interval `enin` begins (ENINs past year 9999 have none)."""
+    try:
+        return datetime.fromtimestamp(interval_start_seconds(enin), UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ScheduleError("this interval lies beyond the calendar's range") from exc
 
 
 def rolling_start(enin: int) -> int:
