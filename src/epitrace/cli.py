@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from epitrace import migrations
 from epitrace.accounts import service as account_service
@@ -44,8 +47,15 @@ console = Console()
 err = Console(stderr=True)
 
 
-def database() -> Database:
-    return Database(get_settings().database_url)
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One transaction on the configured database; the engine is closed afterwards."""
+    db = Database(get_settings().database_url)
+    try:
+        with db.session_scope() as session:
+            yield session
+    finally:
+        db.dispose()
 
 
 def progress_bar() -> Progress:
@@ -111,8 +121,7 @@ def db_downgrade(revision: str) -> None:
 def places_load_vietnam() -> None:
     """Load today's provinces and wards from the vietnam-provinces package."""
     rows = place_service.vietnam_rows()
-    db = database()
-    with progress_bar() as bar, db.session_scope() as session:
+    with progress_bar() as bar, session_scope() as session:
         task = bar.add_task("administrative units", total=len(rows))
         place_service.load(
             session, rows, progress=lambda done, _t: bar.update(task, completed=done)
@@ -130,8 +139,7 @@ def places_load_csv(
     """Load any hierarchy from a CSV file: code,name,type,parent_code,population."""
     try:
         rows = place_service.parse_csv(file.read_text(encoding="utf-8"))
-        db = database()
-        with progress_bar() as bar, db.session_scope() as session:
+        with progress_bar() as bar, session_scope() as session:
             task = bar.add_task(file.name, total=len(rows))
             place_service.load(
                 session, rows, progress=lambda done, _t: bar.update(task, completed=done)
@@ -148,7 +156,7 @@ def places_load_csv(
 @places_app.command("show")
 def places_show(code: str) -> None:
     """Print a unit with its parents and children."""
-    with database().session_scope() as session:
+    with session_scope() as session:
         unit = place_service.get(session, code=code)
         if unit is None:
             raise fail(f"no administrative unit {code}")
@@ -174,7 +182,7 @@ def users_create(
         raise fail("give one --area for every --role (use '-' for the whole country)")
     grants = [(r, None if a == "-" else a) for r, a in zip(role, areas, strict=True)]
     try:
-        with database().session_scope() as session:
+        with session_scope() as session:
             account = account_service.create_staff(
                 session, username=username, password=password, display_name=name, grants=grants
             )
@@ -238,7 +246,7 @@ def demo_seed() -> None:
     """One demo province with wards, populations and one staff account of each role."""
     from epitrace import demo  # noqa: PLC0415 - demo data is not part of normal start-up
 
-    with database().session_scope() as session:
+    with session_scope() as session:
         credentials = demo.seed(session, console=console)
     table = Table("username", "password", "role", "area")
     for row in credentials:

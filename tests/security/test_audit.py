@@ -1,0 +1,62 @@
+"""The audit log records who read or changed which personal record, when and from where."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from epitrace.security import audit
+from epitrace.security.audit import RequestOrigin, set_origin
+from epitrace.security.permissions import Principal
+
+
+def test_record_carries_actor_subject_and_origin(session: Session) -> None:
+    actor = Principal(user_id=__import__("uuid").uuid4(), kind="staff", display_name="Bác sĩ Hà")
+    set_origin(RequestOrigin(ip="10.1.2.3", user_agent="Chromium"))
+    try:
+        audit.record(
+            session,
+            actor=actor,
+            action="read",
+            subject_type="person",
+            subject_id="abc",
+            purpose="tracing",
+        )
+    finally:
+        set_origin(None)
+    audit.record(session, actor=None, action="delete", subject_type="presence", subject_id=1)
+    session.flush()
+    rows, total = audit.get_all(session)
+    assert total == 2
+    by_action = {r.action: r for r in rows}
+    assert by_action["read"].actor_label == "Bác sĩ Hà"
+    assert by_action["read"].ip == "10.1.2.3"
+    assert by_action["read"].purpose == "tracing"
+    assert by_action["delete"].actor_label == "system"
+    assert by_action["delete"].ip == "cli"
+    only, count = audit.get_all(session, subject_type="person", subject_id="abc")
+    assert count == 1
+    assert only[0].subject_id == "abc"
+
+
+def test_audit_log_is_visible_to_system_admins_only(
+    client: TestClient, places: Any, make_staff: Any
+) -> None:
+    admin = make_staff("system_admin", None)
+    client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "an-le",
+            "password": "a-long-password",
+            "grants": [{"role": "ward_official", "area_code": "26743"}],
+        },
+    )
+    page = client.get("/admin/audit", headers=admin)
+    assert page.status_code == 200
+    assert "user_account" in page.text
+    assert "testclient" in page.text  # the request's origin
+    health = make_staff("health_officer", "79")
+    assert client.get("/api/v1/audit", headers=health).status_code == 403
