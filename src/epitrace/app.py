@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,7 @@ from epitrace.config import Settings, get_settings
 from epitrace.db import Database
 from epitrace.domains import domain_modules, import_models
 from epitrace.errors import N_, DomainError, TooManyRequests
+from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
 from epitrace.web import i18n
@@ -197,7 +200,21 @@ async def unhandled_error_handler(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     import_models()
+    database = database or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # With SQLite there is no separate worker: run the scheduled jobs in this process.
+        scheduler = None
+        if settings.run_jobs_in_process and settings.environment != "test":
+            scheduler = Scheduler(database, settings)
+            scheduler.start_thread()
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="epitrace",
         version=__version__,
         description="Health declarations, QR check-in, contact tracing, exposure notification "
@@ -207,7 +224,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = database or Database(settings.database_url)
+    app.state.db = database
     app.state.keyring = Keyring(settings.keys_dir)
     app.state.sms = get_channel(settings.sms_backend, settings.sms_outbox)
 

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from epitrace import migrations
+from epitrace import jobs, migrations
 from epitrace.accounts import service as account_service
 from epitrace.config import get_settings
 from epitrace.db import Database
@@ -101,6 +101,27 @@ def serve(
         proxy_headers=True,
         log_level=os.environ.get("EPITRACE_LOG_LEVEL", "info"),
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
+) -> None:
+    """Run scheduled jobs (retention, exports, breach scans, clean-up)."""
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        if once:
+            for name, outcome in jobs.run_once(db, settings).items():
+                console.print(f"{name}: {outcome}")
+            return
+        console.print(f"running {len(jobs.all_jobs())} jobs; Ctrl+C stops")
+        try:
+            jobs.Scheduler(db, settings).run_forever()
+        except KeyboardInterrupt:
+            console.print("stopped")
+    finally:
+        db.dispose()
 
 
 @db_app.command("upgrade")
