@@ -15,8 +15,8 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from epitrace.security import tokens
 from epitrace.errors import N_
+from epitrace.security import tokens
 from epitrace.security.keys import Keyring, Purpose
 from epitrace.security.tokens import TokenError
 
@@ -63,8 +63,9 @@ def issue(
     lifetime_minutes: int = DEFAULT_LIFETIME_MINUTES,
 ) -> str:
     """The QR text of a pass valid from `now` for `lifetime_minutes`."""
-    body = _BODY.pack(_pseudonym_bytes(pseudonym), int(colour), int(now.timestamp()),
-                      lifetime_minutes)
+    body = _BODY.pack(
+        _pseudonym_bytes(pseudonym), int(colour), int(now.timestamp()), lifetime_minutes
+    )
     return PREFIX + tokens.sign(keyring, Purpose.PASS, VERSION, body)
 
 
@@ -73,8 +74,9 @@ def verify(keyring: Keyring, text: str, *, now: datetime) -> PassClaims:
     text = text.strip()
     if not text.startswith(PREFIX):
         raise TokenError("malformed", N_("This is not an epitrace personal pass."))
-    signed = tokens.verify(keyring, Purpose.PASS, text[len(PREFIX):], version=VERSION,
-                           body_length=_BODY.size)
+    signed = tokens.verify(
+        keyring, Purpose.PASS, text[len(PREFIX) :], version=VERSION, body_length=_BODY.size
+    )
     raw_pseudonym, colour, issued, lifetime = _BODY.unpack(signed.body)
     if colour not in Colour._value2member_map_:
         raise TokenError("malformed", N_("The code is incomplete or damaged."))

@@ -1,0 +1,1 @@
+"""Citizen feedback (phản ánh) about the epidemic, answered by the ward's officials."""

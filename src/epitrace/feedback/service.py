@@ -1,0 +1,203 @@
+"""Feedback (phản ánh): citizens report, the ward's officials answer and close.
+
+Photos are checked by content (Pillow), limited in size and kept under `uploads_dir`, outside
+the web root; only the sender and the officials of the ward can fetch them.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epitrace.errors import N_, Conflict, InvalidInput, NotFound, PayloadTooLarge
+from epitrace.feedback.models import Feedback
+from epitrace.places import service as place_service
+from epitrace.places.models import AdminUnit
+from epitrace.security import audit
+from epitrace.security.permissions import Principal
+
+CATEGORIES: dict[str, str] = {
+    "gathering": N_("Crowds or gatherings"),
+    "quarantine_breach": N_("Quarantine breach"),
+    "suspected_case": N_("Someone with symptoms"),
+    "arrival": N_("People arriving from an outbreak area"),
+    "venue": N_("A venue not following the rules"),
+    "support": N_("Need for support (food, medicine)"),
+    "other": N_("Other"),
+}
+STATUSES: dict[str, str] = {
+    "open": N_("Waiting for an answer"),
+    "answered": N_("Answered"),
+    "closed": N_("Closed"),
+}
+MAX_TEXT = 4000
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_TYPES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+FOLDER = "feedback"
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    media_type: str
+    extension: str
+
+
+def check_photo(data: bytes) -> Photo:
+    """Accept only a JPEG, PNG or WebP picture (by its content, not its name) under the limit."""
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PayloadTooLarge(
+            N_("The photo is larger than %(mb)s MB."),
+            params={"mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+            fields={"photo": N_("The photo is too large.")},
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                width, height = image.size
+                image.verify()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise InvalidInput(
+            N_("The file is not a picture we accept (JPEG, PNG or WebP)."),
+            fields={"photo": N_("Send a JPEG, PNG or WebP picture.")},
+        ) from exc
+    if kind not in PHOTO_TYPES or width * height > MAX_PHOTO_PIXELS:
+        raise InvalidInput(
+            N_("The file is not a picture we accept (JPEG, PNG or WebP)."),
+            fields={"photo": N_("Send a JPEG, PNG or WebP picture.")},
+        )
+    media_type, extension = PHOTO_TYPES[kind]
+    return Photo(data, media_type, extension)
+
+
+def create(
+    session: Session,
+    *,
+    person_id: uuid.UUID,
+    category: str,
+    ward_code: str,
+    text: str,
+    photo: Photo | None,
+    uploads_dir: Path,
+) -> Feedback:
+    fields: dict[str, str] = {}
+    body = text.strip()
+    if not body:
+        fields["text"] = N_("Describe what you are reporting.")
+    elif len(body) > MAX_TEXT:
+        fields["text"] = N_("The text is too long.")
+    if category not in CATEGORIES:
+        fields["category"] = N_("Choose a category.")
+    ward = place_service.get(session, code=ward_code) if ward_code else None
+    if ward is None or place_service.get_children(session, code=ward.code):
+        fields["ward_code"] = N_("Choose the ward the report is about.")
+    if fields:
+        raise InvalidInput(N_("Some fields are not valid."), fields=fields)
+    feedback = Feedback(person_id=person_id, category=category, ward_code=ward_code, text=body)
+    if photo is not None:
+        name = f"{uuid.uuid4().hex}.{photo.extension}"
+        folder = uploads_dir / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(photo.data)
+        feedback.photo_file = name
+        feedback.photo_type = photo.media_type
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def get(session: Session, *, feedback_id: uuid.UUID) -> Feedback:
+    feedback = session.get(Feedback, feedback_id)
+    if feedback is None:
+        raise NotFound(N_("This report does not exist."))
+    return feedback
+
+
+def get_mine(session: Session, *, person_id: uuid.UUID) -> list[Feedback]:
+    stmt = select(Feedback).where(Feedback.person_id == person_id)
+    return list(session.scalars(stmt.order_by(Feedback.created_at.desc())))
+
+
+def get_for_area(
+    session: Session, *, area_path: str | None, status: str | None = None, limit: int = 500
+) -> list[tuple[Feedback, str]]:
+    """Reports about the wards of an area, with the ward's name, oldest open first."""
+    stmt = (
+        select(Feedback, AdminUnit.name)
+        .join(AdminUnit, AdminUnit.code == Feedback.ward_code)
+        .where(place_service.within_area(Feedback.ward_code, area_path))
+    )
+    if status:
+        stmt = stmt.where(Feedback.status == status)
+    stmt = stmt.order_by(Feedback.status.desc(), Feedback.created_at).limit(limit)
+    return [(f, name) for f, name in session.execute(stmt).all()]
+
+
+def answer(
+    session: Session,
+    *,
+    actor: Principal,
+    feedback: Feedback,
+    text: str,
+    close: bool,
+    now: datetime,
+) -> Feedback:
+    body = text.strip()
+    if feedback.status == "closed":
+        raise Conflict(N_("This report is already closed."))
+    if not body and not feedback.answer:
+        raise InvalidInput(
+            N_("Write an answer before closing the report."),
+            fields={"answer": N_("Write an answer.")},
+        )
+    if body:
+        feedback.answer = body
+        feedback.answered_by_id = actor.user_id
+        feedback.answered_by_label = actor.display_name
+        feedback.answered_at = now
+        feedback.status = "answered"
+    if close:
+        feedback.status = "closed"
+        feedback.closed_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        subject_type="feedback",
+        subject_id=feedback.id,
+        purpose="feedback.answer",
+        detail={"status": feedback.status},
+    )
+    session.flush()
+    return feedback
+
+
+def photo_path(feedback: Feedback, uploads_dir: Path) -> Path:
+    if not feedback.photo_file:
+        raise NotFound(N_("This report has no photo."))
+    path = uploads_dir / FOLDER / feedback.photo_file
+    if not path.is_file():
+        raise NotFound(N_("This report has no photo."))
+    return path
