@@ -47,12 +47,13 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        # Pages are Vietnamese unless the reader chose English; API clients may also ask
+        # through Accept-Language.
+        accept = (
+            request.headers.get("accept-language") if scope["path"].startswith("/api/") else None
+        )
         i18n.set_locale(
-            i18n.negotiate(
-                request.query_params.get("lang"),
-                request.cookies.get("lang"),
-                request.headers.get("accept-language"),
-            )
+            i18n.negotiate(request.query_params.get("lang"), request.cookies.get("lang"), accept)
         )
         forwarded = request.headers.get("x-forwarded-for", "")
         ip = forwarded.split(",")[0].strip() or (request.client.host if request.client else None)
