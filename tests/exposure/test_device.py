@@ -104,7 +104,7 @@ def test_policy_weights() -> None:
     assert policy.report_type_weight(ReportType.RECURSIVE) == 0.0
     with pytest.raises(ValueError, match="increase"):
         RiskPolicy(attenuation_thresholds=(60, 50, 70))
-    with pytest.raises(ValueError, match="between 0 and 2.5"):
+    with pytest.raises(ValueError, match=r"between 0 and 2\.5"):
         RiskPolicy(immediate_weight=3.0)
 
 
