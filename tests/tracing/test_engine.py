@@ -22,8 +22,13 @@ AS_OF = f.at(60 * 24 * 6)
 DAY = 60 * 24
 
 
-def keys(found: list[Any]) -> set[str]:
-    return {x.key for x in found}
+def links(session: Session, case: Any, level: int) -> list[ContactLink]:
+    stmt = select(ContactLink).where(ContactLink.case_id == case.id, ContactLink.level == level)
+    return list(session.scalars(stmt))
+
+
+def keys(session: Session, case: Any, level: int) -> set[str]:
+    return {x.contact_key for x in links(session, case, level)}
 
 
 def test_f1_needs_fifteen_minutes_at_a_market(session: Session, places: Any) -> None:
@@ -34,10 +39,13 @@ def test_f1_needs_fifteen_minutes_at_a_market(session: Session, places: Any) -> 
     f.presence(session, venue=market, who=b, start=DAY * 3 + 50, end=DAY * 3 + 120)  # 10 min
     case = f.case(session, who=f0, sampled=DAY * 4)
     out = trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
-    assert keys(out.f1) == {contact_key(a.id, None)}
-    (link,) = out.f1
+    assert keys(session, case, 1) == {contact_key(a.id, None)}
+    (link,) = links(session, case, 1)
     assert link.venue_id == market.id
-    assert round(link.end - link.start) == 20 * 60
+    assert link.overlap_minutes == 20
+    assert link.exposed_at == f.at(DAY * 3 + 40)
+    assert link.source_key == contact_key(f0.id, None)
+    assert out.f1_count == 1
 
 
 def test_any_overlap_in_vehicles_and_small_rooms(session: Session, places: Any) -> None:
@@ -49,8 +57,8 @@ def test_any_overlap_in_vehicles_and_small_rooms(session: Session, places: Any) 
     f.presence(session, venue=room, who=f0, start=DAY * 3 + 60, end=DAY * 3 + 70)
     f.presence(session, venue=room, who=b, start=DAY * 3 + 69, end=None)  # open: dwell
     case = f.case(session, who=f0, sampled=DAY * 4)
-    out = trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
-    assert keys(out.f1) == {contact_key(a.id, None), contact_key(None, b.id)}
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    assert keys(session, case, 1) == {contact_key(a.id, None), contact_key(None, b.id)}
 
 
 def test_window_starts_two_days_before_onset_and_ends_at_isolation(
@@ -63,8 +71,8 @@ def test_window_starts_two_days_before_onset_and_ends_at_isolation(
         f.presence(session, venue=shop, who=f0, start=start, end=start + 60)
         f.presence(session, venue=shop, who=who, start=start, end=start + 60)
     case = f.case(session, who=f0, sampled=DAY * 3.5, onset=DAY * 3, isolated=DAY * 4)
-    out = trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
-    assert keys(out.f1) == {contact_key(inside.id, None)}
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    assert keys(session, case, 1) == {contact_key(inside.id, None)}
 
 
 def test_f2_only_after_the_f1_exposure_and_before_isolation(session: Session, places: Any) -> None:
@@ -91,10 +99,10 @@ def test_f2_only_after_the_f1_exposure_and_before_isolation(session: Session, pl
         )
     )
     case = f.case(session, who=f0, sampled=DAY * 2.5)
-    out = trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
-    assert keys(out.f1) == {contact_key(f1p.id, None)}
-    assert keys(out.f2) == {contact_key(after.id, None)}
-    assert out.f2[0].source_person_id == f1p.id
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    assert keys(session, case, 1) == {contact_key(f1p.id, None)}
+    assert keys(session, case, 2) == {contact_key(after.id, None)}
+    assert links(session, case, 2)[0].source_key == contact_key(f1p.id, None)
 
 
 def test_rerun_is_idempotent_and_picks_up_new_data(session: Session, places: Any) -> None:
@@ -108,9 +116,9 @@ def test_rerun_is_idempotent_and_picks_up_new_data(session: Session, places: Any
     count = select(func.count()).select_from(ContactLink).where(ContactLink.case_id == case.id)
     assert session.scalar(count) == 1
     f.presence(session, venue=market, who=b, start=DAY * 3, end=DAY * 3 + 60)
-    out = trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
     assert session.scalar(count) == 2
-    assert keys(out.f1) == {contact_key(a.id, None), contact_key(b.id, None)}
+    assert keys(session, case, 1) == {contact_key(a.id, None), contact_key(b.id, None)}
 
 
 _CATEGORIES = [VenueCategory.MARKET, VenueCategory.VEHICLE, VenueCategory.AGENCY_OFFICE]
@@ -180,8 +188,12 @@ def test_engine_matches_brute_force(
             as_of=AS_OF,
             policy=DEFAULT_POLICY,
         )
-        assert {x.key: round(x.start) for x in out.f1} == {k: round(v) for k, v in f1.items()}
-        assert {x.key: round(x.start) for x in out.f2} == {k: round(v) for k, v in f2.items()}
+        for level, expected in ((1, f1), (2, f2)):
+            got = {
+                x.contact_key: round(x.exposed_at.timestamp()) for x in links(session, case, level)
+            }
+            assert got == {k: round(v) for k, v in expected.items()}
+        assert (out.f1_count, out.f2_count) == (len(f1), len(f2))
         assert window[1] - window[0] >= timedelta(0)
     finally:
         session.rollback()

@@ -5,7 +5,7 @@ before its isolation) the database looks up, through the (venue_id, entered_at) 
 presences at the same venue that started at most `max_presence_hours` before the source ended,
 and keeps those overlapping by at least the category's threshold. Ends of open presences follow
 the dwell-time rule. Times are compared in epoch seconds to the millisecond (`TOLERANCE`).
-One statement finds every F1, one finds every F2; Python only writes the results.
+One INSERT … SELECT stores every F1, one every F2; no rows travel through Python.
 """
 
 # ruff: noqa: S608 - the SQL is assembled from fixed fragments only; every value is bound
@@ -14,13 +14,14 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Uuid, bindparam, delete, insert, text
+from sqlalchemy import Uuid, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from epitrace.cases.models import Case
+from epitrace.db import UTCDateTime
 from epitrace.tracing.models import ContactLink, Trace
 from epitrace.tracing.policy import Policy
 from epitrace.venues.models import VenueCategory
@@ -34,7 +35,7 @@ class Dialect:
 
     def epoch(self, expr: str) -> str:
         if self.name == "postgresql":
-            return f"EXTRACT(EPOCH FROM {expr})"
+            return f"date_part('epoch', {expr})"
         return f"((julianday({expr}) - 2440587.5) * 86400.0)"
 
     def ts(self, expr: str) -> str:
@@ -48,6 +49,29 @@ class Dialect:
 
     def least(self, *args: str) -> str:
         return ("LEAST" if self.name == "postgresql" else "min") + f"({', '.join(args)})"
+
+    def key(self, prefix: str, column: str) -> str:
+        """'p:<uuid>' text as `contact_key` makes it (SQLite stores uuids as 32 hex digits)."""
+        if self.name == "postgresql":
+            return f"'{prefix}:' || CAST({column} AS TEXT)"
+        parts = " || '-' || ".join(
+            f"substr({column}, {a}, {n})" for a, n in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        )
+        return f"'{prefix}:' || lower({parts})"
+
+    def new_id(self) -> str:
+        return "gen_random_uuid()" if self.name == "postgresql" else "lower(hex(randomblob(16)))"
+
+    def stamp(self, expr: str) -> str:
+        """A datetime value to store, from epoch seconds."""
+        if self.name == "postgresql":
+            return f"to_timestamp({expr})"
+        return f"strftime('%Y-%m-%d %H:%M:%f', {expr}, 'unixepoch') || '000'"
+
+    def minutes(self, expr: str) -> str:
+        if self.name == "postgresql":
+            return f"CAST(floor(({expr}) / 60) AS INTEGER)"
+        return f"CAST(({expr}) / 60 AS INTEGER)"
 
     def num(self, param: str) -> str:
         # PostgreSQL needs the type of a bound number used in arithmetic.
@@ -70,6 +94,26 @@ def _end(d: Dialect, alias: str, dwell: str) -> str:
     return d.least(
         f"COALESCE({d.epoch(f'{alias}.left_at')}, {start} + {dwell})", f"{start} + {d.num('cap')}"
     )
+
+
+def _key(d: Dialect, person: str, visitor: str) -> str:
+    return (
+        f"CASE WHEN {person} IS NOT NULL THEN {d.key('p', person)} ELSE {d.key('m', visitor)} END"
+    )
+
+
+def _insert(d: Dialect) -> str:
+    columns = (
+        "id, case_id, level, contact_key, person_id, manual_visitor_id, source_key, "
+        "contact_presence_id, source_presence_id, venue_id, ward_code, exposed_at, exposure_end, "
+        "overlap_minutes, evidence_count, trace_id, created_at"
+    )
+    return f"""INSERT INTO contact_link ({columns})
+SELECT {d.new_id()}, :case_id, :level, {_key(d, "qperson", "qmv")}, qperson, qmv,
+       {_key(d, "skey_person", "skey_mv")}, qid, spid, venue_id, ward_code,
+       {d.stamp("os")}, {d.stamp("oe")}, {d.minutes(f"oe - os + {TOLERANCE}")}, n,
+       :trace_id, :ran_at
+FROM ranked"""
 
 
 def _candidates(d: Dialect) -> str:
@@ -97,9 +141,8 @@ ranked AS (
          COUNT(*) OVER (PARTITION BY qperson, qmv) AS n
   FROM good
 )
-SELECT skey_person, skey_mv, spid, qid, qperson, qmv, venue_id, ward_code, os, oe, n
-FROM ranked WHERE rn = 1
-"""
+{_insert(d)}
+WHERE rn = 1 AND (qperson IS NULL OR qperson <> :pid)"""
 
 
 def _src_columns(d: Dialect, alias: str, s_lo: str, e_hi: str) -> str:
@@ -163,7 +206,9 @@ src0 AS (
   JOIN venue v ON v.id = p.venue_id JOIN cat ON cat.category = v.category
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
-{_candidates(d)}"""
+{_candidates(d)}
+  AND NOT EXISTS (SELECT 1 FROM f1 x WHERE x.person_id = ranked.qperson)
+  AND NOT EXISTS (SELECT 1 FROM f1 x WHERE x.manual_visitor_id = ranked.qmv)"""
     return sql, params
 
 
@@ -173,104 +218,26 @@ def contact_key(person_id: uuid.UUID | None, manual_visitor_id: uuid.UUID | None
     return f"m:{manual_visitor_id}"
 
 
-def _from_epoch(value: float) -> datetime:
-    return datetime.fromtimestamp(float(value), UTC)
-
-
-_COLUMNS: dict[str, Any] = {
-    "skey_person": Uuid(),
-    "skey_mv": Uuid(),
-    "spid": Uuid(),
-    "qid": Uuid(),
-    "qperson": Uuid(),
-    "qmv": Uuid(),
-    "venue_id": Uuid(),
-    "ward_code": String(),
-    "os": Float(),
-    "oe": Float(),
-    "n": Integer(),
-}
-
-
-@dataclass(frozen=True)
-class Found:
-    """One contact found by a step: who, through whom, and the earliest proving overlap."""
-
-    level: int
-    person_id: uuid.UUID | None
-    manual_visitor_id: uuid.UUID | None
-    source_person_id: uuid.UUID | None
-    source_manual_visitor_id: uuid.UUID | None
-    contact_presence_id: uuid.UUID
-    source_presence_id: uuid.UUID
-    venue_id: uuid.UUID
-    ward_code: str
-    start: float
-    end: float
-    evidence_count: int
-
-    @property
-    def key(self) -> str:
-        return contact_key(self.person_id, self.manual_visitor_id)
-
-
-def _run(session: Session, sql: str, params: dict[str, Any], level: int) -> list[Found]:
-    binds = [bindparam(name, type_=Uuid()) for name in ("pid", "case_id") if name in params]
-    statement = text(sql).bindparams(*binds).columns(**_COLUMNS)
-    return [
-        Found(
-            level=level,
-            person_id=row.qperson,
-            manual_visitor_id=row.qmv,
-            source_person_id=row.skey_person,
-            source_manual_visitor_id=row.skey_mv,
-            contact_presence_id=row.qid,
-            source_presence_id=row.spid,
-            venue_id=row.venue_id,
-            ward_code=row.ward_code,
-            start=row.os,
-            end=row.oe,
-            evidence_count=row.n,
-        )
-        for row in session.execute(statement, params)
-    ]
-
-
 @dataclass(frozen=True)
 class TraceOutcome:
     trace: Trace
-    f1: list[Found]
-    f2: list[Found]
+
+    @property
+    def f1_count(self) -> int:
+        return self.trace.f1_count
+
+    @property
+    def f2_count(self) -> int:
+        return self.trace.f2_count
 
 
-def _store(session: Session, case: Case, trace: Trace, found: list[Found]) -> None:
-    if not found:
-        return
-    session.execute(
-        insert(ContactLink),
-        [
-            {
-                "id": uuid.uuid4(),
-                "case_id": case.id,
-                "level": f.level,
-                "contact_key": f.key,
-                "person_id": f.person_id,
-                "manual_visitor_id": f.manual_visitor_id,
-                "source_key": contact_key(f.source_person_id, f.source_manual_visitor_id),
-                "contact_presence_id": f.contact_presence_id,
-                "source_presence_id": f.source_presence_id,
-                "venue_id": f.venue_id,
-                "ward_code": f.ward_code,
-                "exposed_at": _from_epoch(f.start),
-                "exposure_end": _from_epoch(f.end),
-                "overlap_minutes": int((f.end - f.start + TOLERANCE) // 60),
-                "evidence_count": f.evidence_count,
-                "trace_id": trace.id,
-                "created_at": trace.ran_at,
-            }
-            for f in found
-        ],
-    )
+_UUIDS = ("pid", "case_id", "trace_id")
+
+
+def _execute(session: Session, sql: str, params: dict[str, Any]) -> None:
+    binds = [bindparam(name, type_=Uuid()) for name in _UUIDS if name in params]
+    binds.append(bindparam("ran_at", type_=UTCDateTime()))
+    session.execute(text(sql).bindparams(*binds), params)
 
 
 def trace_case(
@@ -306,31 +273,24 @@ def trace_case(
         "cap": float(policy.max_presence_hours * 3600),
         "small_thr": float(policy.small_room_overlap_minutes * 60),
         "asof": as_of.timestamp(),
+        "pid": case.person_id,
+        "case_id": case.id,
+        "trace_id": trace.id,
+        "ran_at": as_of,
     }
     sql, params = f1_sql(d, policy)
-    f0_key = contact_key(case.person_id, None)
-    f1 = [
-        f
-        for f in _run(
-            session,
-            sql,
-            {**params, **common, "pid": case.person_id, "ws": ws.timestamp(), "we": we.timestamp()},
-            1,
-        )
-        if f.key != f0_key
-    ]
-    _store(session, case, trace, f1)
-    session.flush()
+    window = {"ws": ws.timestamp(), "we": we.timestamp()}
+    _execute(session, sql, {**params, **common, **window, "level": 1})
     sql, params = f2_sql(d, policy)
-    excluded = {f0_key} | {f.key for f in f1}
-    f2 = [
-        f
-        for f in _run(session, sql, {**params, **common, "case_id": case.id}, 2)
-        if f.key not in excluded
-    ]
-    _store(session, case, trace, f2)
-    trace.f1_count = len(f1)
-    trace.f2_count = len(f2)
+    _execute(session, sql, {**params, **common, "level": 2})
+    rows = session.execute(
+        select(ContactLink.level, func.count())
+        .where(ContactLink.case_id == case.id)
+        .group_by(ContactLink.level)
+    )
+    counts = {int(level): int(n) for level, n in rows}
+    trace.f1_count = counts.get(1, 0)
+    trace.f2_count = counts.get(2, 0)
     trace.duration_ms = int((time.perf_counter() - started) * 1000)
     session.flush()
-    return TraceOutcome(trace=trace, f1=f1, f2=f2)
+    return TraceOutcome(trace=trace)

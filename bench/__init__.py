@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic population generator; run with `python -m bench.<name>`."""
