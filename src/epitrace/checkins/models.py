@@ -84,3 +84,26 @@ class Presence(Base):
     device_id: Mapped[str | None] = mapped_column(String(64))
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
+
+
+class ScanReceipt(Base):
+    """One accepted scan of a citizen's device, keyed by the client's idempotency key.
+
+    Offline phones resend their queue until the server answers; the receipt makes a resent
+    scan return its first outcome instead of counting again (a second scan of a venue means
+    check-out, so a resend must not be treated as one).
+    """
+
+    __tablename__ = "checkin_scan"
+    __table_args__ = (UniqueConstraint("person_id", "client_key"),)
+
+    id: Mapped[uuid_pk]
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    client_key: Mapped[str] = mapped_column(String(64))
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
+    scanned_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(24))
+    presence_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("presence.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[created_at]

@@ -1,0 +1,264 @@
+"""Citizen check-in pages (landing page of a venue code, scanner, history) and the door page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from epitrace.accounts import service as account_service
+from epitrace.accounts.pages import ensure_csrf, flash
+from epitrace.checkins import access, policy
+from epitrace.checkins import service as checkin_service
+from epitrace.checkins.api import limit_rate, outcome_message
+from epitrace.db import utcnow
+from epitrace.errors import DomainError
+from epitrace.places import service as place_service
+from epitrace.security import audit
+from epitrace.security.permissions import public
+from epitrace.venues import service as venue_service
+from epitrace.web import i18n
+from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.routing import make_router
+from epitrace.web.templating import render
+
+router = make_router(include_in_schema=False)
+
+SERVICE_WORKER = i18n.PACKAGE_DIR / "web" / "static" / "checkins" / "sw.js"
+
+
+@router.get("/sw.js")
+@public
+def service_worker() -> FileResponse:
+    """The service worker, served from the root so that its scope is the whole site."""
+    return FileResponse(
+        SERVICE_WORKER,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
+
+
+@router.get("/c/{token}", response_class=HTMLResponse)
+@public
+def venue_landing(
+    token: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    keyring: AppKeyring,
+) -> HTMLResponse:
+    """What a phone camera opens: the venue, and a one-tap check-in once signed in."""
+    ensure_csrf(request)
+    context: dict[str, object] = {"token": token, "error": None, "venue": None}
+    try:
+        venue = venue_service.resolve_token(session, keyring, token[:400])
+    except DomainError as exc:
+        context["error"] = i18n.gettext(exc.message, **exc.params)
+        return render(request, "checkins/landing.html", context, status_code=exc.status_code)
+    ward = place_service.get(session, code=venue.ward_code)
+    context.update(
+        venue=venue,
+        ward=ward,
+        category=i18n.gettext(venue_service.CATEGORY_NAMES[venue.category]),
+    )
+    if principal is not None and principal.is_citizen and principal.person_id is not None:
+        context["dependents"] = account_service.get_dependents(
+            session, guardian_id=principal.person_id
+        )
+        open_here = [
+            p
+            for p, v, _n in checkin_service.history(
+                session, person_id=principal.person_id, since=utcnow() - timedelta(days=2)
+            )
+            if v.id == venue.id and p.left_at is None and p.person_id == principal.person_id
+        ]
+        context["inside"] = open_here[0] if open_here else None
+    return render(request, "checkins/landing.html", context)
+
+
+@router.post("/c/{token}")
+def venue_landing_submit(
+    token: str,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    keyring: AppKeyring,
+    dependent_ids: Annotated[list[uuid.UUID] | None, Form()] = None,
+) -> Response:
+    """The one tap: check in (or out, when already inside) and show the history."""
+    user, person_id = access.citizen(principal)
+    limit_rate(
+        session, kind="checkin", user=user, device=None, per_minute=policy.CHECKINS_PER_MINUTE
+    )
+    try:
+        result = checkin_service.self_scan(
+            session,
+            keyring=keyring,
+            token=token[:400],
+            person_id=person_id,
+            at=utcnow(),
+            dependent_ids=dependent_ids or [],
+        )
+    except DomainError as exc:
+        session.rollback()
+        flash(request, i18n.gettext(exc.message, **exc.params), "error")
+        return RedirectResponse(f"/c/{token}", status_code=303)
+    flash(request, outcome_message(result.outcome, result.venue.name))
+    return RedirectResponse("/checkins", status_code=303)
+
+
+@router.get("/checkins", response_class=HTMLResponse)
+def my_history(
+    request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> HTMLResponse:
+    """The citizen's own visits (and their dependents'), with a check-out button."""
+    _user, person_id = access.citizen(principal)
+    ensure_csrf(request)
+    since = utcnow() - timedelta(days=settings.retention_days)
+    visits = checkin_service.history(session, person_id=person_id, since=since)
+    return render(request, "checkins/history.html", {"visits": visits})
+
+
+@router.post("/checkins/{presence_id}/checkout")
+def my_checkout(
+    presence_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    _user, person_id = access.citizen(principal)
+    closed = checkin_service.check_out(
+        session, person_id=person_id, presence_id=presence_id, at=utcnow()
+    )
+    venue = venue_service.get_or_404(session, venue_id=closed[0].venue_id)
+    flash(request, outcome_message(checkin_service.Outcome.CHECKED_OUT, venue.name))
+    return RedirectResponse("/checkins", status_code=303)
+
+
+@router.get("/checkins/scan", response_class=HTMLResponse)
+def scanner(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    """The in-app scanner: the phone camera reads the venue code; works offline."""
+    _user, person_id = access.citizen(principal)
+    ensure_csrf(request)
+    dependents = account_service.get_dependents(session, guardian_id=person_id)
+    return render(request, "checkins/scan.html", {"dependents": dependents})
+
+
+# -- the door ----------------------------------------------------------------------------
+
+
+@router.get("/venues/{venue_id}/door", response_class=HTMLResponse)
+def door_page(
+    venue_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    day: date | None = None,
+) -> HTMLResponse:
+    """The operator's door: scan passes, enter visitors by hand, today's log and occupancy."""
+    venue = venue_service.get_or_404(session, venue_id=venue_id)
+    user = access.door(session, principal, venue)
+    ensure_csrf(request)
+    log = checkin_service.door_log(
+        session, venue=venue, day=day or checkin_service.local_today(), now=utcnow()
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="read",
+        subject_type="door_log",
+        subject_id=venue.id,
+        purpose="door_log",
+        detail={"day": log.day.isoformat(), "rows": len(log.rows)},
+    )
+    return render(request, "checkins/door.html", {"venue": venue, "log": log, "errors": {}})
+
+
+@router.post("/venues/{venue_id}/door/manual", response_class=HTMLResponse)
+def door_manual(
+    venue_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    phone: Annotated[str, Form(max_length=20)] = "",
+    id_number: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    venue = venue_service.get_or_404(session, venue_id=venue_id)
+    user = access.door(session, principal, venue)
+    try:
+        presence = checkin_service.manual_entry(
+            session,
+            venue=venue,
+            full_name=full_name,
+            phone=phone,
+            id_number=id_number,
+            at=utcnow(),
+            recorded_by=user.user_id,
+        )
+    except DomainError as exc:
+        session.rollback()
+        log = checkin_service.door_log(
+            session, venue=venue, day=checkin_service.local_today(), now=utcnow()
+        )
+        errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
+        errors["form"] = i18n.gettext(exc.message, **exc.params)
+        return render(
+            request,
+            "checkins/door.html",
+            {
+                "venue": venue,
+                "log": log,
+                "errors": errors,
+                "manual": {"full_name": full_name, "phone": phone, "id_number": id_number},
+            },
+            status_code=exc.status_code,
+        )
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        subject_type="manual_visitor",
+        subject_id=presence.manual_visitor_id,
+        purpose="manual_entry",
+        detail={"venue_id": str(venue.id)},
+    )
+    flash(request, i18n.gettext("%(name)s was entered.", name=" ".join(full_name.split())))
+    return RedirectResponse(f"/venues/{venue.id}/door", status_code=303)
+
+
+@router.post("/venues/{venue_id}/door/exit/{presence_id}")
+def door_exit(
+    venue_id: uuid.UUID,
+    presence_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> Response:
+    venue = venue_service.get_or_404(session, venue_id=venue_id)
+    access.door(session, principal, venue)
+    checkin_service.door_exit(session, venue=venue, presence_id=presence_id, at=utcnow())
+    flash(request, i18n.gettext("The exit was recorded."))
+    return RedirectResponse(f"/venues/{venue.id}/door", status_code=303)
+
+
+# -- counts for officials ----------------------------------------------------------------
+
+
+@router.get("/checkins/counts", response_class=HTMLResponse)
+def counts_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    day: date | None = None,
+    area: str | None = None,
+) -> HTMLResponse:
+    """Check-ins per venue and per ward on a day, inside the official's area."""
+    _user, paths = access.counts(session, principal, area or None)
+    the_day = day or checkin_service.local_today()
+    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    return render(
+        request,
+        "checkins/counts.html",
+        {"day": the_day, "area": area or "", "venues": venues, "wards": wards},
+    )

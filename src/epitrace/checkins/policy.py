@@ -1,0 +1,58 @@
+"""Check-in policy: default dwell time per venue category and the time rules of scans.
+
+Pure constants and arithmetic (no database). An open presence that nobody closes ends after
+its venue category's dwell time: long enough to cover a normal visit, short enough that a
+forgotten check-out does not make someone a contact of everyone who came later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from epitrace.venues.models import VenueCategory
+
+DWELL_MINUTES: dict[VenueCategory, int] = {
+    VenueCategory.AGENCY_OFFICE: 8 * 60,  # a working day
+    VenueCategory.MARKET: 90,
+    VenueCategory.SHOPPING_CENTRE: 3 * 60,
+    VenueCategory.SHOP_RESTAURANT: 90,
+    VenueCategory.HOTEL_LODGING: 12 * 60,  # overnight
+    VenueCategory.SCHOOL: 8 * 60,
+    VenueCategory.HOSPITAL_CLINIC: 4 * 60,
+    VenueCategory.FACTORY: 10 * 60,  # one shift with overtime
+    VenueCategory.STATION: 60,
+    VenueCategory.VEHICLE: 3 * 60,  # a long bus or train ride
+    VenueCategory.RELIGIOUS_EVENT: 3 * 60,
+    VenueCategory.QUARANTINE_FACILITY: 24 * 60,
+    VenueCategory.OTHER: 2 * 60,
+}
+
+# A second scan of the same venue within this time is the same visit (a double tap, two
+# people scanning one poster with one phone, a shaky camera): never a second presence.
+DUPLICATE_WINDOW = timedelta(minutes=1)
+# Phones' clocks drift; scans stamped this far ahead of the server are still accepted.
+CLOCK_SKEW = timedelta(minutes=5)
+# Offline uploads are chunked by the client; one request holds at most this many scans.
+BATCH_MAX_SCANS = 200
+# Rate limits (events per window) per account and per device.
+CHECKINS_PER_MINUTE = 30
+BATCHES_PER_MINUTE = 20
+DOOR_SCANS_PER_MINUTE = 120
+
+
+def dwell(category: VenueCategory) -> timedelta:
+    return timedelta(minutes=DWELL_MINUTES[category])
+
+
+def auto_leave_time(category: VenueCategory, entered_at: datetime) -> datetime:
+    """When an open presence is considered over if nobody checks out."""
+    return entered_at + dwell(category)
+
+
+def scan_time_problem(at: datetime, *, now: datetime, retention_days: int) -> str | None:
+    """Why a scan's time is refused ('too_old', 'future'), or None when it is acceptable."""
+    if at > now + CLOCK_SKEW:
+        return "future"
+    if at < now - timedelta(days=retention_days):
+        return "too_old"
+    return None

@@ -1,0 +1,142 @@
+"""API shapes of check-ins, offline batches, door scans, manual entries and counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from epitrace.checkins import policy
+from epitrace.checkins.models import CloseReason, PresenceMethod
+
+ClientKey = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-:.]+$")
+
+
+class CheckinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=400, description="The code's token or its URL.")
+    dependent_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    client_key: str | None = ClientKey
+    device_id: str | None = Field(default=None, max_length=64)
+
+
+class ScanItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_key: str = ClientKey
+    token: str = Field(min_length=1, max_length=400)
+    at: AwareDatetime = Field(description="When the phone scanned the code (with time zone).")
+    dependent_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str | None = Field(default=None, max_length=64)
+    scans: list[ScanItemIn] = Field(max_length=policy.BATCH_MAX_SCANS)
+
+
+class BatchItemOut(BaseModel):
+    client_key: str
+    status: Literal["accepted", "duplicate", "refused"]
+    outcome: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    venue_id: uuid.UUID | None = None
+    presence_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    duplicates: int
+    refused: int
+    results: list[BatchItemOut]
+
+
+class PresenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    person_id: uuid.UUID | None
+    entered_at: datetime
+    left_at: datetime | None
+    close_reason: CloseReason | None
+    method: PresenceMethod
+
+
+class CheckinOut(BaseModel):
+    outcome: str
+    message: str
+    duplicate: bool
+    venue_id: uuid.UUID
+    venue_name: str
+    presences: list[PresenceOut]
+
+
+class VisitOut(BaseModel):
+    presence: PresenceOut
+    venue_name: str
+    venue_address: str
+    dependent_name: str
+
+
+class DoorScanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=400, description="The scanned personal pass.")
+    direction: Literal["in", "out", "auto"] = "in"
+
+
+class DoorScanOut(BaseModel):
+    outcome: str
+    message: str
+    colour: Literal["green", "yellow", "red"]
+    name: str
+    presence: PresenceOut | None
+    occupancy: int
+
+
+class ManualEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=20)
+    id_number: str | None = Field(default=None, max_length=20)
+
+
+class DoorLogRowOut(BaseModel):
+    presence: PresenceOut
+    name: str
+
+
+class DoorLogOut(BaseModel):
+    venue_id: uuid.UUID
+    day: date
+    entries: int
+    exits: int
+    occupancy: int
+    rows: list[DoorLogRowOut]
+
+
+class VenueCountOut(BaseModel):
+    venue_id: uuid.UUID
+    venue_name: str
+    ward_code: str
+    checkins: int
+
+
+class WardCountOut(BaseModel):
+    ward_code: str
+    ward_name: str
+    checkins: int
+    venues: int
+
+
+class CountsOut(BaseModel):
+    day: date
+    venues: list[VenueCountOut]
+    wards: list[WardCountOut]

@@ -1,0 +1,797 @@
+"""Presences: self-scan check-in and check-out, door scans, manual entries, offline batches.
+
+Rules (see `policy`): a person has at most one open presence; checking in elsewhere closes
+it, scanning the same venue again (after a minute) checks out, and an open presence ends
+after its venue category's dwell time. A second scan of the same venue within a minute is
+the same visit. Offline scans carry a client key; a resent scan returns its first outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from epitrace.accounts import phone as phone_numbers
+from epitrace.accounts import service as account_service
+from epitrace.accounts.models import Person
+from epitrace.checkins import policy
+from epitrace.checkins.identity import normalise_cccd
+from epitrace.checkins.models import (
+    CloseReason,
+    ManualVisitor,
+    Presence,
+    PresenceMethod,
+    ScanReceipt,
+)
+from epitrace.db import utcnow
+from epitrace.declarations import passes
+from epitrace.declarations.passes import Colour
+from epitrace.errors import N_, Conflict, DomainError, InvalidInput, NotFound
+from epitrace.places.models import AdminUnit
+from epitrace.security import audit
+from epitrace.security.keys import Keyring
+from epitrace.security.permissions import Principal
+from epitrace.security.tokens import TokenError
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import Venue
+from epitrace.web.templating import VN_TZ
+
+
+class Outcome:
+    CHECKED_IN = "checked_in"
+    ALREADY_IN = "already_checked_in"
+    CHECKED_OUT = "checked_out"
+    ALREADY_OUT = "already_checked_out"
+
+
+@dataclass
+class ScanResult:
+    outcome: str
+    venue: Venue
+    presences: list[Presence]
+    duplicate: bool = False  # the same client key was seen before
+
+
+@dataclass
+class BatchItemResult:
+    client_key: str
+    status: str  # "accepted" | "duplicate" | "refused"
+    outcome: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    venue_id: uuid.UUID | None = None
+    presence_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScanIn:
+    client_key: str
+    token: str
+    at: datetime
+    dependent_ids: tuple[uuid.UUID, ...] = ()
+
+
+# -- closing -----------------------------------------------------------------------------
+
+
+def _close(presence: Presence, *, at: datetime, reason: CloseReason) -> None:
+    presence.left_at = max(at, presence.entered_at)
+    presence.close_reason = reason
+
+
+def _open_presences(
+    session: Session,
+    *,
+    person_ids: Sequence[uuid.UUID] | None = None,
+    venue_id: uuid.UUID | None = None,
+) -> list[tuple[Presence, Venue]]:
+    stmt = (
+        select(Presence, Venue)
+        .join(Venue, Venue.id == Presence.venue_id)
+        .where(Presence.left_at.is_(None))
+    )
+    if person_ids is not None:
+        stmt = stmt.where(Presence.person_id.in_(person_ids))
+    if venue_id is not None:
+        stmt = stmt.where(Presence.venue_id == venue_id)
+    return [(p, v) for p, v in session.execute(stmt.order_by(Presence.entered_at))]
+
+
+def close_expired(
+    session: Session,
+    *,
+    now: datetime,
+    person_ids: Sequence[uuid.UUID] | None = None,
+    venue_id: uuid.UUID | None = None,
+) -> int:
+    """End open presences whose dwell time has passed; they leave at entry + dwell."""
+    closed = 0
+    for presence, venue in _open_presences(session, person_ids=person_ids, venue_id=venue_id):
+        leave = policy.auto_leave_time(venue.category, presence.entered_at)
+        if leave <= now:
+            _close(presence, at=leave, reason=CloseReason.DWELL_TIMEOUT)
+            closed += 1
+    if closed:
+        session.flush()
+    return closed
+
+
+def close_all_expired(session: Session, *, now: datetime | None = None, batch: int = 5000) -> int:
+    """The scheduled sweep over every venue (also run lazily per person and venue)."""
+    now = now or utcnow()
+    earliest = now - timedelta(minutes=min(policy.DWELL_MINUTES.values()))
+    stmt = (
+        select(Presence, Venue)
+        .join(Venue, Venue.id == Presence.venue_id)
+        .where(Presence.left_at.is_(None), Presence.entered_at <= earliest)
+        .limit(batch)
+    )
+    closed = 0
+    for presence, venue in session.execute(stmt):
+        leave = policy.auto_leave_time(venue.category, presence.entered_at)
+        if leave <= now:
+            _close(presence, at=leave, reason=CloseReason.DWELL_TIMEOUT)
+            closed += 1
+    session.flush()
+    return closed
+
+
+# -- self-scan ---------------------------------------------------------------------------
+
+
+def _dependents(
+    session: Session, *, guardian_id: uuid.UUID, dependent_ids: Iterable[uuid.UUID]
+) -> list[uuid.UUID]:
+    ids: list[uuid.UUID] = []
+    for dependent_id in dict.fromkeys(dependent_ids):
+        account_service.get_dependent(session, guardian_id=guardian_id, dependent_id=dependent_id)
+        ids.append(dependent_id)
+    return ids
+
+
+def _last_closed_here(
+    session: Session, *, person_id: uuid.UUID, venue_id: uuid.UUID
+) -> Presence | None:
+    return session.scalars(
+        select(Presence)
+        .where(
+            Presence.person_id == person_id,
+            Presence.venue_id == venue_id,
+            Presence.left_at.is_not(None),
+        )
+        .order_by(Presence.left_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _enter(
+    session: Session,
+    *,
+    venue: Venue,
+    person_id: uuid.UUID,
+    at: datetime,
+    method: PresenceMethod,
+    recorded_by: uuid.UUID | None,
+    device_id: str | None,
+    client_key: str | None,
+    open_here: dict[uuid.UUID, Presence],
+    open_elsewhere: dict[uuid.UUID, Presence],
+) -> Presence:
+    here = open_here.get(person_id)
+    if here is not None:
+        return here
+    elsewhere = open_elsewhere.get(person_id)
+    if elsewhere is not None:
+        _close(elsewhere, at=at, reason=CloseReason.NEXT_CHECKIN)
+    presence = Presence(
+        venue_id=venue.id,
+        ward_code=venue.ward_code,
+        person_id=person_id,
+        entered_at=at,
+        method=method,
+        recorded_by=recorded_by,
+        device_id=device_id,
+        client_key=client_key,
+    )
+    session.add(presence)
+    return presence
+
+
+def scan(
+    session: Session,
+    *,
+    venue: Venue,
+    person_id: uuid.UUID,
+    at: datetime,
+    dependent_ids: Sequence[uuid.UUID] = (),
+    method: PresenceMethod = PresenceMethod.SELF_SCAN,
+    direction: str = "auto",
+    recorded_by: uuid.UUID | None = None,
+    device_id: str | None = None,
+    client_key: str | None = None,
+) -> ScanResult:
+    """Apply one scan of `venue` by a person (with dependents) at time `at`.
+
+    `direction` "auto" (self-scan) toggles: in, or out when already inside for more than the
+    duplicate window; "in" and "out" are the door operator's explicit choices.
+    """
+    people = [person_id, *_dependents(session, guardian_id=person_id, dependent_ids=dependent_ids)]
+    if method is not PresenceMethod.SELF_SCAN:
+        people = [person_id]
+    close_expired(session, now=at, person_ids=people)
+    open_here: dict[uuid.UUID, Presence] = {}
+    open_elsewhere: dict[uuid.UUID, Presence] = {}
+    for presence, _venue in _open_presences(session, person_ids=people):
+        assert presence.person_id is not None  # noqa: S101 - the query filters on person
+        if presence.venue_id == venue.id:
+            open_here[presence.person_id] = presence
+        else:
+            open_elsewhere[presence.person_id] = presence
+    mine = open_here.get(person_id)
+
+    if direction == "out" or (
+        direction == "auto" and mine is not None and at - mine.entered_at >= policy.DUPLICATE_WINDOW
+    ):
+        if mine is None:
+            raise Conflict(N_("This person is not checked in here."), code="not_checked_in")
+        reason = (
+            CloseReason.DOOR_EXIT if method is PresenceMethod.DOOR_SCAN else CloseReason.CHECKOUT
+        )
+        closed = list(open_here.values())
+        for presence in closed:
+            _close(presence, at=at, reason=reason)
+        session.flush()
+        return ScanResult(Outcome.CHECKED_OUT, venue, closed)
+
+    if mine is not None:
+        return ScanResult(Outcome.ALREADY_IN, venue, [mine])
+
+    if direction == "auto":
+        last = _last_closed_here(session, person_id=person_id, venue_id=venue.id)
+        if (
+            last is not None
+            and last.left_at is not None
+            and last.close_reason is not CloseReason.DWELL_TIMEOUT
+            and abs(at - last.left_at) < policy.DUPLICATE_WINDOW
+        ):
+            return ScanResult(Outcome.ALREADY_OUT, venue, [last])
+
+    created = [
+        _enter(
+            session,
+            venue=venue,
+            person_id=pid,
+            at=at,
+            method=method,
+            recorded_by=recorded_by,
+            device_id=device_id,
+            client_key=client_key if pid == person_id else None,
+            open_here=open_here,
+            open_elsewhere=open_elsewhere,
+        )
+        for pid in people
+    ]
+    session.flush()
+    return ScanResult(Outcome.CHECKED_IN, venue, created)
+
+
+def _receipt(session: Session, *, person_id: uuid.UUID, client_key: str) -> ScanReceipt | None:
+    return session.scalars(
+        select(ScanReceipt).where(
+            ScanReceipt.person_id == person_id, ScanReceipt.client_key == client_key
+        )
+    ).first()
+
+
+def _replay(session: Session, receipt: ScanReceipt) -> ScanResult:
+    venue = venue_service.get_or_404(session, venue_id=receipt.venue_id)
+    presence = session.get(Presence, receipt.presence_id) if receipt.presence_id else None
+    return ScanResult(receipt.outcome, venue, [presence] if presence else [], duplicate=True)
+
+
+def self_scan(
+    session: Session,
+    *,
+    keyring: Keyring,
+    token: str,
+    person_id: uuid.UUID,
+    at: datetime,
+    dependent_ids: Sequence[uuid.UUID] = (),
+    device_id: str | None = None,
+    client_key: str | None = None,
+) -> ScanResult:
+    """A citizen scanned a venue code: check in, or out, idempotently per client key."""
+    if client_key is not None:
+        seen = _receipt(session, person_id=person_id, client_key=client_key)
+        if seen is not None:
+            return _replay(session, seen)
+    venue = venue_service.resolve_token(session, keyring, token)
+    if client_key is None:
+        return scan(
+            session,
+            venue=venue,
+            person_id=person_id,
+            at=at,
+            dependent_ids=dependent_ids,
+            device_id=device_id,
+        )
+    savepoint = session.begin_nested()
+    try:
+        result = scan(
+            session,
+            venue=venue,
+            person_id=person_id,
+            at=at,
+            dependent_ids=dependent_ids,
+            device_id=device_id,
+            client_key=client_key,
+        )
+        session.add(
+            ScanReceipt(
+                person_id=person_id,
+                client_key=client_key,
+                venue_id=venue.id,
+                scanned_at=at,
+                outcome=result.outcome,
+                presence_id=result.presences[0].id if result.presences else None,
+            )
+        )
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        # The same scan arrived concurrently on another connection and won the race.
+        savepoint.rollback()
+        seen = _receipt(session, person_id=person_id, client_key=client_key)
+        if seen is None:
+            raise
+        return _replay(session, seen)
+    return result
+
+
+def sync_batch(
+    session: Session,
+    *,
+    keyring: Keyring,
+    person_id: uuid.UUID,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    retention_days: int,
+    device_id: str | None = None,
+) -> list[BatchItemResult]:
+    """Apply scans made offline, oldest first; each is accepted or refused on its own."""
+    keys = [s.client_key for s in scans]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(
+            N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
+        )
+    results: dict[str, BatchItemResult] = {}
+    for item in sorted(scans, key=lambda s: s.at):
+        problem = policy.scan_time_problem(item.at, now=now, retention_days=retention_days)
+        if problem == "future":
+            results[item.client_key] = BatchItemResult(
+                item.client_key,
+                "refused",
+                reason="future",
+                message=N_("The scan is dated in the future; check the phone's clock."),
+            )
+            continue
+        if problem == "too_old":
+            results[item.client_key] = BatchItemResult(
+                item.client_key,
+                "refused",
+                reason="too_old",
+                message=N_("The scan is older than %(days)s days and is no longer kept."),
+            )
+            continue
+        savepoint = session.begin_nested()
+        try:
+            result = self_scan(
+                session,
+                keyring=keyring,
+                token=item.token,
+                person_id=person_id,
+                at=item.at,
+                dependent_ids=item.dependent_ids,
+                device_id=device_id,
+                client_key=item.client_key,
+            )
+            savepoint.commit()
+        except DomainError as exc:
+            savepoint.rollback()
+            results[item.client_key] = BatchItemResult(
+                item.client_key,
+                "refused",
+                reason=getattr(exc, "reason", exc.code),
+                message=exc.message,
+            )
+            continue
+        results[item.client_key] = BatchItemResult(
+            item.client_key,
+            "duplicate" if result.duplicate else "accepted",
+            outcome=result.outcome,
+            venue_id=result.venue.id,
+            presence_ids=[p.id for p in result.presences],
+        )
+    return [results[k] for k in keys]
+
+
+def check_out(
+    session: Session, *, person_id: uuid.UUID, presence_id: uuid.UUID, at: datetime
+) -> list[Presence]:
+    """The citizen's check-out button: closes the presence and their dependents' there."""
+    presence = session.get(Presence, presence_id)
+    if presence is None or presence.person_id is None:
+        raise NotFound(N_("This visit does not exist."))
+    if presence.person_id != person_id and not account_service.may_act_for(
+        session, account_person_id=person_id, person_id=presence.person_id
+    ):
+        raise NotFound(N_("This visit does not exist."))
+    dependents = [d.id for d in account_service.get_dependents(session, guardian_id=person_id)]
+    people = [presence.person_id] + (dependents if presence.person_id == person_id else [])
+    close_expired(session, now=at, person_ids=people)
+    if presence.left_at is not None:
+        return [presence]
+    closed = [presence]
+    for other, _venue in _open_presences(session, person_ids=people, venue_id=presence.venue_id):
+        if other.id != presence.id:
+            closed.append(other)
+    for item in closed:
+        _close(item, at=at, reason=CloseReason.CHECKOUT)
+    session.flush()
+    return closed
+
+
+def history(
+    session: Session, *, person_id: uuid.UUID, since: datetime, limit: int = 200
+) -> list[tuple[Presence, Venue, str]]:
+    """The person's and their dependents' visits since `since`, newest first, with names."""
+    dependents = account_service.get_dependents(session, guardian_id=person_id)
+    names = {d.id: d.full_name for d in dependents}
+    people = [person_id, *names]
+    close_expired(session, now=utcnow(), person_ids=people)
+    stmt = (
+        select(Presence, Venue)
+        .join(Venue, Venue.id == Presence.venue_id)
+        .where(Presence.person_id.in_(people), Presence.entered_at >= since)
+        .order_by(Presence.entered_at.desc())
+        .limit(limit)
+    )
+    return [
+        (p, v, names.get(p.person_id, "") if p.person_id else "") for p, v in session.execute(stmt)
+    ]
+
+
+# -- the door ----------------------------------------------------------------------------
+
+
+def visitor_name(session: Session, presence: Presence) -> str:
+    if presence.manual_visitor_id is not None:
+        visitor = session.get(ManualVisitor, presence.manual_visitor_id)
+        return visitor.full_name if visitor else ""
+    if presence.person_id is not None:
+        return person_name(session, session.get(Person, presence.person_id))
+    return ""
+
+
+def person_name(session: Session, person: Person | None) -> str:
+    if person is None:
+        return ""
+    if person.full_name:
+        return person.full_name
+    if person.phone:
+        return phone_numbers.mask(person.phone)
+    return ""
+
+
+def manual_entry(
+    session: Session,
+    *,
+    venue: Venue,
+    full_name: str,
+    phone: str | None,
+    id_number: str | None,
+    at: datetime,
+    recorded_by: uuid.UUID,
+) -> Presence:
+    """Enter a visitor without a smartphone; phone or ID number is needed to reach them."""
+    errors: dict[str, str] = {}
+    name = " ".join(full_name.split())
+    if not name:
+        errors["full_name"] = N_("Required.")
+    canonical_phone: str | None = None
+    cccd: str | None = None
+    try:
+        canonical_phone = phone_numbers.normalise(phone) if phone and phone.strip() else None
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    try:
+        cccd = normalise_cccd(id_number) if id_number and id_number.strip() else None
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+    if not errors and canonical_phone is None and cccd is None:
+        errors["phone"] = N_("Give a phone number or an ID number so the visitor can be reached.")
+    if errors:
+        raise InvalidInput(N_("Some fields are not valid."), fields=errors)
+    visitor = None
+    if cccd is not None:
+        visitor = session.scalars(
+            select(ManualVisitor).where(ManualVisitor.id_number == cccd).limit(1)
+        ).first()
+    elif canonical_phone is not None:
+        visitor = session.scalars(
+            select(ManualVisitor)
+            .where(ManualVisitor.phone == canonical_phone, ManualVisitor.full_name == name)
+            .limit(1)
+        ).first()
+    if visitor is None:
+        visitor = ManualVisitor(full_name=name, phone=canonical_phone, id_number=cccd)
+        session.add(visitor)
+        session.flush()
+    else:
+        visitor.full_name = name
+        visitor.phone = canonical_phone or visitor.phone
+    open_here = session.scalars(
+        select(Presence).where(
+            Presence.manual_visitor_id == visitor.id,
+            Presence.venue_id == venue.id,
+            Presence.left_at.is_(None),
+        )
+    ).first()
+    if open_here is not None:
+        return open_here
+    presence = Presence(
+        venue_id=venue.id,
+        ward_code=venue.ward_code,
+        manual_visitor_id=visitor.id,
+        entered_at=at,
+        method=PresenceMethod.MANUAL,
+        recorded_by=recorded_by,
+    )
+    session.add(presence)
+    session.flush()
+    return presence
+
+
+def door_exit(session: Session, *, venue: Venue, presence_id: uuid.UUID, at: datetime) -> Presence:
+    """The operator records that a visitor inside left."""
+    presence = session.get(Presence, presence_id)
+    if presence is None or presence.venue_id != venue.id:
+        raise NotFound(N_("This visit does not exist."))
+    if presence.left_at is None:
+        _close(presence, at=at, reason=CloseReason.DOOR_EXIT)
+        session.flush()
+    return presence
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(VN_TZ).date()
+
+
+@dataclass
+class DoorLogRow:
+    presence: Presence
+    name: str
+
+
+@dataclass
+class DoorLog:
+    venue: Venue
+    day: date
+    rows: list[DoorLogRow]
+    entries: int
+    exits: int
+    occupancy: int
+
+
+def door_log(session: Session, *, venue: Venue, day: date, now: datetime) -> DoorLog:
+    """The venue's entries and exits on a local day, and who is inside now."""
+    close_expired(session, now=now, venue_id=venue.id)
+    start, end = local_day_bounds(day)
+    stmt = (
+        select(Presence)
+        .where(
+            Presence.venue_id == venue.id,
+            or_(
+                (Presence.entered_at >= start) & (Presence.entered_at < end),
+                (Presence.left_at >= start) & (Presence.left_at < end),
+            ),
+        )
+        .order_by(Presence.entered_at.desc())
+        .limit(2000)
+    )
+    presences = list(session.scalars(stmt))
+    person_ids = {p.person_id for p in presences if p.person_id}
+    visitor_ids = {p.manual_visitor_id for p in presences if p.manual_visitor_id}
+    people = {
+        p.id: person_name(session, p)
+        for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))
+    }
+    visitors = {
+        v.id: v.full_name
+        for v in session.scalars(select(ManualVisitor).where(ManualVisitor.id.in_(visitor_ids)))
+    }
+    rows = [
+        DoorLogRow(
+            p,
+            people.get(p.person_id, "")
+            if p.person_id
+            else visitors.get(p.manual_visitor_id, "")
+            if p.manual_visitor_id
+            else "",
+        )
+        for p in presences
+    ]
+    occupancy = (
+        session.scalar(
+            select(func.count())
+            .select_from(Presence)
+            .where(Presence.venue_id == venue.id, Presence.left_at.is_(None))
+        )
+        or 0
+    )
+    return DoorLog(
+        venue=venue,
+        day=day,
+        rows=rows,
+        entries=sum(1 for p in presences if start <= p.entered_at < end),
+        exits=sum(1 for p in presences if p.left_at is not None and start <= p.left_at < end),
+        occupancy=occupancy,
+    )
+
+
+def occupancy(session: Session, *, venue_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Presence)
+            .where(Presence.venue_id == venue_id, Presence.left_at.is_(None))
+        )
+        or 0
+    )
+
+
+# -- counts for officials ----------------------------------------------------------------
+
+
+@dataclass
+class VenueCount:
+    venue_id: uuid.UUID
+    venue_name: str
+    ward_code: str
+    checkins: int
+
+
+@dataclass
+class WardCount:
+    ward_code: str
+    ward_name: str
+    checkins: int
+    venues: int
+
+
+def _paths(column: Any, area_paths: Sequence[str | None]) -> ColumnElement[bool]:
+    if any(p is None for p in area_paths):
+        return true()
+    if not area_paths:
+        return false()
+    return or_(*(column.like(p + "%") for p in area_paths if p is not None))
+
+
+def counts(
+    session: Session, *, day: date, area_paths: Sequence[str | None]
+) -> tuple[list[VenueCount], list[WardCount]]:
+    """Check-ins per venue and per ward on a local day, inside the areas; no personal data."""
+    start, end = local_day_bounds(day)
+    in_day = (Presence.entered_at >= start) & (Presence.entered_at < end)
+    per_venue = (
+        select(Venue.id, Venue.name, Venue.ward_code, func.count(Presence.id))
+        .join(Presence, Presence.venue_id == Venue.id)
+        .join(AdminUnit, AdminUnit.code == Venue.ward_code)
+        .where(in_day, _paths(AdminUnit.path, area_paths))
+        .group_by(Venue.id, Venue.name, Venue.ward_code)
+        .order_by(func.count(Presence.id).desc(), Venue.name)
+    )
+    venues = [
+        VenueCount(vid, name, ward, int(n)) for vid, name, ward, n in session.execute(per_venue)
+    ]
+    per_ward = (
+        select(
+            AdminUnit.code,
+            AdminUnit.name,
+            func.count(Presence.id),
+            func.count(func.distinct(Presence.venue_id)),
+        )
+        .join(Presence, Presence.ward_code == AdminUnit.code)
+        .where(in_day, _paths(AdminUnit.path, area_paths))
+        .group_by(AdminUnit.code, AdminUnit.name)
+        .order_by(AdminUnit.name)
+    )
+    wards = [
+        WardCount(code, name, int(n), int(v)) for code, name, n, v in session.execute(per_ward)
+    ]
+    return venues, wards
+
+
+@dataclass
+class DoorScanResult:
+    outcome: str  # checked_in | already_checked_in | checked_out | refused_entry
+    colour: Colour
+    name: str
+    presence: Presence | None
+    occupancy: int
+
+
+def door_scan(
+    session: Session,
+    *,
+    keyring: Keyring,
+    venue: Venue,
+    text: str,
+    direction: str,
+    now: datetime,
+    actor: Principal,
+) -> DoorScanResult:
+    """The operator scanned a visitor's personal pass: verify it, show who, record in or out.
+
+    A red pass (confirmed case or quarantine) is shown but its entry is not recorded: the
+    person must not be let in. Every successful read of a pass is written to the audit log.
+    """
+    try:
+        claims = passes.verify(keyring, text, now=now)
+    except TokenError as exc:
+        raise PassRefused(exc.reason, exc.message) from exc
+    person = account_service.get_by_pseudonym(session, pseudonym=claims.pseudonym)
+    if person is None:
+        raise PassRefused("unknown_person", N_("This pass belongs to nobody registered here."))
+    audit.record(
+        session,
+        actor=actor,
+        action="read",
+        subject_type="person",
+        subject_id=person.id,
+        purpose="door_scan",
+        detail={"venue_id": str(venue.id), "colour": claims.colour.label, "direction": direction},
+    )
+    name = person_name(session, person)
+    if claims.colour is Colour.RED and direction != "out":
+        open_here = _open_presences(session, person_ids=[person.id], venue_id=venue.id)
+        if not open_here:
+            return DoorScanResult(
+                "refused_entry", claims.colour, name, None, occupancy(session, venue_id=venue.id)
+            )
+    result = scan(
+        session,
+        venue=venue,
+        person_id=person.id,
+        at=now,
+        method=PresenceMethod.DOOR_SCAN,
+        direction=direction,
+        recorded_by=actor.user_id,
+    )
+    return DoorScanResult(
+        result.outcome,
+        claims.colour,
+        name,
+        result.presences[0] if result.presences else None,
+        occupancy(session, venue_id=venue.id),
+    )
+
+
+class PassRefused(InvalidInput):
+    code = "invalid_pass"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -1,0 +1,49 @@
+// The door page: scan visitors' personal passes, show their colour and name, record in/out.
+(function () {
+  "use strict";
+  const root = document.getElementById("door");
+  if (!root) { return; }
+  const venueId = root.dataset.venueId;
+  const box = document.getElementById("door-result");
+  const colour = document.getElementById("door-colour");
+  const name = document.getElementById("door-name");
+  const message = document.getElementById("door-message");
+  const occupancy = document.getElementById("occupancy");
+  const COLOURS = { green: "Xanh", yellow: "Vàng", red: "Đỏ" };
+  const COLOUR_LABELS_EN = { green: "Green", yellow: "Yellow", red: "Red" };
+
+  function direction() {
+    const checked = document.querySelector("input[name=direction]:checked");
+    return checked ? checked.value : "in";
+  }
+  function show(colourName, person, text) {
+    box.hidden = false;
+    colour.className = "badge big-badge" + (colourName ? " " + colourName : "");
+    colour.dataset.colour = colourName || "";
+    const labels = document.documentElement.lang === "en" ? COLOUR_LABELS_EN : COLOURS;
+    colour.textContent = colourName ? labels[colourName] : "";
+    name.textContent = person || "";
+    message.textContent = text || "";
+  }
+
+  async function handle(text) {
+    if (text.indexOf("EPP1.") !== 0) { show("", "", root.dataset.msgNotPass); return; }
+    let response;
+    try {
+      response = await window.epitrace.api("POST", "/api/v1/venues/" + venueId + "/door-scans", { text: text, direction: direction() });
+    } catch (e) {
+      show("", "", root.dataset.msgError);
+      return;
+    }
+    if (response.ok) {
+      show(response.data.colour, response.data.name, response.data.message);
+      occupancy.textContent = String(response.data.occupancy);
+      root.dataset.outcome = response.data.outcome;
+    } else {
+      show("", "", (response.data && response.data.detail) || root.dataset.msgError);
+    }
+  }
+
+  window.epitrace.startQrCamera(document.getElementById("camera"), document.getElementById("frame"), handle)
+    .catch(function () { show("", "", root.dataset.msgCamera); });
+})();

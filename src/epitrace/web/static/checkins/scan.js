@@ -1,0 +1,114 @@
+// The citizen's scanner: check in online, or keep the scan on the phone and send it later.
+(function () {
+  "use strict";
+  const QUEUE = "epitrace.scanQueue";
+  const DEVICE = "epitrace.deviceId";
+  const root = document.getElementById("scanner");
+  if (!root) { return; }
+  const result = document.getElementById("scan-result");
+  const queueStatus = document.getElementById("queue-status");
+  const msg = function (name) { return root.dataset[name] || ""; };
+
+  function randomKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+  function deviceId() {
+    let id = window.localStorage.getItem(DEVICE);
+    if (!id) { id = randomKey(); window.localStorage.setItem(DEVICE, id); }
+    return id;
+  }
+  function readQueue() {
+    try { return JSON.parse(window.localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; }
+  }
+  function writeQueue(items) { window.localStorage.setItem(QUEUE, JSON.stringify(items)); }
+  function show(text, level) {
+    result.hidden = false;
+    result.textContent = text;
+    result.className = "flash" + (level === "error" ? " flash-error" : "");
+  }
+  function showQueue() {
+    const n = readQueue().length;
+    queueStatus.textContent = n ? msg("msgWaiting") + " " + n : "";
+    queueStatus.dataset.count = String(n);
+  }
+  function tokenOf(text) {
+    const match = /\/c\/([A-Za-z0-9_-]{20,200})/.exec(text);
+    return match ? match[1] : null;
+  }
+  function dependents() {
+    return Array.from(document.querySelectorAll("input.dependent:checked"), function (el) { return el.value; });
+  }
+
+  let syncing = false;
+  async function sync() {
+    const items = readQueue();
+    if (syncing || !items.length || !navigator.onLine) { showQueue(); return; }
+    syncing = true;
+    try {
+      const chunk = items.slice(0, 200);
+      const response = await window.epitrace.api("POST", "/api/v1/checkins/batch", { device_id: deviceId(), scans: chunk });
+      if (response.ok && response.data) {
+        const done = new Set(response.data.results.map(function (r) { return r.client_key; }));
+        writeQueue(readQueue().filter(function (s) { return !done.has(s.client_key); }));
+        const refused = response.data.results.filter(function (r) { return r.status === "refused"; });
+        if (refused.length) {
+          show(msg("msgRefused") + " " + refused.map(function (r) { return r.message; }).join("; "), "error");
+        } else {
+          show(msg("msgSynced"));
+        }
+        root.dataset.synced = String((Number(root.dataset.synced) || 0) + done.size);
+      }
+    } catch (e) {
+      // still offline: keep the queue for the next attempt
+    } finally {
+      syncing = false;
+      showQueue();
+    }
+  }
+
+  function queue(token) {
+    const items = readQueue();
+    items.push({ client_key: randomKey(), token: token, at: new Date().toISOString(), dependent_ids: dependents() });
+    writeQueue(items);
+    show(msg("msgSaved"));
+    showQueue();
+  }
+
+  async function handle(text) {
+    const token = tokenOf(text);
+    if (!token) { show(msg("msgNotVenue"), "error"); return; }
+    if (!navigator.onLine) { queue(token); return; }
+    let response;
+    try {
+      response = await window.epitrace.api("POST", "/api/v1/checkins", {
+        token: token, dependent_ids: dependents(), client_key: randomKey(), device_id: deviceId(),
+      });
+    } catch (e) {
+      queue(token);
+      return;
+    }
+    if (response.ok) {
+      show(response.data.message);
+      root.dataset.outcome = response.data.outcome;
+    } else {
+      show((response.data && response.data.detail) || msg("msgError"), "error");
+    }
+  }
+
+  // A venue URL opened without a connection shows this page (from the service worker's cache).
+  const opened = window.location.pathname.indexOf("/c/") === 0 ? tokenOf(window.location.pathname) : null;
+  if (opened && !navigator.onLine) { queue(opened); }
+
+  window.addEventListener("online", sync);
+  window.setInterval(sync, 3000);
+  showQueue();
+  sync();
+  const video = document.getElementById("camera");
+  const canvas = document.getElementById("frame");
+  window.epitrace.startQrCamera(video, canvas, handle).catch(function () {
+    show(msg("msgCamera"), "error");
+  });
+})();
