@@ -74,14 +74,17 @@ def test_citizen_declares_symptoms_sees_yellow_and_the_pass(
 ) -> None:
     text = declare_with_symptoms(page, sms)
     assert text.startswith("EPP1.")
-    # the page renews the pass by itself: the script fetches a new one on its timer
+    # the page renews the pass by itself (on its timer, and when it becomes visible again)
     with page.expect_response(lambda r: "/api/v1/passes/" in r.url) as renewal:
         page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    assert renewal.value.ok
+    fresh = renewal.value.json()
+    assert fresh["colour"] == "yellow" and fresh["text"].startswith("EPP1.")
     page.wait_for_function(
-        "old => document.querySelector('[data-testid=pass-text]').textContent.trim() !== old",
-        arg=text,
+        "t => document.querySelector('[data-testid=pass-text]').textContent.trim() === t",
+        arg=fresh["text"],
     )
+    expiry = page.get_by_test_id("pass-expiry").get_attribute("datetime") or ""
+    assert expiry.replace("+00:00", "Z")[:19] == fresh["expires_at"].replace("+00:00", "Z")[:19]
 
 
 def test_invalid_input_shows_field_errors_in_vietnamese(
