@@ -6,16 +6,36 @@ Functions take the session keyword-first, `flush()` and never commit.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from epitrace.cases.models import Case, CaseStatus, QuarantineOrder, QuarantineStatus
+from epitrace.accounts.models import Person
+from epitrace.cases.models import (
+    BreachStatus,
+    Case,
+    CaseStatus,
+    FollowUp,
+    FollowUpOutcome,
+    LabTest,
+    QuarantineBreach,
+    QuarantineKind,
+    QuarantineOrder,
+    QuarantineStatus,
+    TestResult,
+    TestType,
+)
+from epitrace.checkins.models import Presence
 from epitrace.db import utcnow
+from epitrace.errors import N_, Conflict, InvalidInput, NotFound
+from epitrace.places import service as place_service
 from epitrace.tracing import policy_store
 from epitrace.tracing.models import ContactLink
+from epitrace.venues.models import Venue, VenueCategory
+from epitrace.web.templating import VN_TZ
 
 
 @dataclass(frozen=True)
@@ -70,3 +90,450 @@ def get_status_facts(
         in_quarantine=in_quarantine,
         recovered_at=recovered_at,
     )
+
+
+# -- people ---------------------------------------------------------------------------------
+
+
+def get_person_or_404(session: Session, *, person_id: uuid.UUID) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(N_("This person does not exist."))
+    return person
+
+
+def _ward_or_invalid(session: Session, code: str | None) -> str:
+    if not code or place_service.get(session, code=code) is None:
+        raise InvalidInput(
+            N_("Choose an existing ward."), fields={"ward_code": N_("Choose an existing ward.")}
+        )
+    return code
+
+
+def new_person(
+    session: Session,
+    *,
+    full_name: str,
+    ward_code: str,
+    phone: str | None = None,
+    id_number: str | None = None,
+    birth_year: int | None = None,
+    address: str | None = None,
+) -> Person:
+    """A person the health officer registers (someone without an account)."""
+    name = " ".join(full_name.split())
+    if not name:
+        raise InvalidInput(
+            N_("Enter the full name."), fields={"full_name": N_("Enter the full name.")}
+        )
+    person = Person(
+        full_name=name,
+        ward_code=_ward_or_invalid(session, ward_code),
+        phone=phone or None,
+        id_number=id_number or None,
+        birth_year=birth_year,
+        address=address or None,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+
+def get_or_404(session: Session, *, case_id: uuid.UUID) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(N_("This case does not exist."))
+    return case
+
+
+def get_all(session: Session, *, area_paths: Sequence[str | None], limit: int = 200) -> list[Case]:
+    """Cases in the given areas (None = everywhere), newest first."""
+    stmt = select(Case)
+    if None not in area_paths:
+        conditions = [place_service.within_area(Case.ward_code, p) for p in area_paths]
+        if not conditions:
+            return []
+        stmt = stmt.where(_or(conditions))
+    return list(session.scalars(stmt.order_by(Case.confirmed_at.desc()).limit(limit)))
+
+
+def _or(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return or_(*conditions)
+
+
+def create_case(
+    session: Session,
+    *,
+    person: Person,
+    ward_code: str | None,
+    test_type: TestType,
+    sampled_at: datetime,
+    onset_at: datetime | None,
+    isolated_at: datetime | None,
+    isolation_place: str = "",
+    notes: str = "",
+    created_by: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Register a confirmed case (F0); refused when the person is already an active case."""
+    now = now or utcnow()
+    ward = _ward_or_invalid(session, ward_code or person.ward_code)
+    errors: dict[str, str] = {}
+    if sampled_at > now + timedelta(minutes=5):
+        errors["sampled_at"] = N_("The test date cannot be in the future.")
+    if onset_at is not None and onset_at > now + timedelta(minutes=5):
+        errors["onset_at"] = N_("Symptom onset cannot be in the future.")
+    if onset_at is not None and onset_at > sampled_at + timedelta(days=30):
+        errors["onset_at"] = N_("Symptom onset is long after the test; check the dates.")
+    if isolated_at is not None and isolated_at < sampled_at - timedelta(days=30):
+        errors["isolated_at"] = N_("Isolation is long before the test; check the dates.")
+    if errors:
+        raise InvalidInput(N_("Check the highlighted fields."), fields=errors)
+    active = session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.person_id == person.id, Case.status == CaseStatus.ACTIVE)
+    )
+    if active:
+        raise Conflict(N_("This person is already an active case."))
+    case = Case(
+        person_id=person.id,
+        ward_code=ward,
+        test_type=test_type,
+        sampled_at=sampled_at,
+        confirmed_at=now,
+        onset_at=onset_at,
+        isolated_at=isolated_at,
+        isolation_place=isolation_place.strip(),
+        notes=notes.strip(),
+        created_by=created_by,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def set_recovered(session: Session, *, case: Case, at: datetime) -> Case:
+    if case.status is not CaseStatus.ACTIVE:
+        raise Conflict(N_("Only an active case can recover."))
+    case.status = CaseStatus.RECOVERED
+    case.recovered_at = at
+    session.flush()
+    return case
+
+
+def record_test(
+    session: Session,
+    *,
+    person: Person,
+    test_type: TestType,
+    sampled_at: datetime,
+    result: TestResult,
+    promote: bool = False,
+    ward_code: str | None = None,
+    recorded_by: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> LabTest:
+    """Record a test; a positive PCR with `promote` registers the person as a case."""
+    now = now or utcnow()
+    if sampled_at > now + timedelta(minutes=5):
+        raise InvalidInput(
+            N_("The test date cannot be in the future."),
+            fields={"sampled_at": N_("The test date cannot be in the future.")},
+        )
+    if promote and not (test_type is TestType.PCR and result is TestResult.POSITIVE):
+        raise InvalidInput(N_("Only a positive PCR test can confirm a case."))
+    test = LabTest(
+        person_id=person.id,
+        test_type=test_type,
+        sampled_at=sampled_at,
+        result=result,
+        recorded_by=recorded_by,
+    )
+    session.add(test)
+    if promote:
+        case = create_case(
+            session,
+            person=person,
+            ward_code=ward_code,
+            test_type=TestType.PCR,
+            sampled_at=sampled_at,
+            onset_at=None,
+            isolated_at=None,
+            created_by=recorded_by,
+            now=now,
+        )
+        test.case_id = case.id
+    session.flush()
+    return test
+
+
+def tests_of(session: Session, *, person_id: uuid.UUID) -> list[LabTest]:
+    stmt = select(LabTest).where(LabTest.person_id == person_id)
+    return list(session.scalars(stmt.order_by(LabTest.sampled_at.desc())))
+
+
+# -- quarantine -----------------------------------------------------------------------------
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(VN_TZ).date()
+
+
+def issue_order(
+    session: Session,
+    *,
+    person: Person,
+    reason: str,
+    kind: QuarantineKind,
+    ward_code: str | None,
+    starts_at: datetime,
+    facility_name: str = "",
+    case_id: uuid.UUID | None = None,
+    created_by: uuid.UUID | None = None,
+) -> QuarantineOrder:
+    """An order for F0/F1/F2: end date and test days follow the policy in force."""
+    if reason not in ("f0", "f1", "f2"):
+        raise InvalidInput(
+            N_("The reason must be F0, F1 or F2."), fields={"reason": N_("Choose F0, F1 or F2.")}
+        )
+    if kind is QuarantineKind.FACILITY and not facility_name.strip():
+        raise InvalidInput(
+            N_("Name the quarantine facility."),
+            fields={"facility_name": N_("Name the quarantine facility.")},
+        )
+    ward = _ward_or_invalid(session, ward_code or person.ward_code)
+    existing = session.scalar(
+        select(func.count())
+        .select_from(QuarantineOrder)
+        .where(
+            QuarantineOrder.person_id == person.id,
+            QuarantineOrder.status == QuarantineStatus.ACTIVE,
+            QuarantineOrder.ends_at > starts_at,
+        )
+    )
+    if existing:
+        raise Conflict(N_("This person already has an active quarantine order."))
+    policy = policy_store.current(session)
+    days = {"f0": policy.quarantine_days_f0, "f1": policy.quarantine_days_f1}.get(
+        reason, policy.quarantine_days_f2
+    )
+    test_days = policy.test_days_f0 if reason == "f0" else policy.test_days_f1
+    first = local_day(starts_at)
+    order = QuarantineOrder(
+        person_id=person.id,
+        case_id=case_id,
+        reason=reason,
+        kind=kind,
+        ward_code=ward,
+        facility_name=facility_name.strip(),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(days=days),
+        test_days=[(first + timedelta(days=d - 1)).isoformat() for d in test_days if d <= days],
+        created_by=created_by,
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+def get_order_or_404(session: Session, *, order_id: uuid.UUID) -> QuarantineOrder:
+    order = session.get(QuarantineOrder, order_id)
+    if order is None:
+        raise NotFound(N_("This quarantine order does not exist."))
+    return order
+
+
+def active_orders(
+    session: Session,
+    *,
+    area_paths: Sequence[str | None],
+    now: datetime,
+    ward_code: str | None = None,
+) -> list[QuarantineOrder]:
+    stmt = select(QuarantineOrder).where(
+        QuarantineOrder.status == QuarantineStatus.ACTIVE,
+        QuarantineOrder.starts_at <= now,
+        QuarantineOrder.ends_at > now,
+    )
+    if None not in area_paths:
+        if not area_paths:
+            return []
+        stmt = stmt.where(
+            _or([place_service.within_area(QuarantineOrder.ward_code, p) for p in area_paths])
+        )
+    if ward_code:
+        stmt = stmt.where(QuarantineOrder.ward_code == ward_code)
+    return list(
+        session.scalars(stmt.order_by(QuarantineOrder.ward_code, QuarantineOrder.starts_at))
+    )
+
+
+def active_order_of(
+    session: Session, *, person_id: uuid.UUID, now: datetime
+) -> QuarantineOrder | None:
+    return session.scalars(
+        select(QuarantineOrder)
+        .where(
+            QuarantineOrder.person_id == person_id,
+            QuarantineOrder.status == QuarantineStatus.ACTIVE,
+            QuarantineOrder.starts_at <= now,
+            QuarantineOrder.ends_at > now,
+        )
+        .limit(1)
+    ).first()
+
+
+SELF_OUTCOMES = (FollowUpOutcome.REPORTED_WELL, FollowUpOutcome.REPORTED_SYMPTOMS)
+VISIT_OUTCOMES = (FollowUpOutcome.SEEN_WELL, FollowUpOutcome.SEEN_UNWELL, FollowUpOutcome.MISSED)
+
+
+def record_follow_up(
+    session: Session,
+    *,
+    order: QuarantineOrder,
+    source: str,
+    outcome: FollowUpOutcome,
+    at: datetime,
+    temperature: float | None = None,
+    symptoms: str = "",
+    recorded_by: uuid.UUID | None = None,
+) -> FollowUp:
+    """Today's self-report or visit; a second one of the same kind today replaces the first."""
+    allowed = SELF_OUTCOMES if source == "self" else VISIT_OUTCOMES
+    if source not in ("self", "visit") or outcome not in allowed:
+        raise InvalidInput(N_("This outcome does not fit the kind of follow-up."))
+    if not (order.starts_at <= at < order.ends_at) or order.status is not QuarantineStatus.ACTIVE:
+        raise Conflict(N_("The quarantine order is not running today."))
+    if temperature is not None and not 30 <= temperature <= 45:
+        raise InvalidInput(
+            N_("Enter a body temperature between 30 and 45 °C."),
+            fields={"temperature": N_("Enter a body temperature between 30 and 45 °C.")},
+        )
+    day = local_day(at)
+    entry = session.scalars(
+        select(FollowUp).where(
+            FollowUp.order_id == order.id, FollowUp.day == day, FollowUp.source == source
+        )
+    ).first()
+    if entry is None:
+        entry = FollowUp(order_id=order.id, day=day, source=source)
+        session.add(entry)
+    entry.outcome = outcome
+    entry.temperature = temperature
+    entry.symptoms = symptoms.strip()[:500]
+    entry.recorded_by = recorded_by
+    session.flush()
+    return entry
+
+
+def follow_ups_of(session: Session, *, order_id: uuid.UUID) -> list[FollowUp]:
+    stmt = select(FollowUp).where(FollowUp.order_id == order_id)
+    return list(session.scalars(stmt.order_by(FollowUp.day.desc(), FollowUp.source)))
+
+
+def not_reported_today(
+    session: Session, *, orders: Sequence[QuarantineOrder], now: datetime
+) -> list[QuarantineOrder]:
+    """Orders with neither a self-report nor a visit (other than "missed") today."""
+    if not orders:
+        return []
+    day = local_day(now)
+    done = set(
+        session.scalars(
+            select(FollowUp.order_id).where(
+                FollowUp.order_id.in_([o.id for o in orders]),
+                FollowUp.day == day,
+                FollowUp.outcome != FollowUpOutcome.MISSED,
+            )
+        )
+    )
+    return [o for o in orders if o.id not in done]
+
+
+def tests_due(orders: Sequence[QuarantineOrder], *, now: datetime) -> list[QuarantineOrder]:
+    today = local_day(now).isoformat()
+    return [o for o in orders if today in (o.test_days or [])]
+
+
+# -- breaches -------------------------------------------------------------------------------
+
+# Venues a person under home quarantine may still visit inside their home ward.
+ALLOWED_IN_HOME_WARD = frozenset({VenueCategory.HOSPITAL_CLINIC, VenueCategory.QUARANTINE_FACILITY})
+
+
+def check_quarantine_breach(session: Session, *, presence: Presence) -> None:
+    """Record a breach when someone under home quarantine checks in where they may not.
+
+    Allowed: health facilities and quarantine facilities of their home ward. Idempotent (one
+    breach per presence), so the check-in path and the scan job may both call it.
+    """
+    if presence.person_id is None:
+        return
+    order = active_order_of(session, person_id=presence.person_id, now=presence.entered_at)
+    if order is None or order.kind is not QuarantineKind.HOME:
+        return
+    venue = session.get(Venue, presence.venue_id)
+    if venue is None:
+        return
+    if venue.ward_code == order.ward_code and venue.category in ALLOWED_IN_HOME_WARD:
+        return
+    if presence.id is None:
+        session.flush()
+    exists = session.scalar(
+        select(func.count())
+        .select_from(QuarantineBreach)
+        .where(QuarantineBreach.presence_id == presence.id)
+    )
+    if exists:
+        return
+    session.add(
+        QuarantineBreach(
+            order_id=order.id,
+            presence_id=presence.id,
+            venue_id=venue.id,
+            ward_code=order.ward_code,
+            entered_at=presence.entered_at,
+        )
+    )
+    session.flush()
+
+
+def scan_breaches(session: Session, *, since: datetime, now: datetime | None = None) -> int:
+    """Check every presence since `since` of people under home quarantine; returns new breaches."""
+    now = now or utcnow()
+    before = session.scalar(select(func.count()).select_from(QuarantineBreach)) or 0
+    stmt = (
+        select(Presence)
+        .join(QuarantineOrder, QuarantineOrder.person_id == Presence.person_id)
+        .where(
+            Presence.entered_at >= since,
+            Presence.entered_at <= now,
+            QuarantineOrder.kind == QuarantineKind.HOME,
+            QuarantineOrder.status == QuarantineStatus.ACTIVE,
+            QuarantineOrder.starts_at <= Presence.entered_at,
+            QuarantineOrder.ends_at > Presence.entered_at,
+        )
+    )
+    for presence in session.scalars(stmt).unique():
+        check_quarantine_breach(session, presence=presence)
+    after = session.scalar(select(func.count()).select_from(QuarantineBreach)) or 0
+    return after - before
+
+
+def breaches(
+    session: Session, *, area_paths: Sequence[str | None], status: BreachStatus | None = None
+) -> list[QuarantineBreach]:
+    stmt = select(QuarantineBreach)
+    if None not in area_paths:
+        if not area_paths:
+            return []
+        stmt = stmt.where(
+            _or([place_service.within_area(QuarantineBreach.ward_code, p) for p in area_paths])
+        )
+    if status is not None:
+        stmt = stmt.where(QuarantineBreach.status == status)
+    return list(session.scalars(stmt.order_by(QuarantineBreach.entered_at.desc()).limit(500)))

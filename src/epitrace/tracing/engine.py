@@ -235,7 +235,7 @@ _UUIDS = ("pid", "case_id", "trace_id")
 
 
 def _execute(session: Session, sql: str, params: dict[str, Any]) -> None:
-    binds = [bindparam(name, type_=Uuid()) for name in _UUIDS if name in params]
+    binds: list[Any] = [bindparam(name, type_=Uuid()) for name in _UUIDS if name in params]
     binds.append(bindparam("ran_at", type_=UTCDateTime()))
     session.execute(text(sql).bindparams(*binds), params)
 

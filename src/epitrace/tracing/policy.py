@@ -15,19 +15,19 @@ from epitrace.venues.models import VenueCategory
 
 # Minutes an open presence is assumed to last, by venue category.
 DWELL_MINUTES: dict[VenueCategory, int] = {
-    VenueCategory.AGENCY_OFFICE: 480,
-    VenueCategory.MARKET: 60,
-    VenueCategory.SHOPPING_CENTRE: 120,
-    VenueCategory.SHOP_RESTAURANT: 60,
-    VenueCategory.HOTEL_LODGING: 720,
-    VenueCategory.SCHOOL: 480,
-    VenueCategory.HOSPITAL_CLINIC: 120,
-    VenueCategory.FACTORY: 480,
+    VenueCategory.AGENCY_OFFICE: 8 * 60,  # a working day
+    VenueCategory.MARKET: 90,
+    VenueCategory.SHOPPING_CENTRE: 3 * 60,
+    VenueCategory.SHOP_RESTAURANT: 90,
+    VenueCategory.HOTEL_LODGING: 12 * 60,  # overnight
+    VenueCategory.SCHOOL: 8 * 60,
+    VenueCategory.HOSPITAL_CLINIC: 4 * 60,
+    VenueCategory.FACTORY: 10 * 60,  # one shift with overtime
     VenueCategory.STATION: 60,
-    VenueCategory.VEHICLE: 60,
-    VenueCategory.RELIGIOUS_EVENT: 120,
-    VenueCategory.QUARANTINE_FACILITY: 720,
-    VenueCategory.OTHER: 60,
+    VenueCategory.VEHICLE: 3 * 60,  # a long bus or train ride
+    VenueCategory.RELIGIOUS_EVENT: 3 * 60,
+    VenueCategory.QUARANTINE_FACILITY: 24 * 60,
+    VenueCategory.OTHER: 2 * 60,
 }
 
 # Minimum overlap (minutes) for F1; 0 means any overlap at all.

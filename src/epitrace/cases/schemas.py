@@ -1,0 +1,150 @@
+"""API shapes of cases, tests, quarantine orders and follow-ups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from epitrace.cases.models import (
+    CaseStatus,
+    FollowUpOutcome,
+    QuarantineKind,
+    TestResult,
+    TestType,
+)
+from epitrace.errors import N_
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError(N_("Give the time with its time zone (for example +07:00)."))
+    return value
+
+
+class NewPerson(BaseModel):
+    full_name: str = Field(min_length=1, max_length=200)
+    ward_code: str = Field(min_length=1, max_length=16)
+    phone: str | None = Field(default=None, max_length=20)
+    id_number: str | None = Field(default=None, max_length=20)
+    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class CaseIn(BaseModel):
+    person_id: uuid.UUID | None = None
+    person: NewPerson | None = None
+    ward_code: str | None = Field(default=None, max_length=16)
+    test_type: TestType = TestType.PCR
+    sampled_at: datetime
+    onset_at: datetime | None = None
+    isolated_at: datetime | None = None
+    isolation_place: str = Field(default="", max_length=300)
+    notes: str = Field(default="", max_length=2000)
+
+    _aware = field_validator("sampled_at", "onset_at", "isolated_at")(_aware)
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    full_name: str = ""
+    ward_code: str
+    test_type: TestType
+    sampled_at: datetime
+    confirmed_at: datetime
+    onset_at: datetime | None
+    isolated_at: datetime | None
+    isolation_place: str
+    status: CaseStatus
+
+
+class TestIn(BaseModel):
+    person_id: uuid.UUID
+    test_type: TestType
+    sampled_at: datetime
+    result: TestResult = TestResult.PENDING
+    promote: bool = False
+    ward_code: str | None = Field(default=None, max_length=16)
+
+    _aware = field_validator("sampled_at")(_aware)
+
+
+class TestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    test_type: TestType
+    sampled_at: datetime
+    result: TestResult
+    case_id: uuid.UUID | None
+
+
+class OrderIn(BaseModel):
+    person_id: uuid.UUID
+    reason: str = Field(pattern="^f[012]$")
+    kind: QuarantineKind
+    ward_code: str | None = Field(default=None, max_length=16)
+    facility_name: str = Field(default="", max_length=300)
+    starts_at: datetime | None = None
+    case_id: uuid.UUID | None = None
+
+    _aware = field_validator("starts_at")(_aware)
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    reason: str
+    kind: QuarantineKind
+    ward_code: str
+    facility_name: str
+    starts_at: datetime
+    ends_at: datetime
+    test_days: list[str]
+
+
+class VisitIn(BaseModel):
+    outcome: FollowUpOutcome
+    temperature: float | None = None
+    symptoms: str = Field(default="", max_length=500)
+
+
+class SelfReportIn(BaseModel):
+    symptoms: str = Field(default="", max_length=500)
+    temperature: float | None = None
+
+
+class FollowUpOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    day: date
+    source: str
+    outcome: FollowUpOutcome
+
+
+class QuarantineRow(BaseModel):
+    order: OrderOut
+    full_name: str
+    phone: str | None
+    reported_today: bool
+    test_due_today: bool
+
+
+class BreachOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    presence_id: uuid.UUID
+    venue_id: uuid.UUID
+    ward_code: str
+    entered_at: datetime

@@ -1,0 +1,84 @@
+"""API shapes of traces, contacts, clusters, hotspots and risk levels."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class Evidence(BaseModel):
+    contact_presence_id: uuid.UUID
+    source_presence_id: uuid.UUID
+    venue_id: uuid.UUID
+    venue_name: str
+    venue_ward: str
+    exposed_at: datetime
+    exposure_end: datetime
+    overlap_minutes: int
+    evidence_count: int
+
+
+class ContactOut(BaseModel):
+    level: int
+    contact_key: str
+    person_id: uuid.UUID | None
+    manual_visitor_id: uuid.UUID | None
+    full_name: str
+    phone: str | None
+    home_ward: str | None
+    source_key: str
+    source_name: str
+    evidence: Evidence
+
+
+class TraceOut(BaseModel):
+    trace_id: uuid.UUID
+    case_id: uuid.UUID
+    policy_version: int
+    window_start: datetime
+    window_end: datetime
+    ran_at: datetime
+    duration_ms: int
+    f1_count: int
+    f2_count: int
+
+
+class ContactsOut(BaseModel):
+    """Identities only for roles allowed to see them; otherwise counts by ward."""
+
+    case_id: uuid.UUID
+    trace: TraceOut | None
+    f1_count: int
+    f2_count: int
+    counts_by_ward: dict[str, list[int]]
+    identities: bool
+    f1: list[ContactOut] = []
+    f2: list[ContactOut] = []
+
+
+class WardRiskOut(BaseModel):
+    code: str
+    name: str
+    population: int | None
+    cases_7: int
+    cases_14: int
+    per_100k_7: float | None
+    per_100k_14: float | None
+    level: int | None
+
+
+class HotspotOut(BaseModel):
+    venue_id: uuid.UUID
+    name: str
+    ward_code: str
+    category: str
+    presences: int
+    cases: int
+
+
+class ClusterOut(BaseModel):
+    size: int
+    case_ids: list[uuid.UUID]
+    venue_ids: list[uuid.UUID]
