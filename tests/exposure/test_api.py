@@ -328,3 +328,18 @@ def test_counts_follow_codes_and_uploads(client: TestClient, issue: Any, make_st
     figures = client.get(f"{URL}/counts", headers=headers).json()
     assert (figures["codes_issued"], figures["codes_used"], figures["keys_uploaded"]) == (2, 1, 4)
     assert figures["area_code"] is None
+
+
+def test_scheduled_jobs_publish_and_purge(
+    client: TestClient, db: Database, settings: Settings, issue: Any
+) -> None:
+    from epitrace import jobs
+
+    names = {job.name for job in jobs.all_jobs()}
+    assert {"exposure.publish_exports", "exposure.purge"} <= names
+    keys = day_keys(2, period_today=False)
+    client.post(f"{URL}/keys", json={"verification_code": issue()["code"], "keys": keys})
+    mine = [j for j in jobs.all_jobs() if j.name.startswith("exposure.")]
+    outcome = jobs.run_once(db, settings, mine)
+    assert outcome == {"exposure.publish_exports": "ok: 1", "exposure.purge": "ok: 0 keys, 0 files"}
+    assert len(client.get(f"{URL}/exports/index.txt").text.split()) == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from sqlalchemy.orm import Session
 
 from epitrace.config import Settings
 from epitrace.db import Database
@@ -16,6 +17,7 @@ from epitrace.exposure import service as exposure_service
 from epitrace.exposure.exportfile import ExportKey, ReportType
 from epitrace.exposure.models import ExportBatch
 from epitrace.exposure.service import UploadKey
+from epitrace.jobs import Job
 from epitrace.security.keys import Keyring, Purpose
 
 PUBLISH_EVERY_SECONDS = 3600  # one batch an hour, as EN clients download a few times a day
@@ -51,6 +53,28 @@ def purge(
             retention_days=settings.retention_days,
             now=now,
         )
+
+
+def publish_job(session: Session, settings: Settings) -> int:
+    """Scheduled: publish the keys that are ready; returns how many files were written."""
+    batches = exposure_service.publish_exports(
+        session, keyring=Keyring(settings.keys_dir), exports_dir=settings.exports_dir
+    )
+    return len(batches)
+
+
+def purge_job(session: Session, settings: Settings) -> str:
+    """Scheduled: delete old keys and export files."""
+    keys, files = exposure_service.purge(
+        session, exports_dir=settings.exports_dir, retention_days=settings.retention_days
+    )
+    return f"{keys} keys, {files} files"
+
+
+JOBS = [
+    Job("exposure.publish_exports", PUBLISH_EVERY_SECONDS, publish_job),
+    Job("exposure.purge", PURGE_EVERY_SECONDS, purge_job),
+]
 
 
 class ServiceKeyServer:
