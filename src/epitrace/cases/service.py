@@ -469,37 +469,41 @@ def check_quarantine_breach(session: Session, *, presence: Presence) -> None:
     """Record a breach when someone under home quarantine checks in where they may not.
 
     Allowed: health facilities and quarantine facilities of their home ward. Idempotent (one
-    breach per presence), so the check-in path and the scan job may both call it.
+    breach per presence), so the check-in path and the scan job may both call it. It never
+    flushes: the caller's transaction writes the presence and the breach together.
     """
     if presence.person_id is None:
         return
-    order = active_order_of(session, person_id=presence.person_id, now=presence.entered_at)
-    if order is None or order.kind is not QuarantineKind.HOME:
-        return
-    venue = session.get(Venue, presence.venue_id)
-    if venue is None:
-        return
-    if venue.ward_code == order.ward_code and venue.category in ALLOWED_IN_HOME_WARD:
-        return
-    if presence.id is None:
-        session.flush()
-    exists = session.scalar(
-        select(func.count())
-        .select_from(QuarantineBreach)
-        .where(QuarantineBreach.presence_id == presence.id)
-    )
-    if exists:
-        return
-    session.add(
-        QuarantineBreach(
-            order_id=order.id,
-            presence_id=presence.id,
-            venue_id=venue.id,
-            ward_code=order.ward_code,
-            entered_at=presence.entered_at,
+    with session.no_autoflush:
+        order = active_order_of(session, person_id=presence.person_id, now=presence.entered_at)
+        if order is None or order.kind is not QuarantineKind.HOME:
+            return
+        venue = session.get(Venue, presence.venue_id)
+        if venue is None:
+            return
+        if venue.ward_code == order.ward_code and venue.category in ALLOWED_IN_HOME_WARD:
+            return
+        if presence.id is None:
+            presence.id = uuid.uuid4()
+        pending = any(
+            isinstance(o, QuarantineBreach) and o.presence_id == presence.id for o in session.new
         )
-    )
-    session.flush()
+        stored = session.scalar(
+            select(func.count())
+            .select_from(QuarantineBreach)
+            .where(QuarantineBreach.presence_id == presence.id)
+        )
+        if pending or stored:
+            return
+        session.add(
+            QuarantineBreach(
+                order_id=order.id,
+                presence_id=presence.id,
+                venue_id=venue.id,
+                ward_code=order.ward_code,
+                entered_at=presence.entered_at,
+            )
+        )
 
 
 def scan_breaches(session: Session, *, since: datetime, now: datetime | None = None) -> int:
@@ -520,6 +524,7 @@ def scan_breaches(session: Session, *, since: datetime, now: datetime | None = N
     )
     for presence in session.scalars(stmt).unique():
         check_quarantine_breach(session, presence=presence)
+    session.flush()
     after = session.scalar(select(func.count()).select_from(QuarantineBreach)) or 0
     return after - before
 
