@@ -85,12 +85,49 @@ def test_code_with_bad_dates_explains_in_vietnamese(
     assert "test_date" in response.json()["errors"]
 
 
-def test_code_with_a_case_id_is_stored_without_a_foreign_key(
-    client: TestClient, db: Database, issue: Any
+def test_code_for_a_case_takes_the_cases_ward_and_dates(
+    client: TestClient, db: Database, officer: dict[str, str], make_staff: Any
 ) -> None:
-    case_id = "7d4f3f54-5a0e-4bd8-9f58-3a6a4f2bb7a1"
-    body = issue(case_id=case_id)
+    from epitrace.accounts.models import Person
+    from epitrace.cases.models import Case, TestType
+
+    now = datetime.now(UTC)
+    with db.session_scope() as s:
+        person = Person(full_name="Nguyễn Văn A", ward_code=WARD)
+        s.add(person)
+        s.flush()
+        case = Case(person_id=person.id, ward_code=WARD, test_type=TestType.PCR,
+                    sampled_at=now - timedelta(days=1), confirmed_at=now,
+                    onset_at=now - timedelta(days=3))  # fmt: skip
+        s.add(case)
+        s.flush()
+        case_id = str(case.id)
+    response = client.post(
+        f"{URL}/verification-codes",
+        json={"case_id": case_id, "area_code": WARD_OUTSIDE, "test_date": days_ago(9)},
+        headers=officer,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
     assert body["case_id"] == case_id
+    assert body["area_code"] == WARD
+    local = exposure_service.LOCAL_TZ
+    assert body["test_date"] == (now - timedelta(days=1)).astimezone(local).date().isoformat()
+    assert body["onset_date"] == (now - timedelta(days=3)).astimezone(local).date().isoformat()
+    with db.session_scope() as s:
+        assert str(s.scalars(select(VerificationCode)).one().case_id) == case_id
+    # an officer of another area may not issue a code for this case
+    other = make_staff("health_officer", "01")
+    response = client.post(f"{URL}/verification-codes", json={"case_id": case_id}, headers=other)
+    assert response.status_code == 403
+    missing = client.post(
+        f"{URL}/verification-codes",
+        json={"case_id": "7d4f3f54-5a0e-4bd8-9f58-3a6a4f2bb7a1"},
+        headers=officer,
+    )
+    assert missing.status_code == 404
+    # a citizen learns nothing about which cases exist
+    assert client.post(f"{URL}/verification-codes", json={"case_id": case_id}).status_code == 401
 
 
 def test_upload_stores_keys_with_days_since_onset(

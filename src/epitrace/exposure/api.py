@@ -37,11 +37,10 @@ def client_ip(request: Request) -> str:
 def resolve_code_request(
     session: DbSession, body: schemas.CodeRequest
 ) -> tuple[str, date, date | None]:
-    """Area and dates of a code: from the case when the cases domain knows it, else the body."""
+    """Area and dates of a code: from the case registry when a case is named, else the body."""
     if body.case_id is not None:
         dates = exposure_service.case_dates(session, case_id=body.case_id)
-        if dates is not None:
-            return dates.area_code, dates.test_date, dates.onset_date
+        return dates.area_code, dates.test_date, dates.onset_date
     if not body.area_code:
         raise InvalidInput(
             N_("Give the area of the case."), fields={"area_code": N_("This field is required.")}
@@ -59,6 +58,7 @@ def issue_verification_code(
     body: schemas.CodeRequest, session: DbSession, principal: CurrentPrincipal
 ) -> schemas.CodeOut:
     """Issue a one-time code that lets a confirmed case upload their exposure keys."""
+    access.can_list_codes(principal)  # the role first, so a case id reveals nothing to others
     area_code, test_date, onset_date = resolve_code_request(session, body)
     user = access.can_issue_codes(session, principal, area_code=area_code)
     row, code = exposure_service.issue_code(

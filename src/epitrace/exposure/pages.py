@@ -100,8 +100,7 @@ def codes_submit(
         onset = _parse_date(onset_date, "onset_date")
         if case_uuid is not None:
             dates = exposure_service.case_dates(session, case_id=case_uuid)
-            if dates is not None:
-                area, tested, onset = dates.area_code, dates.test_date, dates.onset_date
+            area, tested, onset = dates.area_code, dates.test_date, dates.onset_date
         if tested is None:
             raise InvalidInput(
                 N_("Give the date of the positive test."),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, func, or_, select, update
@@ -42,6 +42,7 @@ VERIFICATION_KEY_ID = "452"  # Viet Nam's mobile country code, the EN key-id con
 PADDING_MINIMUM = 200  # a file holds at least this many keys, real or random
 PADDING_EXTRA = 20  # plus up to this many random keys, so the count does not leak
 KEY_RETENTION_DAYS = 14  # exported files and keys leave after this
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # officers and cases count days in local time
 REPORT_TYPES = {
     "confirmed_test": ReportType.CONFIRMED_TEST,
     "clinical_diagnosis": ReportType.CONFIRMED_CLINICAL_DIAGNOSIS,
@@ -70,23 +71,14 @@ class CaseDates:
     onset_date: date | None
 
 
-def case_dates(session: Session, *, case_id: uuid.UUID) -> CaseDates | None:
-    """The case's ward, test date and symptom onset, when the cases domain can tell them."""
-    getter: Callable[..., Any] | None = getattr(case_service, "get", None)
-    if getter is None:
-        return None
-    case = getter(session, case_id=case_id)
-    if case is None:
-        return None
-    sampled = getattr(case, "sampled_at", None)
-    onset = getattr(case, "onset_at", None)
-    ward = getattr(case, "ward_code", None)
-    if sampled is None or ward is None:
-        return None
+def case_dates(session: Session, *, case_id: uuid.UUID) -> CaseDates:
+    """The case's ward, sampling date and symptom onset (local days), from the case registry."""
+    case = case_service.get_or_404(session, case_id=case_id)
+    onset = case.onset_at
     return CaseDates(
-        area_code=str(ward),
-        test_date=sampled.astimezone(UTC).date(),
-        onset_date=onset.astimezone(UTC).date() if onset is not None else None,
+        area_code=case.ward_code,
+        test_date=case.sampled_at.astimezone(LOCAL_TZ).date(),
+        onset_date=onset.astimezone(LOCAL_TZ).date() if onset is not None else None,
     )
 
 
