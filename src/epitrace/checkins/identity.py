@@ -21,7 +21,7 @@ PROVINCE_CODES = frozenset(
         "094", "095", "096",
     }
 )  # fmt: skip
-_DIGITS = re.compile(r"^\d{12}$")
+_DIGITS = re.compile(r"^[0-9]{12}$")
 
 
 def normalise_cccd(raw: str) -> str:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from epitrace.checkins import policy
 from epitrace.checkins.models import CloseReason, PresenceMethod
 
-ClientKey = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_\-:.]+$")
+CLIENT_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]+$"
 
 
 class CheckinIn(BaseModel):
@@ -19,14 +19,16 @@ class CheckinIn(BaseModel):
 
     token: str = Field(min_length=1, max_length=400, description="The code's token or its URL.")
     dependent_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
-    client_key: str | None = ClientKey
+    client_key: str | None = Field(
+        default=None, min_length=8, max_length=64, pattern=CLIENT_KEY_PATTERN
+    )
     device_id: str | None = Field(default=None, max_length=64)
 
 
 class ScanItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    client_key: str = ClientKey
+    client_key: str = Field(min_length=8, max_length=64, pattern=CLIENT_KEY_PATTERN)
     token: str = Field(min_length=1, max_length=400)
     at: AwareDatetime = Field(description="When the phone scanned the code (with time zone).")
     dependent_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)

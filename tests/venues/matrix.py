@@ -1,0 +1,84 @@
+"""Permission-matrix entries of the venue registry routes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from epitrace.security.roles import Action, Role
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import VenueCategory
+from tests.matrix_support import RouteCase, Users
+
+
+def setup(session: Session, users: Users) -> dict[str, str]:
+    inside = venue_service.create(
+        session, name="Chợ Bến Thành", category=VenueCategory.MARKET, ward_code="26743"
+    )
+    outside = venue_service.create(
+        session, name="Chợ Hàng Da", category=VenueCategory.MARKET, ward_code="00070"
+    )
+    # An operator acts only on the venues they run: make the matrix's operator run both.
+    for venue in (inside, outside):
+        venue_service.add_operator(session, venue=venue, user_id=users.ids[Role.VENUE_OPERATOR])
+    session.flush()
+    return {"venue_in": str(inside.id), "venue_out": str(outside.id)}
+
+
+VENUE_BODY = {"name": "Quán cà phê Sách", "category": "shop_restaurant", "ward_code": "26743"}
+VENUE_FORM = {"name": "Quán cà phê Sách", "category": "shop_restaurant", "ward_code": "26743"}
+
+
+def _scoped(method: str, suffix: str, action: Action, **kw: object) -> RouteCase:
+    return RouteCase(
+        method,
+        "/api/v1/venues/{venue_id}" + suffix,
+        action,
+        inside="/api/v1/venues/{venue_in}" + suffix,
+        outside="/api/v1/venues/{venue_out}" + suffix,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _page(method: str, suffix: str, action: Action, **kw: object) -> RouteCase:
+    return RouteCase(
+        method,
+        "/venues/{venue_id}" + suffix,
+        action,
+        inside="/venues/{venue_in}" + suffix,
+        outside="/venues/{venue_out}" + suffix,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+CASES = [
+    # The ward is in the body: the area rule is covered in tests/venues/test_api.py.
+    RouteCase(
+        "POST", "/api/v1/venues", Action.VENUES_MANAGE, inside="/api/v1/venues", body=VENUE_BODY
+    ),
+    RouteCase("GET", "/api/v1/venues", Action.VENUES_READ, inside="/api/v1/venues"),
+    _scoped("GET", "", Action.VENUES_READ),
+    _scoped("POST", "/suspend", Action.VENUES_MANAGE),
+    _scoped("POST", "/resume", Action.VENUES_MANAGE),
+    _scoped("POST", "/reissue", Action.VENUES_MANAGE),
+    _scoped("GET", "/poster.pdf", Action.VENUES_MANAGE),
+    _scoped("GET", "/poster.png", Action.VENUES_MANAGE),
+    _scoped("GET", "/operators", Action.VENUES_MANAGE),
+    _scoped(
+        "POST", "/operators", Action.VENUES_MANAGE, body={"username": "m-ward_official"}, ok=(201,)
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/organisations",
+        Action.VENUES_MANAGE,
+        inside="/api/v1/organisations",
+        body={"name": "Công ty TNHH Thử", "ward_code": "26743"},
+    ),
+    RouteCase("GET", "/api/v1/organisations", Action.VENUES_READ, inside="/api/v1/organisations"),
+    RouteCase("GET", "/venues", Action.VENUES_READ, inside="/venues"),
+    RouteCase("POST", "/venues", Action.VENUES_MANAGE, inside="/venues", form=VENUE_FORM),
+    _page("GET", "", Action.VENUES_READ),
+    _page("POST", "/suspend", Action.VENUES_MANAGE, form={}),
+    _page("POST", "/resume", Action.VENUES_MANAGE, form={}),
+    _page("POST", "/reissue", Action.VENUES_MANAGE, form={}),
+    _page("POST", "/operators", Action.VENUES_MANAGE, form={"username": "m-ward_official"}),
+]
