@@ -170,3 +170,30 @@ def test_inspect_our_file_and_a_tampered_one(
     garbage.write_bytes(b"garbage")
     code, output = run_inspect(str(garbage))
     assert code == 2
+
+
+def test_descriptor_matches_the_proto_file() -> None:
+    """The messages built in Python have the fields export.proto documents for clients."""
+    import re
+
+    from epitrace.exposure.proto import messages
+
+    text = (Path(messages.__file__).parent / "export.proto").read_text()
+    declared: dict[str, dict[str, tuple[str, int]]] = {}
+    for name, body in re.findall(r"^message (\w+) \{(.*?)^\}", text, flags=re.S | re.M):
+        fields = re.findall(r"(optional|repeated) (\w+) (\w+) = (\d+)", body)
+        declared[name] = {f: (label, int(n)) for label, _type, f, n in fields}
+    assert set(declared) == {
+        "TemporaryExposureKeyExport", "SignatureInfo", "TemporaryExposureKey",
+        "TEKSignatureList", "TEKSignature",
+    }  # fmt: skip
+    for name, fields in declared.items():
+        descriptor = getattr(messages, name).DESCRIPTOR
+        built = {
+            f.name: ("repeated" if f.is_repeated else "optional", f.number)
+            for f in descriptor.fields
+        }
+        assert built == fields, name
+    key = messages.TemporaryExposureKey.DESCRIPTOR
+    assert key.fields_by_name["rolling_period"].default_value == 144
+    assert key.fields_by_name["days_since_onset_of_symptoms"].type == key.fields[0].TYPE_SINT32
