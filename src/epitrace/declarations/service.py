@@ -467,8 +467,9 @@ def get_flagged(
 
 
 def audit_list_read(
-    session: Session, *, actor: Principal, rows: Sequence[FlaggedRow], purpose: str
+    session: Session, *, actor: Principal | None, rows: Sequence[FlaggedRow], purpose: str
 ) -> None:
+    """Every listed declaration is a read of personal data (actor None: the command line)."""
     audit.record_many(
         session,
         actor=actor,
