@@ -272,10 +272,6 @@ def verify(export: ExportFile, public_key: ec.EllipticCurvePublicKey) -> bool:
     return False
 
 
-def padding_count(real: int, *, minimum: int, rng_extra: int = 0) -> int:
-    """How many random keys to add so that a small batch reveals little about its size."""
-    return max(minimum - real, 0) + rng_extra
-
-
 def random_extra(limit: int) -> int:
+    """0..limit random padding keys more, so that the count of real keys does not show."""
     return secrets.randbelow(limit + 1) if limit > 0 else 0
