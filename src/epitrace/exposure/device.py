@@ -9,6 +9,7 @@ attenuation, builds exposure windows and scores them with a `RiskPolicy` (GAEN v
 from __future__ import annotations
 
 import secrets
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +162,12 @@ def _padded_blocks(start: int, count: int) -> bytes:
     return b"".join(schedule.padded_data(j) for j in range(start, start + count))
 
 
+@lru_cache(maxsize=145)
+def _splitter(count: int) -> struct.Struct:
+    # one C call cuts the AES output into `count` 16-byte RPIs
+    return struct.Struct("16s" * count)
+
+
 def key_rpis(tek: bytes, start: int, count: int) -> bytes:
     """All RPIs of a key as one byte string (16 bytes each), one AES-ECB call."""
     rpik = schedule.derive_rpik(tek)
@@ -196,11 +203,13 @@ class ObservationStore:
             return []
         if start + period - 1 > schedule.ENIN_MAX:
             return []
-        out = key_rpis(key.key_data, start, period)
+        identifiers = _splitter(period).unpack(key_rpis(key.key_data, start, period))
         by_rpi = self.by_rpi
+        if by_rpi.keys().isdisjoint(identifiers):  # almost every key: nothing heard
+            return []
         found: list[Observation] = []
-        for offset in range(period):
-            heard = by_rpi.get(out[offset * 16 : offset * 16 + 16])
+        for offset, identifier in enumerate(identifiers):
+            heard = by_rpi.get(identifier)
             if heard:
                 enin = start + offset
                 found.extend(o for o in heard if abs(o.enin - enin) <= DRIFT_INTERVALS)

@@ -26,6 +26,7 @@ METADATA_VERSION_1_0 = 0x40  # major 1 (bits 7-6 = 01), minor 0
 ENIN_MAX = 2**32 - 1  # ENIN is a uint32
 EN_SERVICE_UUID = 0xFD6F  # 16-bit service UUID of Exposure Notification
 
+_SHA256 = hashes.SHA256()  # stateless; shared to save an allocation per derived key
 _RPIK_INFO = b"EN-RPIK"
 _AEMK_INFO = b"EN-AEMK"
 _RPI_PREFIX = b"EN-RPI" + bytes(6)  # 12 bytes, followed by the ENIN (little-endian)
@@ -77,7 +78,7 @@ def _check_key(key: bytes, name: str = "key") -> None:
 def _hkdf(tek: bytes, info: bytes) -> bytes:
     _check_key(tek, "TEK")
     # salt=None is RFC 5869's default: a hash-length string of zeros
-    return HKDF(algorithm=hashes.SHA256(), length=KEY_LENGTH, salt=None, info=info).derive(tek)
+    return HKDF(algorithm=_SHA256, length=KEY_LENGTH, salt=None, info=info).derive(tek)
 
 
 def derive_rpik(tek: bytes) -> bytes:
