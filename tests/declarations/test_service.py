@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,7 +102,9 @@ def test_travel_only_asks_for_14_days(session: Session, places: Any) -> None:
     assert set(errors) == {"travel.1.date", "travel.2.place"}
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(number=st.text(alphabet="0123456789", min_size=12, max_size=12))
 def test_cccd_numbers(number: str) -> None:
     cleaned, problem = declaration_service.check_id_number("cccd", number)
@@ -247,3 +250,22 @@ def test_local_day_boundary_in_counts(session: Session, places: Any) -> None:
         session, area_path="79.", since=late - timedelta(days=1)
     )
     assert [c.day.isoformat() for c in counts] == ["2026-11-25"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(offsets=st.lists(st.integers(min_value=0, max_value=900), max_size=5))
+def test_dose_dates_are_accepted_only_in_strict_order(
+    session: Session, places: Any, offsets: list[int]
+) -> None:
+    dates = [today_minus(NOW, d).isoformat() for d in offsets]
+    data = DeclarationIn.model_validate(payload(dose_dates=dates))
+    in_order = all(a > b for a, b in itertools.pairwise(offsets))
+    try:
+        declaration_service.validate(session, data, today=today_minus(NOW, 0))
+    except InvalidInput as exc:
+        assert not in_order
+        assert all(k.startswith("dose_dates.") for k in exc.fields)
+    else:
+        assert in_order
