@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import struct
+import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -416,7 +417,19 @@ def exposure_days(windows: Iterable[ExposureWindow], policy: RiskPolicy) -> list
     ]
 
 
-def fetch_exports(base_url: str, get: Callable[[str], bytes]) -> list[bytes]:
+def http_get(url: str, *, timeout: float = 30.0) -> bytes:
+    """Download one URL over HTTP(S) (the default for `fetch_exports`)."""
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("only http(s) URLs are downloaded")
+    request = urllib.request.Request(url, headers={"User-Agent": "epitrace-exposure-sdk"})  # noqa: S310 - scheme checked above
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - same
+        data: bytes = response.read(exportfile.MAX_FILE_BYTES + 1)
+    if len(data) > exportfile.MAX_FILE_BYTES:
+        raise ValueError("the download is larger than any export file")
+    return data
+
+
+def fetch_exports(base_url: str, get: Callable[[str], bytes] = http_get) -> list[bytes]:
     """Download every file listed in the server's index.txt with `get(url) -> bytes`."""
     base = base_url.rstrip("/")
     index = get(f"{base}/api/v1/exposure/exports/index.txt").decode("ascii")
