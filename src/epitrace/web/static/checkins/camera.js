@@ -4,18 +4,29 @@
   window.epitrace = window.epitrace || {};
 
   // Calls onText(text) for every code read; the same text is reported at most every `quietMs`.
+  // With `once`, the camera stops after the first code (the user starts it again to rescan).
   window.epitrace.startQrCamera = async function (video, canvas, onText, options) {
     const quietMs = (options && options.quietMs) || 4000;
+    const once = Boolean(options && options.once);
+    let stopped = false;
     const stream = await navigator.mediaDevices.getUserMedia({
       video: { facingMode: "environment" }, audio: false,
     });
     video.srcObject = stream;
+    video.hidden = false;
     await video.play();
+    function stop() {
+      stopped = true;
+      stream.getTracks().forEach(function (track) { track.stop(); });
+      video.hidden = true;
+      if (options && options.onStop) { options.onStop(); }
+    }
     const context = canvas.getContext("2d", { willReadFrequently: true });
     let lastText = "";
     let lastAt = 0;
     let busy = false;
     async function tick() {
+      if (stopped) { return; }
       if (!busy && video.readyState >= 2 && video.videoWidth > 0) {
         canvas.width = video.videoWidth;
         canvas.height = video.videoHeight;
@@ -27,12 +38,13 @@
           lastText = code.data;
           lastAt = now;
           busy = true;
+          if (once) { stop(); }
           try { await onText(code.data); } finally { busy = false; }
         }
       }
       window.setTimeout(tick, 150);
     }
     tick();
-    return stream;
+    return { stream: stream, stop: stop };
   };
 })();

@@ -44,6 +44,10 @@
     }
   }
 
-  window.epitrace.startQrCamera(document.getElementById("camera"), document.getElementById("frame"), handle)
-    .catch(function () { show("", "", root.dataset.msgCamera); });
+  const start = document.getElementById("start-camera");
+  start.addEventListener("click", function () {
+    start.hidden = true;
+    window.epitrace.startQrCamera(document.getElementById("camera"), document.getElementById("frame"), handle)
+      .catch(function () { start.hidden = false; show("", "", root.dataset.msgCamera); });
+  });
 })();

@@ -108,7 +108,14 @@
   sync();
   const video = document.getElementById("camera");
   const canvas = document.getElementById("frame");
-  window.epitrace.startQrCamera(video, canvas, handle).catch(function () {
-    show(msg("msgCamera"), "error");
+  const start = document.getElementById("start-camera");
+  start.addEventListener("click", function () {
+    start.hidden = true;
+    window.epitrace.startQrCamera(video, canvas, handle, {
+      once: true, onStop: function () { start.hidden = false; },
+    }).catch(function () {
+      start.hidden = false;
+      show(msg("msgCamera"), "error");
+    });
   });
 })();
