@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("checkin", "tracing", "exposure")
+BENCHMARKS = ("checkin", "tracing", "exposure", "declarations")
 
 
 def main() -> int:
