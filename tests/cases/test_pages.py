@@ -1,0 +1,52 @@
+"""Pages: register a case by form, run the trace, see F1/F2; counts only for other officials."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from epitrace.db import Database
+from tests.tracing import factories as f
+
+
+def test_case_form_trace_and_privacy(
+    client: TestClient, db: Database, places: Any, make_staff: Any
+) -> None:
+    now = datetime.now(UTC)
+    start = (now - f.T0).total_seconds() / 60 - 3 * 24 * 60
+    with db.session_scope() as s:
+        f0, a = f.person(s, "Châu Văn Bình"), f.person(s, "Lý Thị Cúc")
+        market = f.venue(s)
+        f.presence(s, venue=market, who=f0, start=start, end=start + 60)
+        f.presence(s, venue=market, who=a, start=start, end=start + 60)
+        person_id = str(f0.id)
+    officer = make_staff("health_officer", "79")
+    page = client.get("/cases/new", headers=officer)
+    assert page.status_code == 200
+    local = (now - timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    bad = client.post(
+        "/cases/new", data={"person_id": person_id, "sampled_at": ""}, headers=officer
+    )
+    assert bad.status_code == 422 and "Nhập ngày và giờ." in bad.text
+    response = client.post(
+        "/cases/new",
+        data={"person_id": person_id, "sampled_at": local, "test_type": "pcr"},
+        headers=officer,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    url = response.headers["location"]
+    traced = client.post(url + "/trace", headers=officer, follow_redirects=True)
+    assert traced.status_code == 200
+    assert "Lý Thị Cúc" in traced.text and 'data-testid="f1-table"' in traced.text
+    graph = client.get(url + "/graph", headers=officer)
+    assert graph.status_code == 200 and "<svg" in graph.text and "Lý Thị Cúc" in graph.text
+    listing = client.get("/cases", headers=officer)
+    assert "Châu Văn Bình" in listing.text
+    official = make_staff("ward_official", "79")
+    counts = client.get(url, headers=official)
+    assert counts.status_code == 200
+    assert "Lý Thị Cúc" not in counts.text and "F1: 1" in counts.text
+    assert client.get(url + "/graph", headers=official).status_code == 403
