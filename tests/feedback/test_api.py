@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from epitrace.config import Settings
+from epitrace.db import Database
 from epitrace.errors import InvalidInput, PayloadTooLarge
 from epitrace.feedback import service as feedback_service
+from epitrace.security import audit
 
 
 def picture(kind: str = "PNG", size: tuple[int, int] = (32, 24)) -> bytes:
@@ -160,3 +162,15 @@ def test_pages_send_and_answer(
     assert done.status_code == 303
     page = client.get("/feedback", headers=headers).text
     assert "Trạm y tế sẽ mang thuốc đến." in page and "Đã đóng" in page
+
+
+def test_officials_reads_are_audited(
+    client: TestClient, places: Any, citizen: Any, make_staff: Any, db: Database
+) -> None:
+    feedback_id = send(client, citizen()).json()["id"]
+    ward = make_staff("ward_official", "26743")
+    assert len(client.get("/api/v1/feedback", headers=ward).json()) == 1
+    assert client.get("/feedback/inbox", headers=ward).status_code == 200
+    with db.session_scope() as s:
+        entries, _ = audit.get_all(s, subject_type="feedback", subject_id=feedback_id)
+        assert [(e.action, e.purpose) for e in entries] == [("read", "feedback.handle")] * 2

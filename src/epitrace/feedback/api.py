@@ -86,8 +86,9 @@ def area_feedback(
     status: Literal["open", "answered", "closed"] | None = None,
 ) -> list[FeedbackOut]:
     """Reports about the wards of an area, for its officials."""
-    _, _, path = access.area(session, principal, area)
+    user, _, path = access.area(session, principal, area)
     rows = feedback_service.get_for_area(session, area_path=path, status=status)
+    feedback_service.audit_list_read(session, actor=user, rows=rows)
     return [feedback_out(f) for f, _ in rows]
 
 

@@ -97,9 +97,10 @@ def inbox(
     area: str | None = None,
     status: str | None = None,
 ) -> Response:
-    _, code, path = access.area(session, principal, area)
+    user, code, path = access.area(session, principal, area)
     chosen = status if status in feedback_service.STATUSES else None
     rows = feedback_service.get_for_area(session, area_path=path, status=chosen)
+    feedback_service.audit_list_read(session, actor=user, rows=rows)
     return render(
         request,
         "feedback/inbox.html",

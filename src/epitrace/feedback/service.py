@@ -155,6 +155,20 @@ def get_for_area(
     return [(f, name) for f, name in session.execute(stmt).all()]
 
 
+def audit_list_read(
+    session: Session, *, actor: Principal, rows: list[tuple[Feedback, str]]
+) -> None:
+    """Reports carry their sender's words (and maybe their identity): each listed one is a read."""
+    audit.record_many(
+        session,
+        actor=actor,
+        action="read",
+        subject_type="feedback",
+        subject_ids=[f.id for f, _ in rows],
+        purpose="feedback.handle",
+    )
+
+
 def answer(
     session: Session,
     *,

@@ -19,7 +19,7 @@
     colour.dataset.colour = p.colour;
     colour.textContent = root.dataset["label" + p.colour.charAt(0).toUpperCase() + p.colour.slice(1)] || p.colour;
     colour.className = "pass-colour status-" + p.colour;
-    card.className = "card pass-card status-border-" + p.colour;
+    card.className = "card pass-card status-border-" + p.colour;  // also clears "expired"
     const expiry = card.querySelector("time");
     expiry.setAttribute("datetime", p.expires_at);
     expiry.textContent = new Date(p.expires_at).toLocaleTimeString("vi-VN");
@@ -28,6 +28,13 @@
     root.querySelectorAll(".pass-card").forEach(function (card) { refresh(card); });
   };
   window.setInterval(tick, seconds * 1000);
+  // A pass the page could not renew (offline, signed out) is dimmed once it expires.
+  window.setInterval(function () {
+    root.querySelectorAll(".pass-card").forEach(function (card) {
+      const expiry = Date.parse(card.querySelector("time").getAttribute("datetime"));
+      card.classList.toggle("expired", Number.isFinite(expiry) && Date.now() > expiry);
+    });
+  }, 1000);
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { tick(); }
   });
