@@ -44,10 +44,12 @@ def _parse_date(value: str, field: str) -> date | None:
 def _codes_context(session: DbSession, principal: CurrentPrincipal) -> dict[str, object]:
     user = access.can_list_codes(principal)
     grants = user.grants_for(Action.EXPOSURE_CODES)
-    areas = [g.area_code for g in grants if g.area_code]
-    names = {code: (place_service.get(session, code=code) or None) for code in areas}
+    areas = []
+    for code in dict.fromkeys(g.area_code for g in grants if g.area_code):
+        unit = place_service.get(session, code=code)
+        areas.append((code, unit.name if unit is not None else code))
     return {
-        "areas": [(code, unit.name if unit else code) for code, unit in names.items()],
+        "areas": areas,
         "codes": exposure_service.get_codes(session, area_paths=[g.area_path for g in grants]),
         "report_types": [(k, i18n.gettext(v)) for k, v in REPORT_TYPE_LABELS.items()],
         "report_names": {REPORT_TYPES[k]: i18n.gettext(v) for k, v in REPORT_TYPE_LABELS.items()},
