@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bench.population import START, LoadReport, Spec, load, person_id
 from epitrace.cases.models import Case, TestType
+from epitrace.domains import import_models
 from epitrace.tracing.engine import TOLERANCE, Dialect, category_cte, contact_key, trace_case
 from epitrace.tracing.models import ContactLink
 from epitrace.tracing.policy import DEFAULT_POLICY, Policy
@@ -143,13 +144,23 @@ def pick_cases(engine: Engine, count: int, spec: Spec) -> list[uuid.UUID]:
     return chosen
 
 
-def run(engine: Engine, spec: Spec, *, cases: int, brute_runs: int, label: str) -> Figures:
-    print(f"[{label}] loading {spec.people:,} people, {spec.venues:,} venues, {spec.days} days…")
-    report = load(engine, spec)
-    print(
-        f"[{label}] {report.presences:,} presences loaded in {report.seconds:.1f} s "
-        f"({report.rows_per_second:,.0f} rows/s), indexes and keys {report.index_seconds:.1f} s"
-    )
+def run(
+    engine: Engine, spec: Spec, *, cases: int, brute_runs: int, label: str, reuse: bool = False
+) -> Figures:
+    import_models()
+    if reuse:
+        report = LoadReport(0, 0, 0, 0.0, 0.0)
+        print(f"[{label}] timing on the population already loaded")
+    else:
+        print(
+            f"[{label}] loading {spec.people:,} people, {spec.venues:,} venues, {spec.days} days…"
+        )
+        report = load(engine, spec)
+        print(
+            f"[{label}] {report.presences:,} presences loaded in {report.seconds:.1f} s "
+            f"({report.rows_per_second:,.0f} rows/s), indexes and keys "
+            f"{report.index_seconds:.1f} s"
+        )
     as_of = START + timedelta(days=spec.days)
     figures = Figures(label, report, [], [], [], [])
     people = pick_cases(engine, cases + 1, spec)
@@ -182,6 +193,8 @@ def run(engine: Engine, spec: Spec, *, cases: int, brute_runs: int, label: str) 
                     raise SystemExit(f"[{label}] engine and brute force disagree for {pid}")
             session.rollback()
     engine_median = statistics.median(figures.engine_ms)
+    load_1m = os.getloadavg()[0]
+    print(f"[{label}] machine load average (1 min) during the timing: {load_1m:.1f}")
     brute_median = statistics.median(figures.brute_ms) if figures.brute_ms else float("nan")
     print(
         f"[{label}] F1+F2 for one case: median {engine_median:.1f} ms over "
@@ -197,17 +210,26 @@ def run(engine: Engine, spec: Spec, *, cases: int, brute_runs: int, label: str) 
 
 
 def postgres(spec: Spec, args: argparse.Namespace) -> None:
-    name = f"epitrace_bench_{secrets.token_hex(4)}"
+    reuse = bool(args.database)
+    name = args.database or f"epitrace_bench_{secrets.token_hex(4)}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    if not reuse:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name)
     engine = create_engine(url)
     try:
-        run(engine, spec, cases=args.cases, brute_runs=args.brute_runs, label="postgresql")
+        run(
+            engine,
+            spec,
+            cases=args.cases,
+            brute_runs=args.brute_runs,
+            label="postgresql",
+            reuse=reuse,
+        )
     finally:
         engine.dispose()
-        if not args.keep:
+        if not args.keep and not reuse:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE "{name}"'))
         else:
@@ -236,6 +258,9 @@ def main() -> None:
     parser.add_argument("--brute-runs", type=int, default=3)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument(
+        "--database", help="time again on a database kept by --keep (same size flags)"
+    )
     args = parser.parse_args()
     people = args.people or (1_000_000 if args.full else 50_000)
     venues = args.venues or (50_000 if args.full else 2_500)
