@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from epitrace.accounts.models import UserAccount
 from epitrace.db import Database
 from tests.tracing import factories as f
 
@@ -50,3 +52,49 @@ def test_case_form_trace_and_privacy(
     assert counts.status_code == 200
     assert "Lý Thị Cúc" not in counts.text and "F1: 1" in counts.text
     assert client.get(url + "/graph", headers=official).status_code == 403
+
+
+def test_quarantine_pages_orders_visits_and_self_report(
+    client: TestClient, db: Database, places: Any, make_staff: Any, citizen: Any
+) -> None:
+    citizen_headers = citizen("0912345678")
+    me = client.get("/me/quarantine", headers=citizen_headers)
+    assert me.status_code == 200 and "không có quyết định cách ly" in me.text
+
+
+    with db.session_scope() as s:
+        person_id = s.scalar(select(UserAccount.person_id).where(UserAccount.phone.is_not(None)))
+        assert person_id is not None
+        from epitrace.accounts.models import Person
+
+        person = s.get(Person, person_id)
+        assert person is not None
+        person.ward_code = "26743"
+    officer = make_staff("health_officer", "79")
+    issued = client.post(
+        "/quarantine/new",
+        data={
+            "person_id": str(person_id),
+            "reason": "f1",
+            "kind": "home",
+            "next": "//evil.example",
+        },
+        headers=officer,
+        follow_redirects=False,
+    )
+    assert issued.status_code == 303 and issued.headers["location"] == "/quarantine"
+    listing = client.get("/quarantine?show=missing", headers=officer)
+    assert 'data-testid="quarantine-table"' in listing.text
+    report = client.post(
+        "/me/quarantine",
+        data={"temperature": "36,9", "symptoms": ""},
+        headers=citizen_headers,
+        follow_redirects=False,
+    )
+    assert report.status_code == 303
+    assert "quarantine-table" not in client.get("/quarantine?show=missing", headers=officer).text
+    exported = client.get("/api/v1/quarantine/export.csv?ward=26743", headers=officer)
+    assert exported.status_code == 200
+    text = exported.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Họ và tên,Số điện thoại,Đối tượng")
+    assert "F1,Tại nhà" in text and text.strip().endswith("Có")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
 from epitrace.accounts.pages import ensure_csrf, flash
 from epitrace.cases import access
@@ -173,7 +174,8 @@ def case_create(
                 address=address,
             )
         access.manage_cases(principal, session, ward_code or person.ward_code or "")
-        assert sampled is not None  # noqa: S101 - required=True above
+        if sampled is None:  # parse_local(required=True) never returns None
+            raise InvalidInput(N_("Enter a date and time."))
         case = case_service.create_case(
             session,
             person=person,
@@ -296,8 +298,6 @@ def _case_keys(session: DbSession, contacts: list[tracing_service.ContactRow]) -
     person_ids = [c.person_id for c in contacts if c.person_id]
     if not person_ids:
         return set()
-    from sqlalchemy import select  # noqa: PLC0415 - one small query for node colours
-
     return {
         f"p:{p}"
         for p in session.scalars(select(Case.person_id).where(Case.person_id.in_(person_ids)))
@@ -450,6 +450,7 @@ def quarantine_new(
     reason: Annotated[str, Form(max_length=2)] = "f1",
     kind: Annotated[str, Form(max_length=10)] = "home",
     facility_name: Annotated[str, Form(max_length=300)] = "",
+    next_url: Annotated[str, Form(alias="next", max_length=200)] = "/quarantine",
 ) -> Response:
     access.manage_quarantine(principal, session, None)
     try:
@@ -472,7 +473,8 @@ def quarantine_new(
         session, actor=user, action="create", subject_type="quarantine_order", subject_id=person.id
     )
     flash(request, i18n.gettext("The quarantine order was issued."))
-    return RedirectResponse(request.headers.get("referer") or "/quarantine", status_code=303)
+    local = next_url.startswith("/") and not next_url.startswith("//")
+    return RedirectResponse(next_url if local else "/quarantine", status_code=303)
 
 
 @router.get("/me/quarantine", response_class=HTMLResponse)
