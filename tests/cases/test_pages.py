@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from epitrace.accounts.models import UserAccount
+from epitrace.accounts.models import Person, UserAccount
 from epitrace.db import Database
 from tests.tracing import factories as f
 
@@ -60,13 +60,9 @@ def test_quarantine_pages_orders_visits_and_self_report(
     citizen_headers = citizen("0912345678")
     me = client.get("/me/quarantine", headers=citizen_headers)
     assert me.status_code == 200 and "không có quyết định cách ly" in me.text
-
-
     with db.session_scope() as s:
         person_id = s.scalar(select(UserAccount.person_id).where(UserAccount.phone.is_not(None)))
         assert person_id is not None
-        from epitrace.accounts.models import Person
-
         person = s.get(Person, person_id)
         assert person is not None
         person.ward_code = "26743"
