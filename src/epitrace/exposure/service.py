@@ -372,13 +372,15 @@ def publish_exports(
             )
             .where(ExposureKey.batch_id.is_(None), ExposureKey.publish_after <= now)
             .order_by(ExposureKey.id)
+            # two publishers at once (two workers) must not publish a key twice
+            .with_for_update(skip_locked=True)
         )
     )
     if not rows:
         return []
     last_end = session.scalar(select(func.max(ExportBatch.end_timestamp)))
     end_ts = int(now.timestamp())
-    start_ts = int(last_end) if last_end is not None else end_ts - 14 * 86400
+    start_ts = min(int(last_end), end_ts) if last_end is not None else end_ts - 14 * 86400
     room = max_keys_per_file - padding_minimum - padding_extra
     if room < 1:
         raise ValueError("the file size leaves no room for real keys")
