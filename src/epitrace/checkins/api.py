@@ -62,9 +62,8 @@ def limit_rate(
     session: Session, *, kind: str, user: Principal, device: str | None, per_minute: int
 ) -> None:
     """Per account and per device, so one phone cannot flood under many accounts or vice versa."""
-    ratelimit.hit(session, key=f"{kind}-user:{user.user_id}", limit=per_minute, window_seconds=60)
-    if device:
-        ratelimit.hit(session, key=f"{kind}-device:{device}", limit=per_minute, window_seconds=60)
+    keys = [f"{kind}-user:{user.user_id}"] + ([f"{kind}-device:{device}"] if device else [])
+    ratelimit.hit_many(session, keys=keys, limit=per_minute, window_seconds=60)
 
 
 def checkin_out(result: checkin_service.ScanResult) -> CheckinOut:

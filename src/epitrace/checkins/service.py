@@ -229,12 +229,14 @@ def scan(
     people = [person_id, *_dependents(session, guardian_id=person_id, dependent_ids=dependent_ids)]
     if method is not PresenceMethod.SELF_SCAN:
         people = [person_id]
-    close_expired(session, now=at, person_ids=people)
     open_here: dict[uuid.UUID, Presence] = {}
     open_elsewhere: dict[uuid.UUID, Presence] = {}
-    for presence, _venue in _open_presences(session, person_ids=people):
+    for presence, where in _open_presences(session, person_ids=people):
         assert presence.person_id is not None  # noqa: S101 - the query filters on person
-        if presence.venue_id == venue.id:
+        leave = policy.auto_leave_time(where.category, presence.entered_at)
+        if leave <= at:  # forgotten: it ended when the dwell time passed
+            _close(presence, at=leave, reason=CloseReason.DWELL_TIMEOUT)
+        elif presence.venue_id == venue.id:
             open_here[presence.person_id] = presence
         else:
             open_elsewhere[presence.person_id] = presence

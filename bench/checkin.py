@@ -1,0 +1,278 @@
+"""Check-in benchmark: a real server process on PostgreSQL, concurrent HTTP clients.
+
+`python -m bench.checkin` creates its own PostgreSQL database, starts `uvicorn
+epitrace.asgi:app` in a separate process, and measures with concurrent clients (threads,
+keep-alive connections):
+- the trivial endpoint `/healthz` (one `SELECT 1`): the baseline of this machine and server;
+- `POST /api/v1/checkins` (rate limits, token verification, closing the previous presence,
+  the new presence): each client cycles through its own citizens and two venues, so every
+  request is a real check-in;
+- `POST /api/v1/checkins/batch` with 50 offline scans each: scans/s of an offline upload.
+The figure is the ratio of check-ins/s to the baseline requests/s, both measured in this run.
+The database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, insert, text
+
+from epitrace import migrations
+from epitrace.accounts import service as account_service
+from epitrace.accounts.models import Person, UserAccount, new_pseudonym
+from epitrace.db import Database
+from epitrace.domains import import_models
+from epitrace.places import service as place_service
+from epitrace.places.service import UnitRow
+from epitrace.security.keys import Keyring
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import VenueCategory
+
+ADMIN_URL = os.environ.get(
+    "EPITRACE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BATCH_SIZE = 50
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def create_database() -> tuple[str, str]:
+    name = f"epitrace_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, ADMIN_URL.rpartition("/")[0] + "/" + name
+
+
+def drop_database(name: str) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(url: str, keyring: Keyring, citizens: int) -> tuple[list[str], list[str]]:
+    """Two venues, `citizens` citizen accounts with API tokens; returns (tokens, venue codes)."""
+    import_models()
+    db = Database(url)
+    with db.session_scope() as session:
+        place_service.load(
+            session,
+            [
+                UnitRow("79", "Thành phố Hồ Chí Minh", "thành phố trung ương", None, 9_000_000),
+                UnitRow("26743", "Phường Bến Thành", "phường", "79", 60_000),
+            ],
+        )
+        venues = [
+            venue_service.create(
+                session, name=name, category=VenueCategory.MARKET, ward_code="26743"
+            )
+            for name in ("Chợ Bến Thành", "Chợ Tân Định")
+        ]
+        codes = [venue_service.token_for(keyring, v) for v in venues]
+        people = [uuid.uuid4() for _ in range(citizens)]
+        session.execute(
+            insert(Person),
+            [
+                {"id": p, "full_name": f"Người {i}", "pseudonym": new_pseudonym()}
+                for i, p in enumerate(people)
+            ],
+        )
+        accounts = [uuid.uuid4() for _ in people]
+        session.execute(
+            insert(UserAccount),
+            [
+                {
+                    "id": a,
+                    "kind": "citizen",
+                    "phone": f"+849{i:08d}",
+                    "display_name": f"Người {i}",
+                    "person_id": p,
+                    "is_active": True,
+                }
+                for i, (a, p) in enumerate(zip(accounts, people, strict=True))
+            ],
+        )
+        session.flush()
+        tokens = []
+        for account_id in accounts:
+            account = session.get(UserAccount, account_id)
+            if account is None:
+                raise RuntimeError("seeded account vanished")
+            token, _ttl = account_service.issue_token(session, account=account, ttl_seconds=3600)
+            tokens.append(token)
+    db.dispose()
+    return tokens, codes
+
+
+def start_server(
+    url: str, keys: Path, workdir: Path, port: int, workers: int
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "EPITRACE_DATABASE_URL": url,
+        "EPITRACE_KEYS_DIR": str(keys),
+        "EPITRACE_SECRET_KEY_FILE": str(workdir / "secret.key"),
+        "EPITRACE_BASE_URL": "https://checkin.example.vn",
+        "EPITRACE_SMS_OUTBOX": str(workdir / "sms.log"),
+        "EPITRACE_ENVIRONMENT": "production",
+        "EPITRACE_RUN_JOBS_IN_PROCESS": "false",
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "epitrace.asgi:app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=workdir)  # noqa: S603 - our own command line
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def hammer(
+    base: str, clients: int, seconds: float, request: Callable[[httpx.Client, int, int], int]
+) -> tuple[float, int, int]:
+    """Run `request(client, worker, n)` in `clients` threads for `seconds`; (req/s, ok, errors).
+
+    `request` returns how many items one request carried (1, or the scans of a batch), or a
+    negative number for a failed request.
+    """
+    done = [0] * clients
+    items = [0] * clients
+    errors = [0] * clients
+    stop = threading.Event()
+
+    def worker(index: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            n = 0
+            while not stop.is_set():
+                carried = request(client, index, n)
+                n += 1
+                if carried < 0:
+                    errors[index] += 1
+                else:
+                    done[index] += 1
+                    items[index] += carried
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return sum(items) / elapsed, sum(done), sum(errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16, help="concurrent client threads")
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--seconds", type=float, default=12.0, help="duration of each phase")
+    parser.add_argument("--citizens", type=int, default=3000)
+    args = parser.parse_args(argv)
+
+    name, url = create_database()
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            keyring = Keyring(workdir / "keys")
+            print(f"database {name}: migrating and seeding {args.citizens} citizens …")
+            migrations.upgrade(url)
+            tokens, codes = seed(url, keyring, args.citizens)
+            port = free_port()
+            server = start_server(url, workdir / "keys", workdir, port, args.workers)
+            base = f"http://127.0.0.1:{port}"
+            per_client = len(tokens) // args.clients
+
+            def healthz(client: httpx.Client, _worker: int, _n: int) -> int:
+                return 1 if client.get("/healthz").status_code == 200 else -1
+
+            def checkin(client: httpx.Client, worker: int, n: int) -> int:
+                # Each worker cycles through its own citizens; each visit alternates venues,
+                # so every request creates a presence and closes the previous one.
+                user = worker * per_client + n % per_client
+                code = codes[(n // per_client) % 2]
+                response = client.post(
+                    "/api/v1/checkins",
+                    json={"token": code, "device_id": f"bench-{user}"},
+                    headers={"Authorization": f"Bearer {tokens[user]}"},
+                )
+                return 1 if response.status_code == 201 else -1
+
+            started = datetime.now(UTC) - timedelta(hours=6)
+
+            def batch(client: httpx.Client, worker: int, n: int) -> int:
+                user = worker * per_client + n % per_client
+                at = started + timedelta(minutes=n)
+                scans = [
+                    {
+                        "client_key": f"b-{worker}-{n}-{i:03d}",
+                        "token": codes[i % 2],
+                        "at": (at + timedelta(seconds=2 * i)).isoformat(),
+                    }
+                    for i in range(BATCH_SIZE)
+                ]
+                response = client.post(
+                    "/api/v1/checkins/batch",
+                    json={"scans": scans},
+                    headers={"Authorization": f"Bearer {tokens[user]}"},
+                )
+                if response.status_code != 200 or response.json()["refused"]:
+                    return -1
+                return BATCH_SIZE
+
+            hammer(base, args.clients, 2.0, healthz)  # warm up connections and workers
+            base_rate, base_ok, base_err = hammer(base, args.clients, args.seconds, healthz)
+            rate, ok, err = hammer(base, args.clients, args.seconds, checkin)
+            scan_rate, batches, batch_err = hammer(base, args.clients, args.seconds / 2, batch)
+            with Database(url).engine.connect() as conn:
+                presences = conn.execute(text("SELECT count(*) FROM presence")).scalar_one()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        drop_database(name)
+
+    print(f"server: uvicorn, {args.workers} worker processes; {args.clients} client threads")
+    print(f"/healthz          {base_rate:8.1f} req/s   ({base_ok} ok, {base_err} failed)")
+    print(f"POST /checkins    {rate:8.1f} req/s   ({ok} ok, {err} failed)")
+    print(f"ratio check-in / healthz: {rate / base_rate:.2f}")
+    print(
+        f"POST /checkins/batch ({BATCH_SIZE} scans): {scan_rate:8.1f} scans/s"
+        f"   ({batches} batches, {batch_err} failed); ratio scans/s / healthz: "
+        f"{scan_rate / base_rate:.2f}"
+    )
+    print(f"presences stored: {presences}")
+    return 0 if not (err or batch_err or base_err) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
