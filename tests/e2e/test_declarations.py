@@ -142,6 +142,7 @@ def test_door_page_scans_the_pass_from_a_fake_camera_and_sees_yellow(
     door.set_default_timeout(20_000)
     sign_in_staff(door, "cua-cho", factories.STAFF_PASSWORD)
     door.goto(f"/venues/{venue_id}/door")
+    door.get_by_test_id("start-camera").click()
     door.wait_for_selector("[data-testid=door-colour][data-colour=yellow]")
     assert door.get_by_test_id("door-colour").inner_text() == "Vàng"
     assert door.get_by_test_id("door-name").inner_text() == "Nguyễn Văn An"
