@@ -172,6 +172,8 @@ src AS (SELECT * FROM src0 WHERE e > s),
 
 
 def f2_sql(d: Dialect, policy: Policy) -> tuple[str, dict[str, Any]]:
+    # `f1 CROSS JOIN presence` makes SQLite drive the lookups from the few F1s (its planner
+    # knows nothing of the CTE's size); PostgreSQL plans it as the same inner join.
     cte, params = category_cte(policy)
     xs = d.epoch("l.exposed_at")
     quarantine = (
@@ -196,14 +198,16 @@ f1 AS (
 ),
 src0 AS (
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
-  FROM f1 JOIN presence p ON p.person_id = f1.person_id
+  FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
+  WHERE v.id = p.venue_id AND cat.category = v.category
+   AND f1.person_id IS NOT NULL AND p.person_id = f1.person_id
    AND p.entered_at >= {lo} AND p.entered_at < {hi}
-  JOIN venue v ON v.id = p.venue_id JOIN cat ON cat.category = v.category
   UNION ALL
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
-  FROM f1 JOIN presence p ON p.manual_visitor_id = f1.manual_visitor_id
+  FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
+  WHERE v.id = p.venue_id AND cat.category = v.category
+   AND f1.manual_visitor_id IS NOT NULL AND p.manual_visitor_id = f1.manual_visitor_id
    AND p.entered_at >= {lo} AND p.entered_at < {hi}
-  JOIN venue v ON v.id = p.venue_id JOIN cat ON cat.category = v.category
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
 {_candidates(d)}
