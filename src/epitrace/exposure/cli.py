@@ -205,4 +205,4 @@ def simulate(
             result = simulation.run(server, progress=lambda m: err.print(f"… {m}"))
         finally:
             database.dispose()
-    console.print(result.summary())
+    typer.echo(result.summary())

@@ -67,6 +67,10 @@ class SimulationResult:
     devices: int
     cases: int
     truth: dict[int, float]  # device index -> highest true daily score
+    # the same score if every RSSI erred against (low) or for (high) the device by 3 σ and
+    # clock drift moved early-morning scans to the day before: bounds a correct phone can reach
+    truth_low: dict[int, float]
+    truth_high: dict[int, float]
     alerted: set[int]
     positives: set[int]
     threshold: float
@@ -153,13 +157,19 @@ class Simulation:
             days = sim.device.check(exports, public_key=public_key, policy=self.policy)
             if any(d.exposed for d in days):
                 alerted.add(sim.index)
-        truth = self._truth(truth_scans, {s.index for s in cases}, onset)
+        case_ids = {s.index for s in cases}
+        truth = self._truth(truth_scans, case_ids, onset)
+        margin = 3 * self.rssi_noise_db
+        truth_low = self._truth(truth_scans, case_ids, onset, shift_db=margin, early="drop")
+        truth_high = self._truth(truth_scans, case_ids, onset, shift_db=-margin, early="both")
         threshold = self.policy.daily_threshold
         positives = {i for i, score in truth.items() if score >= threshold}
         return SimulationResult(
             devices=self.devices,
             cases=self.cases,
             truth=truth,
+            truth_low=truth_low,
+            truth_high=truth_high,
             alerted=alerted,
             positives=positives,
             threshold=threshold,
@@ -233,23 +243,42 @@ class Simulation:
         scans: dict[tuple[int, int], list[tuple[datetime, float]]],
         cases: set[int],
         onset: date,
+        *,
+        shift_db: float = 0.0,
+        early: str = "keep",
     ) -> dict[int, float]:
-        """Highest daily score each device would get from exact distances and clocks."""
+        """Highest daily score each device gets from exact distances and clocks.
+
+        `shift_db` adds to every attenuation; `early` says what to do with scans in the first
+        `max_clock_drift_minutes` of a UTC day, which a drifting clock may place on the day
+        before: "keep" them, "drop" them, or count them on "both" days.
+        """
         policy = self.policy
         report_weight = policy.report_type_weight(ReportType.CONFIRMED_TEST)
+        drift = timedelta(minutes=self.max_clock_drift_minutes)
         daily: dict[tuple[int, date], float] = defaultdict(float)
         for (listener, speaker), heard in scans.items():
             if speaker not in cases:
                 continue
             for t, attenuation in heard:
                 dso = max(-14, min(14, (t.date() - onset).days))
-                daily[(listener, t.date())] += (
+                score = (
                     SCAN_SECONDS
-                    * policy.bucket_weight(round(attenuation))
+                    * policy.bucket_weight(round(attenuation + shift_db))
                     * report_weight
-                    * policy.infectiousness_weight(dso)
+                    * max(
+                        policy.infectiousness_weight(dso),
+                        policy.infectiousness_weight(dso - 1) if early == "both" else 0.0,
+                    )
                 )
+                midnight = datetime(t.year, t.month, t.day, tzinfo=UTC)
+                is_early = t - midnight < drift
+                if is_early and early == "drop":
+                    continue
+                daily[(listener, t.date())] += score
+                if is_early and early == "both":
+                    daily[(listener, t.date() - timedelta(days=1))] += score
         best: dict[int, float] = dict.fromkeys(range(self.devices), 0.0)
-        for (listener, _day), score in daily.items():
-            best[listener] = max(best[listener], score)
+        for (listener, _day), total in daily.items():
+            best[listener] = max(best[listener], total)
         return best
