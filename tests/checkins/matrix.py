@@ -119,6 +119,13 @@ CASES = [
         inside="/checkins/counts?area=26743",
         outside="/checkins/counts?area=00070",
     ),
+    RouteCase(
+        "GET",
+        "/checkins/counts.xlsx",
+        Action.CHECKINS_COUNTS,
+        inside="/checkins/counts.xlsx?area=26743",
+        outside="/checkins/counts.xlsx?area=00070",
+    ),
     _door_page("GET", "/door"),
     _door_page("POST", "/door/manual", form=MANUAL),
     _door_page("POST", "/door/exit/{p}", form={}),

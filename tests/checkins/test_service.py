@@ -345,3 +345,33 @@ def test_cccd_refuses_unknown_province_codes() -> None:
     for prefix in ("000", "003", "097", "123"):
         with pytest.raises(InvalidInput):
             normalise_cccd(prefix + "090001234")
+
+
+def test_jobs_close_forgotten_presences_and_delete_old_ones(
+    session: Session, world: dict[str, Any], settings: Any
+) -> None:
+    from epitrace.checkins import tasks
+
+    now = datetime.now(UTC)
+    old = _scan(session, world, "market", now - timedelta(days=30)).presences[0]
+    session.add(
+        ScanReceipt(
+            person_id=world["person"].id,
+            client_key="old-receipt",
+            venue_id=world["market"].id,
+            scanned_at=now - timedelta(days=30),
+            outcome="checked_in",
+            presence_id=old.id,
+        )
+    )
+    recent = _scan(session, world, "school", now - timedelta(hours=20)).presences[0]
+    fresh = checkin_service.scan(
+        session, venue=world["market"], person_id=world["child"].id, at=now - timedelta(minutes=5)
+    ).presences[0]
+    session.flush()
+    assert tasks.close_expired(session, settings) >= 1
+    assert recent.left_at == recent.entered_at + policy.dwell(VenueCategory.SCHOOL)
+    assert fresh.left_at is None
+    assert tasks.purge_old(session, settings) == 2
+    session.expire_all()
+    assert {p.id for p in session.scalars(select(Presence))} == {recent.id, fresh.id}
