@@ -197,3 +197,14 @@ def test_engine_matches_brute_force(
         assert window[1] - window[0] >= timedelta(0)
     finally:
         session.rollback()
+
+
+def test_dependents_are_traced(session: Session, places: Any) -> None:
+    f0, guardian = f.person(session, "F0"), f.person(session, "Mẹ")
+    child = f.person(session, "Bé Na", guardian_id=guardian.id, relationship_to_guardian="con")
+    school = f.venue(session, category=VenueCategory.SCHOOL, name="Trường Mầm non Hoa Mai")
+    f.presence(session, venue=school, who=f0, start=DAY * 2, end=DAY * 2 + 240)
+    f.presence(session, venue=school, who=child, start=DAY * 2 + 30, end=DAY * 2 + 200)
+    case = f.case(session, who=f0, sampled=DAY * 3)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    assert keys(session, case, 1) == {contact_key(child.id, None)}
