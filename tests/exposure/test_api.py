@@ -13,6 +13,7 @@ from epitrace.db import Database
 from epitrace.exposure import exportfile, schedule
 from epitrace.exposure import service as exposure_service
 from epitrace.exposure.models import ExposureKey, VerificationCode
+from epitrace.exposure.service import UploadKey
 from epitrace.security.keys import Keyring
 from tests.exposure.conftest import WARD, WARD_OUTSIDE, b64, day_keys, days_ago, today
 
@@ -380,3 +381,34 @@ def test_scheduled_jobs_publish_and_purge(
     outcome = jobs.run_once(db, settings, mine)
     assert outcome == {"exposure.publish_exports": "ok: 1", "exposure.purge": "ok: 0 keys, 0 files"}
     assert len(client.get(f"{URL}/exports/index.txt").text.split()) == 1
+
+
+def test_two_uploads_racing_with_one_code_store_one(db: Database, issue: Any) -> None:
+    import threading
+
+    from epitrace.errors import DomainError
+
+    code = issue()["code"]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def upload(seed: int) -> None:
+        keys = [
+            UploadKey(b64(bytes([seed, day]) * 8), k["rolling_start_interval_number"], 144)
+            for day, k in enumerate(day_keys(3, period_today=False))
+        ]
+        barrier.wait()
+        try:
+            with db.session_scope() as s:
+                exposure_service.upload_keys(s, verification_code=code, keys=keys)
+            outcomes.append("stored")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=upload, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["code_used", "stored"]
+    assert key_count(db) == 3

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from epitrace.cases import service as case_service
@@ -290,6 +291,15 @@ def upload_keys(
             N_("Some of these keys were uploaded before; nothing was stored."),
             code="keys_known",
         )
+    # claim the code in one statement, so two uploads racing with it cannot both succeed
+    claimed = session.execute(
+        update(VerificationCode)
+        .where(VerificationCode.id == code.id, VerificationCode.used_at.is_(None))
+        .values(used_at=now, keys_uploaded=len(decoded))
+        .execution_options(synchronize_session="fetch")
+    )
+    if int(getattr(claimed, "rowcount", 0) or 0) != 1:
+        raise Conflict(N_("This verification code has already been used."), code="code_used")
     onset = code.onset_date or code.test_date
     for data, key in decoded:
         start = key.rolling_start_interval_number
@@ -307,9 +317,14 @@ def upload_keys(
                 publish_after=ends + PUBLISH_DELAY,
             )
         )
-    code.used_at = now
-    code.keys_uploaded = len(decoded)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # the same key arrived at the same moment in another upload
+        raise Conflict(
+            N_("Some of these keys were uploaded before; nothing was stored."),
+            code="keys_known",
+        ) from None
     return UploadResult(inserted=len(decoded), report_type=code.report_type, onset_date=onset)
 
 
