@@ -5,6 +5,7 @@
   over the concatenated PaddedData blocks) and look them up among 10,000 observations;
 - the baseline: raw AES-128-ECB over the same number of blocks, in one long stream;
 - building signed export files for 1,000,000 keys (split at 750,000 keys per file).
+Timings are the best of three runs.
 """
 
 from __future__ import annotations
@@ -132,16 +133,19 @@ def main() -> None:
     keys = published_keys(args.keys, rng)
     store = observations(keys, args.observations, hits=50, rng=rng)
     bench_matching(keys[:1000], store)  # warm up caches of the PaddedData blocks
-    elapsed, found = bench_matching(keys, store)
+    # best of several runs, each timed beside its baseline: other load on the machine only
+    # ever slows a run down
+    runs = [(bench_matching(keys, store), bench_raw_aes(args.keys * 144)) for _ in range(3)]
+    (elapsed, found), _ = min(runs, key=lambda r: r[0][0])
+    raw = min(r[1] for r in runs)
     blocks = args.keys * 144
-    raw = bench_raw_aes(blocks)
     rate = args.keys / elapsed
     print(f"matching: {args.keys:,} keys against {args.observations:,} observations: "
           f"{elapsed:.2f} s = {rate:,.0f} keys/s on one core ({found} keys matched)")  # fmt: skip
     print(f"raw AES-128-ECB over the same {blocks:,} blocks: {raw:.3f} s "
           f"= {blocks / raw / 1e6:,.1f} M blocks/s")  # fmt: skip
     print(f"ratio matching / raw AES time: {elapsed / raw:.1f}x")
-    per_key = bench_aes_per_key(keys)
+    per_key = min(bench_aes_per_key(keys) for _ in range(3))
     print(
         f"AES-ECB with one key set-up per 144 blocks: {per_key:.3f} s "
         f"= {args.keys / per_key:,.0f} keys/s (matching / this: {elapsed / per_key:.1f}x)"
