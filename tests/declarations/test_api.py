@@ -110,6 +110,8 @@ def test_history_and_status_for_self_and_dependents(
         "/api/v1/declarations", params={"person_id": dependent["id"]}, headers=headers
     ).json()
     assert [d["subject"] for d in child_history] == ["dependent"]
+    child_pass = client.get(f"/api/v1/passes/{dependent['id']}", headers=headers).json()
+    assert (child_pass["full_name"], child_pass["colour"]) == ("Nguyễn Thị Bé", "green")
 
     # someone else's relative is not reachable
     other = citizen("0987000111")

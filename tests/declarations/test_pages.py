@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from epitrace.declarations.pages import ward_chain
 from tests.declarations.factories import days_ago
 from tests.declarations.matrix import FORM
 
@@ -116,3 +118,13 @@ def test_review_page_filters_and_follow_up(
         "Nguyễn Văn An"
         not in client.get("/declarations/review?kind=symptoms", headers=official).text
     )
+
+
+def test_ward_pickers_follow_a_three_level_province(session: Session, places: Any) -> None:
+    levels = ward_chain(session, "99101")
+    assert [level["selected"] for level in levels] == ["99", "991", "99101"]
+    assert [u.code for u in levels[2]["options"]] == ["99101", "99102"]
+    # a province chosen but no ward yet: one more, empty picker below it
+    assert [level["selected"] for level in ward_chain(session, "79")] == ["79", ""]
+    assert [level["selected"] for level in ward_chain(session, None)] == [""]
+    assert [level["selected"] for level in ward_chain(session, "nowhere")] == [""]
