@@ -263,6 +263,11 @@ def test_officials_list_export_counts_and_follow_up(
     assert [(c["ward_code"], c["declarations"], c["with_symptoms"]) for c in counts] == [
         ("26743", 1, 1)
     ]
+    # a ward outside one's area shows nothing rather than someone else's list
+    assert client.get("/api/v1/declarations/flagged?ward=00070", headers=health).json() == []
+    admin = make_staff("system_admin", None)
+    national = client.get("/api/v1/declarations/counts", headers=admin).json()
+    assert {c["ward_code"] for c in national} == {"26743", "00070"}
     dic = make_staff("dic_officer", "79")
     assert client.get("/api/v1/declarations/counts", headers=dic).status_code == 200
     assert client.get("/api/v1/declarations/flagged", headers=dic).status_code == 403

@@ -6,8 +6,11 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epitrace.db import Database
+from epitrace.declarations.models import Declaration
 from epitrace.declarations.pages import ward_chain
 from tests.declarations.factories import days_ago
 from tests.declarations.matrix import FORM
@@ -128,3 +131,29 @@ def test_ward_pickers_follow_a_three_level_province(session: Session, places: An
     assert [level["selected"] for level in ward_chain(session, "79")] == ["79", ""]
     assert [level["selected"] for level in ward_chain(session, None)] == [""]
     assert [level["selected"] for level in ward_chain(session, "nowhere")] == [""]
+
+
+def test_declaring_for_another_person(
+    client: TestClient, places: Any, citizen: Any, db: Database
+) -> None:
+    headers = citizen()
+    form = client.get("/declare?subject=other", headers=headers).text
+    assert 'value="other" checked' in form and 'id="full_name" name="full_name"' in form
+    sent = client.post(
+        "/declare",
+        data={**FORM, "subject": "other", "full_name": "Phạm Thị Dung", "phone": "0987111222"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert (sent.status_code, sent.headers["location"]) == (303, "/declarations/mine")
+    mine = client.get("/declarations/mine", headers=headers).text
+    assert "Các tờ khai tôi khai hộ người khác" in mine and "Phạm Thị Dung" in mine
+    # the other person is not one's dependent: no history or pass of theirs
+    with db.session_scope() as s:
+        other_id = s.scalars(
+            select(Declaration.person_id).where(Declaration.full_name == "Phạm Thị Dung")
+        ).one()
+    assert (
+        client.get(f"/declarations/mine?person_id={other_id}", headers=headers).status_code == 403
+    )
+    assert client.get(f"/api/v1/passes/{other_id}", headers=headers).status_code == 403

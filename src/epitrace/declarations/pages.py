@@ -283,6 +283,8 @@ def declare_submit(
     request.session.setdefault("flash", []).append(
         ["info", i18n.gettext("Thank you: your health declaration was recorded.")]
     )
+    if declaration.subject == "other":  # their history is theirs, not shown here
+        return RedirectResponse("/declarations/mine", status_code=303)
     return RedirectResponse(
         f"/declarations/mine?person_id={declaration.person_id}", status_code=303
     )
