@@ -412,3 +412,15 @@ def test_two_uploads_racing_with_one_code_store_one(db: Database, issue: Any) ->
         thread.join()
     assert sorted(outcomes) == ["code_used", "stored"]
     assert key_count(db) == 3
+
+
+def test_reports_are_rate_limited(client: TestClient, places: Any) -> None:
+    body = {"consent": True, "exposure_date": days_ago(1)}
+    statuses = [
+        client.post(
+            f"{URL}/reports", json={**body, "idempotency_key": f"phone-{n:04d}"}
+        ).status_code
+        for n in range(32)
+    ]
+    assert statuses[:30] == [202] * 30
+    assert statuses[-1] == 429
