@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -304,3 +305,23 @@ def test_officials_see_counts_without_personal_data(
     assert client.get("/api/v1/checkins/counts", headers=hanoi).json()["venues"] == []
     assert client.get("/api/v1/checkins/counts?area=26743", headers=hanoi).status_code == 403
     assert client.get("/api/v1/checkins/counts", headers=op["headers"]).status_code == 403
+
+
+def test_simultaneous_scans_of_one_person_make_one_presence(
+    client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
+) -> None:
+    token = _token(db, keyring, operator()["venue_id"])
+    me = citizen()
+    statuses: list[int] = []
+
+    def scan() -> None:
+        response = client.post("/api/v1/checkins", json={"token": token}, headers=me)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 4
+    assert len(client.get("/api/v1/checkins", headers=me).json()) == 1

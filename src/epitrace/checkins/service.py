@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -208,6 +208,20 @@ def _enter(
     return presence
 
 
+def _lock_people(session: Session, people: Sequence[uuid.UUID]) -> None:
+    """Apply simultaneous scans of one person (two devices, a double tap) one after the other.
+
+    PostgreSQL locks the person rows; SQLite has no row locks, so a no-op update takes the
+    database's write lock before the open presences are read.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Person.id).where(Person.id.in_(people)).with_for_update())
+    else:
+        session.execute(
+            update(Person).where(Person.id.in_(people)).values(pseudonym=Person.pseudonym)
+        )
+
+
 def scan(
     session: Session,
     *,
@@ -229,6 +243,7 @@ def scan(
     people = [person_id, *_dependents(session, guardian_id=person_id, dependent_ids=dependent_ids)]
     if method is not PresenceMethod.SELF_SCAN:
         people = [person_id]
+    _lock_people(session, people)
     open_here: dict[uuid.UUID, Presence] = {}
     open_elsewhere: dict[uuid.UUID, Presence] = {}
     for presence, where in _open_presences(session, person_ids=people):
