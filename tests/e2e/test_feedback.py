@@ -35,12 +35,15 @@ def test_feedback_reaches_the_ward_and_the_answer_comes_back(
     sign_in_citizen(page, lambda: sms.messages("+84912345678"), "0912345678", "/feedback")
     page.wait_for_url("**/feedback")
     page.select_option("#category", "gathering")
-    page.select_option("#ward_code", "26743")
+    page.select_option("#place-0", "79")
+    page.wait_for_selector("#place-1 option[value='26743']", state="attached")
+    page.select_option("#place-1", "26743")
     page.fill("#text", "Nhóm người tụ tập trước chợ")
     page.set_input_files("#photo", str(fake))
     page.click("form[action='/feedback'] button[type=submit]")
     assert page.inner_text("[data-field=photo]") == "Hãy gửi ảnh JPEG, PNG hoặc WebP."
     assert page.input_value("#text") == "Nhóm người tụ tập trước chợ"
+    assert page.input_value("#place-1") == "26743"  # the chosen ward is kept
     page.set_input_files("#photo", str(photo))
     page.click("form[action='/feedback'] button[type=submit]")
     page.wait_for_selector("[data-testid=my-feedback]")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
 from epitrace.db import utcnow
+from epitrace.declarations.pages import ward_chain
 from epitrace.errors import DomainError
 from epitrace.feedback import access
 from epitrace.feedback import service as feedback_service
@@ -28,14 +29,20 @@ def _labels(mapping: dict[str, str]) -> dict[str, str]:
     return {key: i18n.gettext(msgid) for key, msgid in mapping.items()}
 
 
-def _citizen_context(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
+def _citizen_context(
+    session: Session, person_id: uuid.UUID, ward_code: str | None = None
+) -> dict[str, Any]:
     person = account_service.get_person(session, person_id=person_id)
-    wards = place_service.leaf_units(session)
+    mine = feedback_service.get_mine(session, person_id=person_id)
+    codes = {f.ward_code for f in mine}
+    chosen = ward_code if ward_code is not None else person.ward_code or ""
     return {
-        "mine": feedback_service.get_mine(session, person_id=person_id),
-        "wards": wards,
-        "ward_names": {w.code: w.name for w in wards},
-        "default_ward": person.ward_code or "",
+        "mine": mine,
+        "levels": ward_chain(session, chosen),
+        "ward_code": chosen,
+        "ward_names": {
+            code: unit.name for code in codes if (unit := place_service.get(session, code=code))
+        },
         "categories": _labels(feedback_service.CATEGORIES),
         "statuses": _labels(feedback_service.STATUSES),
     }
@@ -75,8 +82,8 @@ async def feedback_submit(
         session.rollback()
         errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
         errors["form"] = i18n.gettext(exc.message, **exc.params)
-        context = _citizen_context(session, person_id)
-        values = {"text": text, "category": category, "ward_code": ward_code}
+        context = _citizen_context(session, person_id, ward_code)
+        values = {"text": text, "category": category}
         return render(
             request,
             "feedback/citizen.html",
