@@ -14,6 +14,7 @@ from epitrace.cases.models import QuarantineKind, QuarantineOrder
 from epitrace.tracing.engine import contact_key, trace_case
 from epitrace.tracing.models import ContactLink
 from epitrace.tracing.policy import DEFAULT_POLICY
+from epitrace.tracing.tasks import purge_links
 from epitrace.venues.models import VenueCategory
 from tests.tracing import factories as f
 from tests.tracing.reference import P, trace
@@ -208,3 +209,15 @@ def test_dependents_are_traced(session: Session, places: Any) -> None:
     case = f.case(session, who=f0, sampled=DAY * 3)
     trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
     assert keys(session, case, 1) == {contact_key(child.id, None)}
+
+
+def test_links_follow_presence_retention(session: Session, places: Any, settings: Any) -> None:
+    f0, a = f.person(session), f.person(session, "A")
+    market = f.venue(session)
+    f.presence(session, venue=market, who=f0, start=DAY, end=DAY + 60)
+    f.presence(session, venue=market, who=a, start=DAY, end=DAY + 60)
+    case = f.case(session, who=f0, sampled=DAY * 2)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    assert purge_links(session, settings) == 0  # within the 21 days of presence retention
+    assert purge_links(session, settings.model_copy(update={"retention_days": 5})) == 1
+    assert keys(session, case, 1) == set()

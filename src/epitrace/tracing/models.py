@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.checkins.models import Presence
@@ -72,18 +72,15 @@ class ContactLink(Base):
     level: Mapped[int] = mapped_column(Integer)  # 1 or 2
     # "p:<uuid>" or "m:<uuid>": one key for persons and manual visitors
     contact_key: Mapped[str] = mapped_column(String(40))
-    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
-    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("manual_visitor.id"), index=True
-    )
+    # No foreign keys to people, presences or venues: the engine writes ids it has just read
+    # from presences in the same statement, and presence retention may remove the evidence
+    # rows later while the link keeps venue, times and minutes (see `tasks.purge_links`).
+    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     source_key: Mapped[str] = mapped_column(String(40))
-    contact_presence_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("presence.id", ondelete="CASCADE"), index=True
-    )
-    source_presence_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("presence.id", ondelete="CASCADE"), index=True
-    )
-    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"))
+    contact_presence_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    source_presence_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    venue_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     ward_code: Mapped[str] = mapped_column(String(16), index=True)  # the venue's ward
     exposed_at: Mapped[datetime]  # start of the overlap
     exposure_end: Mapped[datetime]

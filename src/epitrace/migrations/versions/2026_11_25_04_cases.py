@@ -228,33 +228,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["contact_presence_id"],
-            ["presence.id"],
-            name=op.f("fk_contact_link_contact_presence_id_presence"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["manual_visitor_id"],
-            ["manual_visitor.id"],
-            name=op.f("fk_contact_link_manual_visitor_id_manual_visitor"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_contact_link_person_id_person")
-        ),
-        sa.ForeignKeyConstraint(
-            ["source_presence_id"],
-            ["presence.id"],
-            name=op.f("fk_contact_link_source_presence_id_presence"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["trace_id"],
             ["trace_run.id"],
             name=op.f("fk_contact_link_trace_id_trace_run"),
             ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venue.id"], name=op.f("fk_contact_link_venue_id_venue")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_link")),
         sa.UniqueConstraint(
@@ -263,15 +240,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_link", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_contact_link_contact_presence_id"), ["contact_presence_id"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_contact_link_manual_visitor_id"), ["manual_visitor_id"], unique=False
         )
         batch_op.create_index("ix_contact_link_person", ["person_id", "exposed_at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contact_link_source_presence_id"), ["source_presence_id"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_contact_link_ward_code"), ["ward_code"], unique=False)
 
     op.create_table(
@@ -366,10 +337,8 @@ def downgrade() -> None:
     op.drop_table("follow_up")
     with op.batch_alter_table("contact_link", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_link_ward_code"))
-        batch_op.drop_index(batch_op.f("ix_contact_link_source_presence_id"))
         batch_op.drop_index("ix_contact_link_person")
         batch_op.drop_index(batch_op.f("ix_contact_link_manual_visitor_id"))
-        batch_op.drop_index(batch_op.f("ix_contact_link_contact_presence_id"))
 
     op.drop_table("contact_link")
     with op.batch_alter_table("trace_run", schema=None) as batch_op:
