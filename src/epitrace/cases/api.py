@@ -7,6 +7,7 @@ from typing import Literal
 
 from fastapi import Response
 
+from epitrace.accounts.models import Person
 from epitrace.cases import access
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineBreach, QuarantineOrder
@@ -34,6 +35,16 @@ from epitrace.web.routing import make_router
 router = make_router(prefix="/api/v1", tags=["cases"])
 
 
+def _ward(given: str | None, person: Person) -> str:
+    """The ward that scopes the request: the one given, else the person's; one is needed."""
+    ward = given or person.ward_code
+    if not ward:
+        raise InvalidInput(
+            N_("Choose an existing ward."), fields={"ward_code": N_("Choose an existing ward.")}
+        )
+    return ward
+
+
 def _case_out(session: DbSession, case: Case) -> CaseOut:
     out = CaseOut.model_validate(case)
     out.full_name = case_service.get_person_or_404(session, person_id=case.person_id).full_name
@@ -52,7 +63,7 @@ def create_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal) -
     else:
         access.manage_cases(principal, session, None)
         raise InvalidInput(N_("Choose the person or enter a new one."))
-    user = access.manage_cases(principal, session, body.ward_code or person.ward_code or "")
+    user = access.manage_cases(principal, session, _ward(body.ward_code, person))
     case = case_service.create_case(
         session,
         person=person,
@@ -99,7 +110,7 @@ def record_test(body: TestIn, session: DbSession, principal: CurrentPrincipal) -
     """Record a rapid or PCR test; `promote` turns a positive PCR into a case."""
     access.manage_cases(principal, session, None)
     person = case_service.get_person_or_404(session, person_id=body.person_id)
-    user = access.manage_cases(principal, session, body.ward_code or person.ward_code or "")
+    user = access.manage_cases(principal, session, _ward(body.ward_code, person))
     test = case_service.record_test(
         session,
         person=person,
@@ -121,7 +132,7 @@ def issue_order(body: OrderIn, session: DbSession, principal: CurrentPrincipal) 
     """Order quarantine at home or in a facility; dates and tests follow the policy."""
     access.manage_quarantine(principal, session, None)
     person = case_service.get_person_or_404(session, person_id=body.person_id)
-    user = access.manage_quarantine(principal, session, body.ward_code or person.ward_code or "")
+    user = access.manage_quarantine(principal, session, _ward(body.ward_code, person))
     order = case_service.issue_order(
         session,
         person=person,
