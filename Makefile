@@ -43,8 +43,12 @@ ifeq ($(DEMO),1)
 endif
 	$(BIN)/epitrace serve --host $(HOST) --port $(PORT)
 
+# Debian packages the tests use: Chromium (browser tests), DejaVu (Vietnamese in PDF posters),
+# poppler-utils (pdftoppm renders posters to check their QR codes).
+TEST_DEBS := chromium fonts-dejavu-core poppler-utils
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core)
+	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 setup-test: $(VENV)/.installed-test frontend chromium
 

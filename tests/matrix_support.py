@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from epitrace.config import Settings
+from epitrace.security.keys import Keyring
 from epitrace.security.roles import Action, Role
 
 ALLOWED_DEFAULT = (200, 201, 202, 204, 303)
@@ -21,6 +23,10 @@ class Users:
     ids: dict[Role, uuid.UUID] = field(default_factory=dict)
     citizen_user_id: uuid.UUID | None = None
     citizen_person_id: uuid.UUID | None = None
+    citizen_pseudonym: str = ""
+    # the app's own keyring and settings, for setups that sign codes or store files
+    keyring: Keyring | None = None
+    settings: Settings | None = None
 
 
 @dataclass(frozen=True)

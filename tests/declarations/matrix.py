@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from epitrace.declarations import passes
 from epitrace.declarations import service as declaration_service
 from epitrace.declarations.schemas import DeclarationIn
 from epitrace.security.roles import Action
@@ -37,8 +38,13 @@ def setup(session: Session, users: Users) -> dict[str, str]:
         "me": str(users.citizen_person_id),
         "decl_in": str(inside.id),
         "decl_out": str(outside.id),
-        # a syntactically valid pass that fails verification: allowed roles get 422
-        "pass": "EPP1.AQE",
+        # a genuine pass signed with the app's key: allowed roles read its colour
+        "pass": passes.issue(
+            users.keyring,
+            pseudonym=users.citizen_pseudonym,
+            colour=passes.Colour.YELLOW,
+            now=now,
+        ),
     }
 
 
@@ -86,7 +92,6 @@ CASES = [
         Action.PASSES_VERIFY,
         inside="/api/v1/passes/verify",
         body={"text": "{pass}"},
-        ok=(422,),
     ),
     RouteCase(
         "GET",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
@@ -13,11 +14,12 @@ from tests.matrix_support import RouteCase, Users
 
 
 def setup(session: Session, users: Users) -> dict[str, str]:
-    """A report about ward 26743 (inside) and one about 00070 (outside), by another citizen.
-
-    The reports carry no photo file, so roles allowed to read a photo get 404 (not 403).
-    """
+    """A report with a photo about ward 26743 (inside) and one about 00070 (outside)."""
+    assert users.settings is not None
     sender = account_service.create_person(session, full_name="Hoàng Văn Em")
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, format="PNG")
+    photo = feedback_service.check_photo(picture.getvalue())
     made = {}
     for name, ward in (("inside", "26743"), ("outside", "00070")):
         made[name] = feedback_service.create(
@@ -26,8 +28,8 @@ def setup(session: Session, users: Users) -> dict[str, str]:
             category="gathering",
             ward_code=ward,
             text="Tụ tập đông người ở chợ",
-            photo=None,
-            uploads_dir=Path("/nonexistent"),
+            photo=photo,
+            uploads_dir=users.settings.uploads_dir,
         )
     return {"fb_in": str(made["inside"].id), "fb_out": str(made["outside"].id)}
 
@@ -63,7 +65,6 @@ CASES = [
         Action.FEEDBACK_HANDLE,
         inside="/api/v1/feedback/{fb_in}/photo",
         outside="/api/v1/feedback/{fb_out}/photo",
-        ok=(404,),
     ),
     RouteCase("GET", "/feedback", Action.CITIZEN_SELF, inside="/feedback"),
     RouteCase(

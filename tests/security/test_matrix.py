@@ -13,11 +13,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from epitrace.accounts import service as account_service
+from epitrace.config import Settings
 from epitrace.db import Database
+from epitrace.security.keys import Keyring
 from epitrace.security.permissions import is_public
 from epitrace.security.roles import ROLE_ACTIONS, STAFF_ROLES, Role
 from epitrace.web.routing import GuardedRoute, iter_api_routes
@@ -31,6 +34,12 @@ CITIZEN_PHONE = "0987654321"
 def matrix_modules() -> list[ModuleType]:
     names = sorted(p.parent.name for p in TESTS_DIR.glob("*/matrix.py"))
     return [importlib.import_module(f"tests.{name}.matrix") for name in names]
+
+
+@pytest.fixture(params=matrix_modules(), ids=lambda m: m.__name__.split(".")[1])
+def matrix_module(request: pytest.FixtureRequest) -> ModuleType:
+    module: ModuleType = request.param
+    return module
 
 
 def all_cases() -> list[tuple[RouteCase, Any]]:
@@ -103,15 +112,30 @@ def _request(
     return response.status_code
 
 
-def test_matrix(client: TestClient, db: Database, places: Any, sms: Any) -> None:
+def test_matrix(
+    client: TestClient,
+    db: Database,
+    places: Any,
+    sms: Any,
+    settings: Settings,
+    matrix_module: ModuleType,
+) -> None:
     users = _make_users(db)
+    users.keyring = Keyring(settings.keys_dir)
+    users.settings = settings
     citizen_headers = factories.citizen_headers(client, sms, CITIZEN_PHONE)
     me = client.get("/api/v1/me", headers=citizen_headers).json()
     users.citizen_user_id = uuid.UUID(me["user_id"])
     users.citizen_person_id = uuid.UUID(me["person_id"])
+    with db.session_scope() as s:
+        users.citizen_pseudonym = account_service.get_person(
+            s, person_id=users.citizen_person_id
+        ).pseudonym
 
     failures: list[str] = []
-    for case, setup in all_cases():
+    setup_default = getattr(matrix_module, "setup", None)
+    for case in matrix_module.CASES:
+        setup = case.setup or setup_default
         headers = _fresh_tokens(db, users)
         allowed_roles = ROLE_ACTIONS[case.action]
         for role in (*STAFF_ROLES, Role.CITIZEN, None):

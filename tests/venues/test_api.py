@@ -175,15 +175,16 @@ def test_posters_carry_a_decodable_code(
         assert b"DejaVuSans" in pdf.content  # the Unicode font is embedded, not Helvetica
         embedded = _pdf_images(pdf.content)
         assert [r.text for r in zxingcpp.read_barcodes(embedded[0])] == [venue["qr_url"]]
+        # and the printed page itself, rendered by poppler (make test installs poppler-utils)
         pdftoppm = shutil.which("pdftoppm")
-        if pdftoppm:  # render the page itself as well, when poppler is installed
-            target = tmp_path / f"poster-{size}.pdf"
-            target.write_bytes(pdf.content)
-            subprocess.run(  # noqa: S603 - fixed arguments
-                [pdftoppm, "-r", "100", "-png", str(target), str(tmp_path / size)], check=True
-            )
-            page = Image.open(next(tmp_path.glob(f"{size}*.png")))
-            assert [r.text for r in zxingcpp.read_barcodes(page)] == [venue["qr_url"]]
+        assert pdftoppm is not None, "pdftoppm (poppler-utils) is needed to render posters"
+        target = tmp_path / f"poster-{size}.pdf"
+        target.write_bytes(pdf.content)
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [pdftoppm, "-r", "100", "-png", str(target), str(tmp_path / size)], check=True
+        )
+        page = Image.open(next(tmp_path.glob(f"{size}*.png")))
+        assert [r.text for r in zxingcpp.read_barcodes(page)] == [venue["qr_url"]]
     assert (
         client.get(f"/api/v1/venues/{venue['id']}/poster.pdf?size=a3", headers=headers).status_code
         == 422
