@@ -43,3 +43,10 @@ def test_upgrade_check_downgrade_upgrade(empty_database: str) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     migrations.upgrade(empty_database)
+
+
+def test_history_has_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1

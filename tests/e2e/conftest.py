@@ -17,8 +17,15 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -79,8 +86,9 @@ def page(launch: Callable[..., Browser], live_server: str) -> Iterator[Page]:
     context.close()
 
 
-def write_y4m(image: Image.Image, path: Path, *, frames: int = 20, size: tuple[int, int] = (640, 480)
-              ) -> Path:
+def write_y4m(
+    image: Image.Image, path: Path, *, frames: int = 20, size: tuple[int, int] = (640, 480)
+) -> Path:
     """A Y4M video (for Chromium's fake camera) showing `image` centred on white."""
     width, height = size
     canvas = Image.new("L", size, 255)
@@ -97,8 +105,11 @@ def write_y4m(image: Image.Image, path: Path, *, frames: int = 20, size: tuple[i
 
 
 def fake_camera_args(y4m: Path) -> list[str]:
-    return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={y4m}"]
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    ]
 
 
 def sign_in_staff(page: Page, username: str, password: str) -> None:
@@ -109,8 +120,9 @@ def sign_in_staff(page: Page, username: str, password: str) -> None:
     page.wait_for_url("**/staff")
 
 
-def sign_in_citizen(page: Page, sms_messages: Callable[[], list[dict[str, Any]]], phone: str,
-                    next_path: str = "") -> None:
+def sign_in_citizen(
+    page: Page, sms_messages: Callable[[], list[dict[str, Any]]], phone: str, next_path: str = ""
+) -> None:
     page.goto("/signin" + (f"?next={next_path}" if next_path else ""))
     page.fill("#phone", phone)
     page.click("button[type=submit]")
