@@ -1,8 +1,8 @@
 """The tracing policy: thresholds, dwell times, windows and risk levels, versioned in the database.
 
-`DWELL_MINUTES` is the canonical per-category dwell time: how long an open presence (no check-out)
-is taken to last. Check-in's automatic check-out uses the same table. Everything here is pure
-(no database); `service` stores and loads versions.
+The default dwell times (how long an open presence is taken to last) are check-in's
+`DWELL_MINUTES`, the table its automatic check-out uses; a policy version may override them for
+tracing. Everything here is pure (no database); `service` stores and loads versions.
 """
 
 from __future__ import annotations
@@ -11,24 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from epitrace.checkins.policy import DWELL_MINUTES
 from epitrace.venues.models import VenueCategory
-
-# Minutes an open presence is assumed to last, by venue category.
-DWELL_MINUTES: dict[VenueCategory, int] = {
-    VenueCategory.AGENCY_OFFICE: 8 * 60,  # a working day
-    VenueCategory.MARKET: 90,
-    VenueCategory.SHOPPING_CENTRE: 3 * 60,
-    VenueCategory.SHOP_RESTAURANT: 90,
-    VenueCategory.HOTEL_LODGING: 12 * 60,  # overnight
-    VenueCategory.SCHOOL: 8 * 60,
-    VenueCategory.HOSPITAL_CLINIC: 4 * 60,
-    VenueCategory.FACTORY: 10 * 60,  # one shift with overtime
-    VenueCategory.STATION: 60,
-    VenueCategory.VEHICLE: 3 * 60,  # a long bus or train ride
-    VenueCategory.RELIGIOUS_EVENT: 3 * 60,
-    VenueCategory.QUARANTINE_FACILITY: 24 * 60,
-    VenueCategory.OTHER: 2 * 60,
-}
 
 # Minimum overlap (minutes) for F1; 0 means any overlap at all.
 OVERLAP_MINUTES: dict[VenueCategory, int] = dict.fromkeys(VenueCategory, 15) | {
