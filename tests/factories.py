@@ -43,10 +43,10 @@ def staff(session: Session, *, username: str, role: str, area: str | None) -> No
     )
 
 
-def token_headers(client: TestClient, *, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", json={"username": username, "password": STAFF_PASSWORD}
-    )
+def token_headers(
+    client: TestClient, *, username: str, password: str = STAFF_PASSWORD
+) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
