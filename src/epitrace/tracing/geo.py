@@ -125,6 +125,7 @@ class Shape:
     label: str  # tooltip text
     path: str | None  # SVG path for polygons
     point: tuple[float, float] | None  # SVG centre for points
+    centre: tuple[float, float] = (0.0, 0.0)  # where the ward's name is written
 
 
 def _rings(geometry: dict[str, Any]) -> Iterable[list[list[float]]]:
@@ -181,13 +182,22 @@ def draw(
     shapes = []
     for code, name, level, label, geometry in parsed:
         if geometry["type"] == "Point":
-            shapes.append(Shape(code, name, level, label, None, project(geometry["coordinates"])))
+            point = project(geometry["coordinates"])
+            centre = (point[0], point[1] - 10)
+            shapes.append(Shape(code, name, level, label, None, point, centre))
             continue
         parts = []
+        projected: list[tuple[float, float]] = []
         for ring in _rings(geometry):
             points = [project(p) for p in ring]
+            # a closed ring repeats its first point; count it once for the label's centre
+            projected.extend(points[:-1] if len(points) > 1 and points[0] == points[-1] else points)
             parts.append("M" + " L".join(f"{x},{y}" for x, y in points) + " Z")
-        shapes.append(Shape(code, name, level, label, " ".join(parts), None))
+        centre = (
+            round(sum(x for x, _ in projected) / len(projected), 1),
+            round(sum(y for _, y in projected) / len(projected), 1),
+        )
+        shapes.append(Shape(code, name, level, label, " ".join(parts), None, centre))
     return shapes, width, max(height, 60)
 
 
