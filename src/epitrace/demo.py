@@ -68,8 +68,7 @@ def seed(session: Session, *, console: Console | None = None) -> list[tuple[str,
         context.accounts[username] = account
         credentials.append((username, DEMO_PASSWORD, role.value, area or "-"))
     for module in domain_modules("demo"):
-        if module.__name__ != __name__:
-            module.seed(session, context)
+        module.seed(session, context)
     if console is not None:
         console.print(f"demo province {PROVINCE} with {len(WARDS)} wards is ready")
     return credentials
