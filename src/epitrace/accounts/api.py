@@ -25,14 +25,10 @@ from epitrace.accounts.schemas import (
 from epitrace.errors import N_, NotFound
 from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import public
-from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms, client_ip
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["accounts"])
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/otp", response_model=OtpRequested, status_code=202)

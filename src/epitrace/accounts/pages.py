@@ -21,20 +21,21 @@ from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import public
 from epitrace.security.roles import STAFF_ROLES, Role
 from epitrace.web import i18n
-from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms, check_csrf
+from epitrace.web.deps import (
+    AppSettings,
+    CurrentPrincipal,
+    DbSession,
+    Sms,
+    check_csrf,
+    client_ip,
+    ensure_csrf,
+    flash,
+)
 from epitrace.web.links import StaffLink
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
 router = make_router(include_in_schema=False)
-
-
-def ensure_csrf(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(24)
-        request.session["csrf"] = token
-    return str(token)
 
 
 def start_session(request: Request, account: UserAccount) -> None:
@@ -44,18 +45,10 @@ def start_session(request: Request, account: UserAccount) -> None:
     request.session["csrf"] = secrets.token_urlsafe(24)
 
 
-def flash(request: Request, message: str, level: str = "info") -> None:
-    request.session.setdefault("flash", []).append([level, message])
-
-
 def safe_next(target: str | None, default: str) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
     return default
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,6 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from epitrace.accounts.pages import ensure_csrf, flash
 from epitrace.cases import access
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
@@ -22,7 +21,7 @@ from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.tracing import service as tracing_service
 from epitrace.web import i18n
-from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.routing import make_router
 from epitrace.web.templating import VN_TZ, render
 

@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from epitrace.accounts import service as account_service
-from epitrace.accounts.pages import ensure_csrf, flash
 from epitrace.checkins import access, policy
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.api import limit_rate, outcome_message
@@ -24,7 +23,14 @@ from epitrace.security import audit
 from epitrace.security.permissions import public
 from epitrace.venues import service as venue_service
 from epitrace.web import i18n
-from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.deps import (
+    AppKeyring,
+    AppSettings,
+    CurrentPrincipal,
+    DbSession,
+    ensure_csrf,
+    flash,
+)
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 

@@ -16,7 +16,7 @@ from epitrace.security import audit, ratelimit
 from epitrace.security.keys import Purpose
 from epitrace.security.permissions import public
 from epitrace.web import i18n
-from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession, client_ip
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1/exposure", tags=["exposure"])
@@ -28,10 +28,6 @@ ADVICE = N_(
     "mask, avoid crowded places and contact your ward health station for a test."
 )
 REPORT_NAMES = {v: k for k, v in REPORT_TYPES.items()}
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def resolve_code_request(

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
-from epitrace.accounts.pages import ensure_csrf, flash
 from epitrace.errors import N_, DomainError, InvalidInput
 from epitrace.places import service as place_service
 from epitrace.security import audit
@@ -21,7 +20,14 @@ from epitrace.venues import access
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import VenueCategory, VenueStatus
 from epitrace.web import i18n
-from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.deps import (
+    AppKeyring,
+    AppSettings,
+    CurrentPrincipal,
+    DbSession,
+    ensure_csrf,
+    flash,
+)
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 import uuid
 from typing import Annotated
 
@@ -89,6 +90,25 @@ async def get_principal(request: Request, session: DbSession) -> Principal | Non
             await check_csrf(request)
     request.state.principal = principal
     return principal
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def ensure_csrf(request: Request) -> str:
+    """The session's CSRF token, created for pages that show a form before sign-in."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def flash(request: Request, message: str, level: str = "info") -> None:
+    """A one-time message shown on the next page."""
+    request.session.setdefault("flash", []).append([level, message])
 
 
 async def check_csrf(request: Request) -> None:
