@@ -39,7 +39,11 @@ def make_places(session: Session) -> dict[str, Any]:
 
 def staff(session: Session, *, username: str, role: str, area: str | None) -> None:
     account_service.create_staff(
-        session, username=username, password=STAFF_PASSWORD, grants=[(Role(role), area)]
+        session,
+        username=username,
+        password=STAFF_PASSWORD,
+        grants=[(Role(role), area)],
+        granter=None,
     )
 
 

@@ -38,6 +38,9 @@ class RouteCase:
     outside: str | None = None  # the same for an object in area 01; None: not area-scoped
     body: dict[str, Any] | None = None
     form: dict[str, str] | None = None
+    # the request body naming an object of area 01, when the area is in the body (not the URL)
+    outside_body: dict[str, Any] | None = None
+    outside_form: dict[str, str] | None = None
     ok: tuple[int, ...] = ALLOWED_DEFAULT
     setup: Callable[[Session, Users], dict[str, str]] | None = None
 

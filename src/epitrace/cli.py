@@ -205,7 +205,12 @@ def users_create(
     try:
         with session_scope() as session:
             account = account_service.create_staff(
-                session, username=username, password=password, display_name=name, grants=grants
+                session,
+                username=username,
+                password=password,
+                display_name=name,
+                grants=grants,
+                granter=None,  # the operator at the console holds the whole country
             )
             console.print(f"created {account.username} ({account.id})")
     except DomainError as exc:

@@ -62,6 +62,7 @@ def seed(session: Session, *, console: Console | None = None) -> list[tuple[str,
                 password=DEMO_PASSWORD,
                 display_name=f"Demo {username}",
                 grants=[(role, area)],
+                granter=None,  # the operator seeding a demo
             )
         else:
             account_service.set_password(session, account=account, password=DEMO_PASSWORD)

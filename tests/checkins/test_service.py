@@ -277,7 +277,7 @@ def test_manual_entry_validates_and_reuses_the_visitor(
     session: Session, world: dict[str, Any]
 ) -> None:
     recorder = account_service.create_staff(
-        session, username="cua", password="correct-horse-battery", grants=[]
+        session, username="cua", password="correct-horse-battery", grants=[], granter=None
     )
     with pytest.raises(InvalidInput) as info:
         checkin_service.manual_entry(

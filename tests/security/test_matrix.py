@@ -83,6 +83,7 @@ def _make_users(db: Database) -> Users:
                 username=f"m-{role.value}",
                 password=factories.STAFF_PASSWORD,
                 grants=[(role, "79")],
+                granter=None,
             )
             users.ids[role] = account.id
     return users
@@ -101,13 +102,21 @@ def _fresh_tokens(db: Database, users: Users) -> dict[Role, dict[str, str]]:
 
 
 def _request(
-    client: TestClient, case: RouteCase, url: str, names: dict[str, str], headers: dict[str, str]
+    client: TestClient,
+    case: RouteCase,
+    url: str,
+    names: dict[str, str],
+    headers: dict[str, str],
+    *,
+    outside: bool = False,
 ) -> int:
     kwargs: dict[str, Any] = {"headers": {**headers, "Accept": "application/json"}}
-    if case.body is not None:
-        kwargs["json"] = fill(case.body, names)
-    if case.form is not None:
-        kwargs["data"] = fill(case.form, names)
+    body = case.outside_body if outside and case.outside_body is not None else case.body
+    form = case.outside_form if outside and case.outside_form is not None else case.form
+    if body is not None:
+        kwargs["json"] = fill(body, names)
+    if form is not None:
+        kwargs["data"] = fill(form, names)
     response = client.request(case.method, fill(url, names), follow_redirects=False, **kwargs)
     return response.status_code
 
@@ -146,7 +155,14 @@ def test_matrix(
             for kind, url in url_kinds:
                 if kind == "outside":
                     names = _setup(db, setup, users)
-                status = _request(client, case, url, names, headers.get(role, {}) if role else {})
+                status = _request(
+                    client,
+                    case,
+                    url,
+                    names,
+                    headers.get(role, {}) if role else {},
+                    outside=kind == "outside",
+                )
                 if role is None:
                     expected_ok = status == 401
                 elif kind == "inside" and role in allowed_roles:

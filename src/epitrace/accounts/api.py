@@ -15,14 +15,17 @@ from epitrace.accounts.schemas import (
     MeOut,
     OtpRequest,
     OtpRequested,
+    PasswordReset,
     PersonOut,
     ProfileIn,
+    StaffGrantIn,
+    StaffGrantOut,
     StaffIn,
     StaffOut,
+    StaffUpdate,
     TokenOut,
     TokenRequest,
 )
-from epitrace.errors import N_, NotFound
 from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import public
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms, client_ip
@@ -160,20 +163,20 @@ def _staff_out(account: UserAccount) -> StaffOut:
         display_name=account.display_name,
         is_active=account.is_active,
         created_at=account.created_at,
-        grants=[GrantOut(role=g.role, area_code=g.area_code) for g in account.grants],
+        grants=[StaffGrantOut(id=g.id, role=g.role, area_code=g.area_code) for g in account.grants],
     )
 
 
 @router.get("/users", response_model=list[StaffOut])
 def list_staff(session: DbSession, principal: CurrentPrincipal) -> list[StaffOut]:
-    """Staff accounts with their roles (system admins)."""
-    access.manage_users(principal)
-    return [_staff_out(a) for a in account_service.get_all_staff(session)]
+    """Staff accounts of the administrator's area, with their roles."""
+    user = access.manage_users(principal)
+    return [_staff_out(a) for a in account_service.get_all_staff(session, granter=user)]
 
 
 @router.post("/users", response_model=StaffOut, status_code=201)
 def create_staff(body: StaffIn, session: DbSession, principal: CurrentPrincipal) -> StaffOut:
-    """Create a staff account with roles bound to areas (system admins)."""
+    """Create a staff account; each role at or below the administrator's own, in their area."""
     user = access.manage_users(principal)
     account = account_service.create_staff(
         session,
@@ -181,6 +184,7 @@ def create_staff(body: StaffIn, session: DbSession, principal: CurrentPrincipal)
         password=body.password,
         display_name=body.display_name,
         grants=[(g.role, g.area_code) for g in body.grants],
+        granter=user,
     )
     audit.record(
         session,
@@ -195,9 +199,89 @@ def create_staff(body: StaffIn, session: DbSession, principal: CurrentPrincipal)
 
 @router.get("/users/{user_id}", response_model=StaffOut)
 def get_staff(user_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> StaffOut:
-    """One staff account (system admins)."""
-    access.manage_users(principal)
-    account = account_service.get_account(session, user_id=user_id)
-    if account is None or account.kind != "staff":
-        raise NotFound(N_("This account does not exist."))
+    """One staff account of the administrator's area (403 outside it)."""
+    user = access.manage_users(principal)
+    return _staff_out(account_service.get_staff_for(session, granter=user, user_id=user_id))
+
+
+@router.patch("/users/{user_id}", response_model=StaffOut)
+def update_staff(
+    user_id: uuid.UUID, body: StaffUpdate, session: DbSession, principal: CurrentPrincipal
+) -> StaffOut:
+    """Rename, deactivate or reactivate a staff account of the administrator's area."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    account_service.update_staff(
+        session,
+        account=account,
+        granter=user,
+        display_name=body.display_name,
+        is_active=body.is_active,
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        subject_type="user_account",
+        subject_id=account.id,
+        detail=body.model_dump(exclude_none=True),
+    )
     return _staff_out(account)
+
+
+@router.post("/users/{user_id}/grants", response_model=StaffOut, status_code=201)
+def add_grant(
+    user_id: uuid.UUID, body: StaffGrantIn, session: DbSession, principal: CurrentPrincipal
+) -> StaffOut:
+    """Grant one more role, at or below the administrator's own, inside their area."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    account_service.grant_role(
+        session, account=account, role=body.role, area_code=body.area_code, granter=user
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="grant",
+        subject_type="user_account",
+        subject_id=account.id,
+        detail={"grant": [body.role.value, body.area_code]},
+    )
+    return _staff_out(account)
+
+
+@router.delete("/users/{user_id}/grants/{grant_id}", response_model=StaffOut)
+def remove_grant(
+    user_id: uuid.UUID, grant_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> StaffOut:
+    """Take one role away (an account keeps at least one)."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    grant = account_service.revoke_role(session, account=account, grant_id=grant_id, granter=user)
+    audit.record(
+        session,
+        actor=user,
+        action="revoke",
+        subject_type="user_account",
+        subject_id=account.id,
+        detail={"grant": [grant.role.value, grant.area_code]},
+    )
+    return _staff_out(account)
+
+
+@router.post("/users/{user_id}/password", status_code=204)
+def reset_password(
+    user_id: uuid.UUID, body: PasswordReset, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Set a new password for a staff account of the administrator's area."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    account_service.reset_password(session, account=account, password=body.password, granter=user)
+    audit.record(
+        session,
+        actor=user,
+        action="password",
+        subject_type="user_account",
+        subject_id=account.id,
+    )
+    return Response(status_code=204)

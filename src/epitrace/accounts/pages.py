@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -15,10 +16,10 @@ from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import UserAccount
 from epitrace.domains import domain_modules
-from epitrace.errors import DomainError
+from epitrace.errors import N_, DomainError, InvalidInput
 from epitrace.places import service as place_service
 from epitrace.security import audit, ratelimit
-from epitrace.security.permissions import public
+from epitrace.security.permissions import Principal, grant_covers, public
 from epitrace.security.roles import STAFF_ROLES, Role
 from epitrace.web import i18n
 from epitrace.web.deps import (
@@ -32,6 +33,7 @@ from epitrace.web.deps import (
     flash,
 )
 from epitrace.web.links import StaffLink
+from epitrace.web.pages import ROLE_NAMES
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -263,16 +265,54 @@ def my_dependent_remove(
 
 
 # -- staff administration -----------------------------------------------------------------
+#
+# Administrators see and manage the accounts of their own area only, and grant roles at or
+# below their own inside it (`accounts.service`, rule in `security.permissions.may_grant`).
 
 
-def _users_context(session: Any) -> dict[str, Any]:
-    return {"users": account_service.get_all_staff(session), "roles": STAFF_ROLES}
+def _role_names() -> dict[Role, str]:
+    return {r: i18n.gettext(n) for r, n in ROLE_NAMES.items()}
+
+
+def _grantable_roles(user: Principal) -> list[Role]:
+    """Roles the administrator may grant somewhere (the form offers only these)."""
+    return [r for r in STAFF_ROLES if any(grant_covers(g, r, g.area_path) for g in user.grants)]
+
+
+def _users_page(
+    request: Request,
+    session: Any,
+    user: Principal,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "accounts/admin_users.html",
+        {
+            "users": account_service.get_all_staff(session, granter=user),
+            "roles": _grantable_roles(user),
+            "role_names": _role_names(),
+            "form": form or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _form_errors(exc: DomainError) -> dict[str, str]:
+    errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
+    errors["form"] = i18n.gettext(exc.message, **exc.params)
+    return errors
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def admin_users(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    access.manage_users(principal)
-    return render(request, "accounts/admin_users.html", {**_users_context(session), "errors": {}})
+    user = access.manage_users(principal)
+    ensure_csrf(request)
+    return _users_page(request, session, user)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -287,27 +327,31 @@ def admin_users_create(
     area_code: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     user = access.manage_users(principal)
+    form = {
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        "area_code": area_code,
+    }
     try:
-        selected = Role(role)
+        selected = _parse_role(role)
         account = account_service.create_staff(
             session,
             username=username,
             password=password,
             display_name=display_name or None,
-            grants=[(selected, area_code or None)],
+            grants=[(selected, area_code.strip() or None)],
+            granter=user,
         )
-    except (DomainError, ValueError) as exc:
+    except DomainError as exc:
         session.rollback()
-        message = (
-            i18n.gettext(exc.message, **exc.params)
-            if isinstance(exc, DomainError)
-            else i18n.gettext("Choose one of the allowed values.")
-        )
-        return render(
+        return _users_page(
             request,
-            "accounts/admin_users.html",
-            {**_users_context(session), "errors": {"form": message}},
-            status_code=422,
+            session,
+            user,
+            form=form,
+            errors=_form_errors(exc),
+            status_code=exc.status_code,
         )
     audit.record(
         session,
@@ -315,7 +359,176 @@ def admin_users_create(
         action="create",
         subject_type="user_account",
         subject_id=account.id,
-        detail={"grants": [[selected.value, area_code or None]]},
+        detail={"grants": [[selected.value, area_code.strip() or None]]},
     )
     flash(request, i18n.gettext("Account %(username)s was created.", username=account.username))
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse(f"/admin/users/{account.id}", status_code=303)
+
+
+def _parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput(
+            N_("Choose one of the allowed values."),
+            fields={"role": N_("Choose one of the allowed values.")},
+        ) from None
+
+
+def _user_page(
+    request: Request,
+    session: Any,
+    user: Principal,
+    account: UserAccount,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    codes = [g.area_code for g in account.grants if g.area_code]
+    return render(
+        request,
+        "accounts/admin_user.html",
+        {
+            "account": account,
+            "roles": _grantable_roles(user),
+            "role_names": _role_names(),
+            "area_names": place_service.names_of(session, codes=codes),
+            "errors": errors or {},
+            "is_self": account.id == user.user_id,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+def admin_user(
+    user_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> HTMLResponse:
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    ensure_csrf(request)
+    return _user_page(request, session, user, account)
+
+
+def _admin_change(
+    request: Request,
+    session: Any,
+    principal: Principal | None,
+    user_id: uuid.UUID,
+    change: Callable[[Principal, UserAccount], tuple[str, dict[str, Any] | None, str]],
+) -> Response:
+    """Run one change to a managed account; re-render its page with the reason if refused."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    try:
+        action, detail, message = change(user, account)
+    except DomainError as exc:
+        session.rollback()
+        account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+        return _user_page(
+            request, session, user, account, errors=_form_errors(exc), status_code=exc.status_code
+        )
+    audit.record(
+        session,
+        actor=user,
+        action=action,
+        subject_type="user_account",
+        subject_id=account.id,
+        detail=detail,
+    )
+    flash(request, message)
+    return RedirectResponse(f"/admin/users/{account.id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}", response_class=HTMLResponse)
+def admin_user_update(
+    user_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        account_service.update_staff(
+            session, account=account, granter=user, display_name=display_name
+        )
+        return "update", {"display_name": display_name}, i18n.gettext("The account was saved.")
+
+    return _admin_change(request, session, principal, user_id, change)
+
+
+@router.post("/admin/users/{user_id}/active", response_class=HTMLResponse)
+def admin_user_active(
+    user_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        if active not in ("yes", "no"):
+            raise InvalidInput(N_("Choose one of the allowed values."))
+        account_service.update_staff(
+            session, account=account, granter=user, is_active=active == "yes"
+        )
+        message = (
+            i18n.gettext("The account was reactivated.")
+            if account.is_active
+            else i18n.gettext("The account was deactivated.")
+        )
+        return "update", {"is_active": account.is_active}, message
+
+    return _admin_change(request, session, principal, user_id, change)
+
+
+@router.post("/admin/users/{user_id}/grants", response_class=HTMLResponse)
+def admin_user_grant(
+    user_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    role: Annotated[str, Form(max_length=30)] = "",
+    area_code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        selected = _parse_role(role)
+        area = area_code.strip() or None
+        account_service.grant_role(
+            session, account=account, role=selected, area_code=area, granter=user
+        )
+        return "grant", {"grant": [selected.value, area]}, i18n.gettext("The role was granted.")
+
+    return _admin_change(request, session, principal, user_id, change)
+
+
+@router.post("/admin/users/{user_id}/grants/{grant_id}/delete", response_class=HTMLResponse)
+def admin_user_revoke(
+    user_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        grant = account_service.revoke_role(
+            session, account=account, grant_id=grant_id, granter=user
+        )
+        detail = {"grant": [grant.role.value, grant.area_code]}
+        return "revoke", detail, i18n.gettext("The role was taken away.")
+
+    return _admin_change(request, session, principal, user_id, change)
+
+
+@router.post("/admin/users/{user_id}/password", response_class=HTMLResponse)
+def admin_user_password(
+    user_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        account_service.reset_password(session, account=account, password=password, granter=user)
+        return "password", None, i18n.gettext("The new password was set.")
+
+    return _admin_change(request, session, principal, user_id, change)

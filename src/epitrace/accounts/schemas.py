@@ -92,10 +92,25 @@ class StaffIn(BaseModel):
     grants: list[StaffGrantIn] = Field(default_factory=list, max_length=20)
 
 
+class StaffGrantOut(GrantOut):
+    id: uuid.UUID
+
+
 class StaffOut(BaseModel):
     id: uuid.UUID
     username: str
     display_name: str
     is_active: bool
     created_at: datetime
-    grants: list[GrantOut]
+    grants: list[StaffGrantOut]
+
+
+class StaffUpdate(BaseModel):
+    """Fields an administrator may change; absent fields stay as they are."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    is_active: bool | None = None
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(min_length=10, max_length=200)

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
@@ -22,8 +22,8 @@ from epitrace.places.models import AdminUnit
 from epitrace.security import audit, ratelimit
 from epitrace.security.models import ApiToken
 from epitrace.security.passwords import hash_password, verify_password
-from epitrace.security.permissions import Grant, Principal
-from epitrace.security.roles import Role
+from epitrace.security.permissions import Grant, Principal, is_nationwide_admin, may_grant
+from epitrace.security.roles import ROLE_ACTIONS, Action, Role, roles_at_or_below
 
 OTP_MAX_ATTEMPTS = 5
 OTP_REQUESTS_PER_HOUR = 5
@@ -230,6 +230,106 @@ def may_act_for(session: Session, *, account_person_id: uuid.UUID, person_id: uu
 
 
 # -- staff --------------------------------------------------------------------------------
+#
+# Every function that creates, changes or reveals a staff account takes `granter`: the
+# principal acting, or None for the operator at the server's console (CLI, demo seed), who
+# holds the whole country. The rule is `permissions.may_grant`: roles at or below the
+# granter's own, inside the granter's area; an account is managed (and seen) only by an
+# administrator who could have granted every role it holds.
+
+
+def _area_path(session: Session, area_code: str | None) -> str | None:
+    if area_code is None:
+        return None
+    return place_service.get_or_404(session, code=area_code).path
+
+
+def check_grantable(
+    session: Session, *, granter: Principal | None, role: Role, area_code: str | None
+) -> None:
+    """Refuse (403) a grant the granter may not give."""
+    if role is Role.CITIZEN:
+        raise InvalidInput(N_("The citizen role cannot be granted."))
+    path = _area_path(session, area_code)
+    if area_code is None and role is not Role.SYSTEM_ADMIN:
+        raise InvalidInput(
+            N_("Role %(role)s must be bound to an area."), params={"role": role.value}
+        )
+    if granter is not None and not may_grant(granter, role, path):
+        raise Forbidden(
+            N_("You may grant only roles at or below your own, inside your own area."),
+            code="grant_refused",
+        )
+
+
+def may_manage(session: Session, *, granter: Principal | None, account: UserAccount) -> bool:
+    """True when the granter could have granted every role the account holds.
+
+    An account without roles belongs to the whole country: only a nationwide administrator
+    manages it.
+    """
+    if granter is None:
+        return True
+    if account.kind != "staff":
+        return False
+    if not account.grants:
+        return is_nationwide_admin(granter)
+    paths = dict(
+        session.execute(
+            select(AdminUnit.code, AdminUnit.path).where(
+                AdminUnit.code.in_([g.area_code for g in account.grants if g.area_code])
+            )
+        ).all()
+    )
+    return all(
+        may_grant(granter, g.role, paths.get(g.area_code) if g.area_code else None)
+        for g in account.grants
+    )
+
+
+def _grant_covered(granter: Principal) -> ColumnElement[bool]:
+    """SQL condition on a `role_grant` row: the granter could have given it (`may_grant`)."""
+    conditions: list[ColumnElement[bool]] = []
+    for held in granter.grants:
+        if held.role not in ROLE_ACTIONS[Action.USERS_MANAGE]:
+            continue
+        roles = roles_at_or_below(held.role)
+        if held.area_path is None:
+            conditions.append(RoleGrant.role.in_(roles))
+        else:
+            conditions.append(
+                and_(
+                    RoleGrant.role.in_(roles),
+                    RoleGrant.area_code.is_not(None),
+                    RoleGrant.area_code.in_(place_service.descendant_codes(held.area_path)),
+                )
+            )
+    return or_(*conditions) if conditions else false()
+
+
+def managed_account_ids(granter: Principal | None) -> Select[uuid.UUID] | None:
+    """The staff accounts the granter manages, as a subquery of ids; None: every account."""
+    if granter is None or is_nationwide_admin(granter):
+        return None
+    holds_a_role = exists().where(RoleGrant.user_id == UserAccount.id)
+    holds_one_outside = exists().where(
+        RoleGrant.user_id == UserAccount.id, not_(_grant_covered(granter))
+    )
+    return select(UserAccount.id).where(
+        UserAccount.kind == "staff", holds_a_role, ~holds_one_outside
+    )
+
+
+def get_staff_for(
+    session: Session, *, granter: Principal | None, user_id: uuid.UUID
+) -> UserAccount:
+    """A staff account the granter manages: 404 when there is none, 403 outside their area."""
+    account = session.get(UserAccount, user_id)
+    if account is None or account.kind != "staff":
+        raise NotFound(N_("This account does not exist."))
+    if not may_manage(session, granter=granter, account=account):
+        raise Forbidden(N_("This account is outside your area."), code="account_outside_area")
+    return account
 
 
 def create_staff(
@@ -237,6 +337,7 @@ def create_staff(
     *,
     username: str,
     password: str,
+    granter: Principal | None,
     display_name: str | None = None,
     grants: Sequence[tuple[Role, str | None]] = (),
 ) -> UserAccount:
@@ -247,6 +348,14 @@ def create_staff(
         raise InvalidInput(
             N_("Passwords need at least 10 characters."),
             fields={"password": N_("Passwords need at least 10 characters.")},
+        )
+    # Every grant is checked before anything is written.
+    for role, area in grants:
+        check_grantable(session, granter=granter, role=role, area_code=area)
+    if granter is not None and not grants:
+        raise InvalidInput(
+            N_("Give the new account at least one role."),
+            fields={"grants": N_("Give the new account at least one role.")},
         )
     if session.scalars(select(UserAccount).where(UserAccount.username == username)).first():
         raise Conflict(N_("The username %(username)s is taken."), params={"username": username})
@@ -260,36 +369,81 @@ def create_staff(
     session.add(account)
     session.flush()
     for role, area in grants:
-        grant_role(session, account=account, role=role, area_code=area)
+        grant_role(session, account=account, role=role, area_code=area, granter=granter)
     return account
 
 
 def grant_role(
-    session: Session, *, account: UserAccount, role: Role, area_code: str | None
+    session: Session,
+    *,
+    account: UserAccount,
+    role: Role,
+    area_code: str | None,
+    granter: Principal | None,
 ) -> RoleGrant:
     if account.kind != "staff":
         raise InvalidInput(N_("Roles are granted to staff accounts only."))
-    if role is Role.CITIZEN:
-        raise InvalidInput(N_("The citizen role cannot be granted."))
-    if area_code is not None:
-        place_service.get_or_404(session, code=area_code)
-    elif role is not Role.SYSTEM_ADMIN:
-        raise InvalidInput(
-            N_("Role %(role)s must be bound to an area."), params={"role": role.value}
-        )
+    check_grantable(session, granter=granter, role=role, area_code=area_code)
+    for held in account.grants:
+        if held.role is role and held.area_code == area_code:
+            raise Conflict(N_("The account already holds this role in this area."))
     grant = RoleGrant(user_id=account.id, role=role, area_code=area_code)
     account.grants.append(grant)
     session.flush()
     return grant
 
 
-def revoke_role(session: Session, *, account: UserAccount, grant_id: uuid.UUID) -> None:
+def revoke_role(
+    session: Session, *, account: UserAccount, grant_id: uuid.UUID, granter: Principal | None
+) -> RoleGrant:
+    """Take one role away; an account keeps at least one (deactivate it instead)."""
     for grant in account.grants:
         if grant.id == grant_id:
+            check_grantable(session, granter=granter, role=grant.role, area_code=grant.area_code)
+            if granter is not None and len(account.grants) == 1:
+                raise Conflict(
+                    N_("An account keeps at least one role; deactivate it instead."),
+                    code="last_role",
+                )
             account.grants.remove(grant)
             session.flush()
-            return
+            return grant
     raise NotFound(N_("This role grant does not exist."))
+
+
+def update_staff(
+    session: Session,
+    *,
+    account: UserAccount,
+    granter: Principal | None,
+    display_name: str | None = None,
+    is_active: bool | None = None,
+) -> UserAccount:
+    """Rename, deactivate or reactivate a staff account (not one's own deactivation)."""
+    if granter is not None and not may_manage(session, granter=granter, account=account):
+        raise Forbidden(N_("This account is outside your area."), code="account_outside_area")
+    if display_name is not None:
+        name = " ".join(display_name.split())
+        if not name:
+            raise InvalidInput(
+                N_("Enter the name."), fields={"display_name": N_("Enter the name.")}
+            )
+        account.display_name = name
+    if is_active is not None:
+        if not is_active and granter is not None and granter.user_id == account.id:
+            raise Conflict(N_("You cannot deactivate your own account."), code="self_deactivate")
+        account.is_active = is_active
+    session.flush()
+    return account
+
+
+def reset_password(
+    session: Session, *, account: UserAccount, password: str, granter: Principal | None
+) -> None:
+    """An administrator sets a new password for a staff account they manage."""
+    if granter is not None and not may_manage(session, granter=granter, account=account):
+        raise Forbidden(N_("This account is outside your area."), code="account_outside_area")
+    set_password(session, account=account, password=password)
 
 
 def authenticate_staff(session: Session, *, username: str, password: str) -> UserAccount:
@@ -309,7 +463,10 @@ def authenticate_staff(session: Session, *, username: str, password: str) -> Use
 
 def set_password(session: Session, *, account: UserAccount, password: str) -> None:
     if len(password) < 10:
-        raise InvalidInput(N_("Passwords need at least 10 characters."))
+        raise InvalidInput(
+            N_("Passwords need at least 10 characters."),
+            fields={"password": N_("Passwords need at least 10 characters.")},
+        )
     account.password_hash = hash_password(password)
     session.flush()
 
@@ -330,9 +487,15 @@ def get_by_username(session: Session, *, username: str) -> UserAccount | None:
     return session.scalars(stmt).first()
 
 
-def get_all_staff(session: Session, *, limit: int = 500) -> list[UserAccount]:
-    stmt = select(UserAccount).where(UserAccount.kind == "staff").order_by(UserAccount.username)
-    return list(session.scalars(stmt.limit(limit)))
+def get_all_staff(
+    session: Session, *, granter: Principal | None, limit: int = 500
+) -> list[UserAccount]:
+    """Staff accounts the granter manages (all of them for the console), by username."""
+    stmt = select(UserAccount).where(UserAccount.kind == "staff")
+    scope = managed_account_ids(granter)
+    if scope is not None:
+        stmt = stmt.where(UserAccount.id.in_(scope))
+    return list(session.scalars(stmt.order_by(UserAccount.username).limit(limit)))
 
 
 def count_citizens(session: Session) -> int:

@@ -107,6 +107,16 @@ def area_contains(session: Session, *, area_code: str, unit_code: str) -> bool:
     return bool(session.scalar(stmt))
 
 
+def names_of(session: Session, *, codes: Sequence[str]) -> dict[str, str]:
+    """Unit names by code (one query); unknown codes are left out."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(set(codes)))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def path_of(session: Session, *, code: str) -> str | None:
     return session.scalar(select(AdminUnit.path).where(AdminUnit.code == code))
 

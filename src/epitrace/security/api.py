@@ -1,4 +1,4 @@
-"""JSON routes of the audit log (system admins)."""
+"""JSON routes of the audit log (system admins, each for the staff of their own area)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
+from epitrace.accounts import service as account_service
 from epitrace.security import audit
 from epitrace.security.permissions import require
 from epitrace.security.roles import Action
@@ -26,8 +27,13 @@ def list_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     """Who read or changed which personal record, newest first."""
-    require(principal, Action.AUDIT_READ)
+    user = require(principal, Action.AUDIT_READ)
     rows, total = audit.get_all(
-        session, subject_type=subject_type, subject_id=subject_id, limit=limit, offset=offset
+        session,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actors=account_service.managed_account_ids(user),
+        limit=limit,
+        offset=offset,
     )
     return AuditPage(total=total, items=[AuditEntryOut.model_validate(r) for r in rows])

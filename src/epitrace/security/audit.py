@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from epitrace.security.models import AuditEntry
@@ -82,10 +83,19 @@ def get_all(
     subject_id: str | None = None,
     actor_label: str | None = None,
     since: datetime | None = None,
+    actors: Select[uuid.UUID] | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> tuple[list[AuditEntry], int]:
+    """Entries newest first; `actors` (a subquery of account ids) limits them to those accounts.
+
+    An administrator scoped to an area passes the accounts they manage
+    (`accounts.service.managed_account_ids`): entries of other areas' staff, of citizens and of
+    the system stay with nationwide administrators.
+    """
     stmt = select(AuditEntry)
+    if actors is not None:
+        stmt = stmt.where(AuditEntry.actor_id.in_(actors))
     if subject_type:
         stmt = stmt.where(AuditEntry.subject_type == subject_type)
     if subject_id:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
+from epitrace.accounts import service as account_service
 from epitrace.security import audit
 from epitrace.security.permissions import require
 from epitrace.security.roles import Action
@@ -25,9 +26,13 @@ def audit_page(
     subject_type: Annotated[str | None, Query(max_length=60)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> HTMLResponse:
-    require(principal, Action.AUDIT_READ)
+    user = require(principal, Action.AUDIT_READ)
     rows, total = audit.get_all(
-        session, subject_type=subject_type or None, actor_label=actor or None, limit=200
+        session,
+        subject_type=subject_type or None,
+        actor_label=actor or None,
+        actors=account_service.managed_account_ids(user),
+        limit=200,
     )
     return render(
         request,

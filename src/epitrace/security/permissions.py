@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.errors import N_, Forbidden, Unauthorized
 from epitrace.places import service as place_service
-from epitrace.security.roles import ROLE_ACTIONS, Action, Role
+from epitrace.security.roles import ROLE_ACTIONS, ROLE_RANK, Action, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,6 +110,45 @@ def require(
         if path is None or area_path.startswith(path):
             return principal
     raise Forbidden(N_("This area is outside your responsibility."))
+
+
+def area_within(inner: str | None, outer: str | None) -> bool:
+    """True when the area with path `inner` lies inside the area with path `outer`.
+
+    None is the whole country: it contains every area and lies inside no area but itself.
+    """
+    if outer is None:
+        return True
+    if inner is None:
+        return False
+    return inner.startswith(outer)
+
+
+def grant_covers(held: Grant, role: Role, area_path: str | None) -> bool:
+    """True when a grant carrying USERS_MANAGE lets its holder grant `role` in that area."""
+    return (
+        held.role in ROLE_ACTIONS[Action.USERS_MANAGE]
+        and role is not Role.CITIZEN
+        and ROLE_RANK[role] <= ROLE_RANK[held.role]
+        and area_within(area_path, held.area_path)
+    )
+
+
+def may_grant(principal: Principal | None, role: Role, area_path: str | None) -> bool:
+    """The administration rule: roles at or below the granter's own, inside the granter's area.
+
+    The same rule decides revoking a grant and managing (editing, deactivating, resetting the
+    password of, signing out) an account: every grant the account holds must be one the
+    administrator could have given.
+    """
+    if principal is None or principal.is_citizen:
+        return False
+    return any(grant_covers(held, role, area_path) for held in principal.grants)
+
+
+def is_nationwide_admin(principal: Principal | None) -> bool:
+    """An administrator who may grant the highest role in the whole country."""
+    return may_grant(principal, Role.SYSTEM_ADMIN, None)
 
 
 def allow_public() -> None:

@@ -95,3 +95,22 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
 
 def roles_for(action: Action) -> frozenset[Role]:
     return ROLE_ACTIONS[action]
+
+
+# -- administration ----------------------------------------------------------------------
+# The order of roles for granting: an account grants (and revokes, and manages the accounts
+# holding) only roles ranked at or below the role of its own grant that carries
+# USERS_MANAGE, and only inside that grant's area (see `permissions.may_grant`). The system
+# administrator is above every other staff role; the other staff roles are peers (none of
+# them administers accounts today, but an order that covers them keeps the rule total should
+# one ever be given USERS_MANAGE). Citizens are below all and never granted.
+ROLE_RANK: dict[Role, int] = {
+    **dict.fromkeys(STAFF_ROLES, 1),
+    Role.SYSTEM_ADMIN: 2,
+    Role.CITIZEN: 0,
+}
+
+
+def roles_at_or_below(role: Role) -> frozenset[Role]:
+    """The staff roles an account holding `role` (with USERS_MANAGE) may grant."""
+    return frozenset(r for r in STAFF_ROLES if ROLE_RANK[r] <= ROLE_RANK[role])
