@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from epitrace import __version__
+from epitrace import __version__, localtime
 from epitrace.accounts.sms import get_channel
 from epitrace.config import Settings, get_settings
 from epitrace.db import Database
@@ -200,6 +200,7 @@ async def unhandled_error_handler(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    localtime.configure(settings.time_zone)
     import_models()
     database = database or Database(settings.database_url)
 

@@ -6,11 +6,13 @@ One `Settings` object per process; tests build their own with overrides.
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -49,7 +51,67 @@ class Settings(BaseSettings):
         default=VAR_DIR / "sms-outbox.log",
         description="File the development SMS backend appends messages to.",
     )
-    sms_backend: str = Field(default="file", description="SMS channel: 'file' or 'console'.")
+    sms_backend: Literal["file", "console", "smpp", "http"] = Field(
+        default="file",
+        description="SMS transport: 'smpp' (operator SMSC), 'http' (SMS gateway), or the "
+        "development backends 'file' and 'console'. See docs/alerts.md.",
+    )
+    time_zone: str = Field(
+        default="Asia/Ho_Chi_Minh",
+        description="IANA time zone of 'today', quiet hours and schedules (times stay UTC).",
+    )
+    # -- alerts: rules --------------------------------------------------------------------
+    alerts_brand: str = Field(
+        default="epitrace", max_length=11, description="Sender name (SMS brand name, max 11)."
+    )
+    alerts_quiet_start: time = Field(default=time(22, 0), description="Quiet hours start (local).")
+    alerts_quiet_end: time = Field(default=time(6, 0), description="Quiet hours end (local).")
+    alerts_max_attempts: int = Field(default=6, ge=1, le=50)
+    alerts_retry_base_seconds: int = Field(default=30, ge=1, le=3600)
+    alerts_lease_seconds: int = Field(default=120, ge=5, le=3600)
+    alerts_batch_size: int = Field(default=100, ge=1, le=5000)
+    alerts_push_fallback_seconds: int = Field(
+        default=900, ge=0, description="Send an SMS when a push is not acknowledged by then."
+    )
+    campaign_approval_threshold: int = Field(
+        default=10_000, ge=0, description="Campaigns to more recipients need a second official."
+    )
+    # -- alerts: SMS over SMPP --------------------------------------------------------------
+    smpp_host: str = Field(default="127.0.0.1")
+    smpp_port: int = Field(default=2775, ge=1, le=65535)
+    smpp_system_id: str = Field(default="", max_length=16)
+    smpp_password: str = Field(default="", max_length=9)
+    smpp_system_type: str = Field(default="", max_length=13)
+    smpp_source_ton: int = Field(default=5, ge=0, le=6, description="5 = alphanumeric brand.")
+    smpp_source_npi: int = Field(default=0, ge=0, le=18)
+    smpp_ucs2: bool = Field(
+        default=False, description="Send Vietnamese with diacritics (UCS-2, 70 chars/segment)."
+    )
+    smpp_window: int = Field(default=10, ge=1, le=100, description="Unanswered submits at once.")
+    smpp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    sms_rate_per_second: float = Field(default=50.0, gt=0, description="Operator throughput.")
+    sms_price_per_segment: int = Field(default=800, ge=0, description="Đồng per SMS segment.")
+    # -- alerts: HTTP SMS gateway / OTT -----------------------------------------------------
+    http_gateway_url: str = Field(default="", description="SMS gateway endpoint (POST JSON).")
+    http_gateway_token: str = Field(default="")
+    http_gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    ott_url: str = Field(default="", description="OTT template-message endpoint (Zalo-style).")
+    ott_token: str = Field(default="")
+    ott_templates: dict[str, str] = Field(
+        default_factory=dict, description="Our template key → the OTT provider's template id."
+    )
+    ott_rate_per_second: float = Field(default=20.0, gt=0)
+    ott_price_per_message: int = Field(default=300, ge=0)
+    # -- alerts: web push and e-mail --------------------------------------------------------
+    vapid_subject: str = Field(default="mailto:admin@example.invalid")
+    push_rate_per_second: float = Field(default=100.0, gt=0)
+    smtp_host: str = Field(default="", description="SMTP server for staff e-mail; '' = off.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = Field(default="")
+    smtp_password: str = Field(default="")
+    smtp_starttls: bool = Field(default=True)
+    smtp_from: str = Field(default="epitrace <no-reply@example.invalid>")
+    email_rate_per_second: float = Field(default=5.0, gt=0)
     retention_days: int = Field(default=21, ge=1, le=3650)
     otp_ttl_seconds: int = Field(default=300, ge=30)
     otp_length: int = Field(default=6, ge=4, le=10)
@@ -70,6 +132,15 @@ class Settings(BaseSettings):
     run_jobs_in_process: bool = Field(
         default=True, description="Run scheduled jobs inside the web process (SQLite set-ups)."
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @property
     def is_sqlite(self) -> bool:

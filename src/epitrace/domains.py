@@ -14,6 +14,7 @@ DOMAINS = (
     "security",
     "accounts",
     "web",
+    "alerts",
     "venues",
     "checkins",
     "declarations",
@@ -21,7 +22,6 @@ DOMAINS = (
     "cases",
     "tracing",
     "exposure",
-    "alerts",
     "rollout",
 )
 

@@ -47,7 +47,11 @@ class Action(enum.StrEnum):
     EXPOSURE_COUNTS = "exposure.counts"
     ROLLOUT_READ = "rollout.read"
     ROLLOUT_REPORT = "rollout.report"
-    ALERTS_SEND = "alerts.send"
+    INBOX = "alerts.inbox"
+    ALERTS_CONTACT = "alerts.contact"
+    ALERTS_COUNTS = "alerts.counts"
+    CAMPAIGNS_MANAGE = "campaigns.manage"
+    CAMPAIGNS_APPROVE = "campaigns.approve"
 
 
 _OFFICIALS = {Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL}
@@ -89,7 +93,15 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.EXPOSURE_COUNTS: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN, Role.DIC_OFFICER}),
     Action.ROLLOUT_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN}),
     Action.ROLLOUT_REPORT: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
-    Action.ALERTS_SEND: frozenset(_OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER}),
+    # every account has an inbox of notices
+    Action.INBOX: frozenset(_ALL_STAFF | {Role.CITIZEN}),
+    # confirming a trace and marking a hotspot are what send contact and venue alerts
+    Action.ALERTS_CONTACT: frozenset({Role.HEALTH_OFFICER}),
+    # delivery counts of alerts and campaigns in one's own area
+    Action.ALERTS_COUNTS: frozenset(_OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER}),
+    Action.CAMPAIGNS_MANAGE: frozenset({Role.DIC_OFFICER}),
+    # the second official of a large campaign (never the one who prepared it)
+    Action.CAMPAIGNS_APPROVE: frozenset({Role.DIC_OFFICER}),
 }
 
 

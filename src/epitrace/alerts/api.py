@@ -1,0 +1,123 @@
+"""JSON routes of the inbox: notices, unread count, reading, and contact settings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query
+
+from epitrace.alerts import access
+from epitrace.alerts import service as alert_service
+from epitrace.alerts.models import OutboxMessage
+from epitrace.alerts.schemas import (
+    InboxOut,
+    MarkedOut,
+    NoticeOut,
+    SettingsIn,
+    SettingsOut,
+    UnreadOut,
+)
+from epitrace.config import Settings
+from epitrace.web import i18n
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.routing import make_router
+
+router = make_router(prefix="/api/v1", tags=["alerts"])
+
+PAGE = 50
+
+
+def notice_out(row: OutboxMessage, settings: Settings) -> NoticeOut:
+    view = alert_service.view(
+        row,
+        locale_code=i18n.get_locale(),
+        base_url=settings.base_url,
+        brand=settings.alerts_brand,
+    )
+    return NoticeOut(
+        key=view.key,
+        kind=view.kind,
+        title=view.title,
+        body=view.body,
+        link=view.link,
+        created_at=view.created_at,
+        read=view.read,
+        urgent=view.urgent,
+    )
+
+
+@router.get("/inbox", response_model=InboxOut)
+def get_inbox(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE,
+) -> InboxOut:
+    """The caller's notices, newest first, in the caller's language, with the unread count."""
+    user = access.inbox_owner(principal)
+    rows = alert_service.inbox(session, user_id=user.user_id, limit=limit, before=before)
+    return InboxOut(
+        unread=alert_service.unread_count(session, user_id=user.user_id),
+        items=[notice_out(r, settings) for r in rows],
+        next_before=rows[-1].id if len(rows) == limit else None,
+    )
+
+
+@router.get("/inbox/unread", response_model=UnreadOut)
+def get_unread(session: DbSession, principal: CurrentPrincipal) -> UnreadOut:
+    """How many notices the caller has not read (the badge beside the menu)."""
+    user = access.inbox_owner(principal)
+    return UnreadOut(unread=alert_service.unread_count(session, user_id=user.user_id))
+
+
+@router.post("/inbox/read-all", response_model=MarkedOut)
+def read_all(session: DbSession, principal: CurrentPrincipal) -> MarkedOut:
+    """Mark every notice of the caller as read."""
+    user = access.inbox_owner(principal)
+    return MarkedOut(marked=alert_service.mark_all_read(session, user_id=user.user_id))
+
+
+@router.post("/inbox/{key}/read", response_model=NoticeOut)
+def read_one(
+    key: uuid.UUID, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> NoticeOut:
+    """Mark one of the caller's notices as read (a pending SMS fallback is then not sent)."""
+    user = access.inbox_owner(principal)
+    row = alert_service.mark_read(session, user_id=user.user_id, key=key)
+    return notice_out(row, settings)
+
+
+def _settings_out(session: DbSession, user_id: uuid.UUID) -> SettingsOut:
+    setting = alert_service.get_setting(session, user_id=user_id)
+    return SettingsOut(
+        sms_enabled=setting.sms_enabled,
+        push_enabled=setting.push_enabled,
+        reminder_start=setting.reminder_start,
+        reminder_end=setting.reminder_end,
+        email=setting.email,
+    )
+
+
+@router.get("/inbox/settings", response_model=SettingsOut)
+def get_settings(session: DbSession, principal: CurrentPrincipal) -> SettingsOut:
+    """The caller's choices: SMS and push on or off, reminder window, staff e-mail."""
+    user = access.inbox_owner(principal)
+    return _settings_out(session, user.user_id)
+
+
+@router.put("/inbox/settings", response_model=SettingsOut)
+def put_settings(body: SettingsIn, session: DbSession, principal: CurrentPrincipal) -> SettingsOut:
+    """Change the caller's choices; turning SMS off opts the account's number out."""
+    user = access.inbox_owner(principal)
+    alert_service.update_setting(
+        session,
+        user_id=user.user_id,
+        sms_enabled=body.sms_enabled,
+        push_enabled=body.push_enabled,
+        reminder_start=body.reminder_start,
+        reminder_end=body.reminder_end,
+        email=body.email,
+    )
+    return _settings_out(session, user.user_id)

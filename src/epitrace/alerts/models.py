@@ -1,0 +1,214 @@
+"""The outbox (one row per message and recipient, which is also the inbox), contact settings,
+SMS opt-outs, web-push subscriptions and the channels' shared rate buckets."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from epitrace.db import Base, created_at, utcnow, uuid_pk
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Channel(enum.StrEnum):
+    """How a message reaches its recipient. The inbox is written at once, the rest by workers."""
+
+    INBOX = "inbox"
+    SMS = "sms"
+    OTT = "ott"  # template messages of an OTT provider (Zalo-style) through the HTTP gateway
+    PUSH = "push"
+    EMAIL = "email"
+
+
+class Status(enum.StrEnum):
+    QUEUED = "queued"  # waiting for a worker (maybe until `due_at`: quiet hours, schedules)
+    HELD = "held"  # its campaign is paused
+    SENDING = "sending"  # claimed by a worker until `lease_until`
+    SENT = "sent"  # accepted by the channel
+    DELIVERED = "delivered"  # receipt from the handset / shown and acknowledged / in the inbox
+    FAILED = "failed"  # dead letter: `dead_reason` says why
+    EXPIRED = "expired"  # not sent before `expires_at`
+    SKIPPED = "skipped"  # no usable address (or opted out): recorded, never sent
+    CANCELLED = "cancelled"  # withdrawn before sending (e.g. a reminder no longer due)
+
+
+TERMINAL = frozenset(
+    {Status.DELIVERED, Status.FAILED, Status.EXPIRED, Status.SKIPPED, Status.CANCELLED}
+)
+
+
+class OutboxMessage(Base):
+    """One message to one recipient, written in the transaction of the event that caused it.
+
+    `(group_key, recipient_key)` is unique: one message per person per occurrence (campaign
+    run, trace, reminder day) whatever the channel. `channel` is the channel in use; after a
+    push that nobody acknowledged in time it becomes `fallback_channel`. Rows with a `user_id`
+    are that account's inbox. No foreign keys to people or accounts: a campaign inserts a
+    million rows in one statement, and the ids were read in that same statement.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("group_key", "recipient_key"),
+        # the workers' claim: due messages of a channel, most urgent first
+        Index(
+            "ix_outbox_message_due",
+            "channel",
+            "priority",
+            "due_at",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+        Index(
+            "ix_outbox_message_inbox",
+            "user_id",
+            "id",
+            postgresql_where=text("user_id IS NOT NULL"),
+            sqlite_where=text("user_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_outbox_message_provider_ref",
+            "channel",
+            "provider_ref",
+            postgresql_where=text("provider_ref IS NOT NULL"),
+            sqlite_where=text("provider_ref IS NOT NULL"),
+        ),
+        Index("ix_outbox_message_kind_created", "kind", "created_at"),
+        Index("ix_outbox_message_campaign", "campaign_id", "status"),
+        # leases that ran out (a worker died) and pushes waiting for their fallback
+        Index(
+            "ix_outbox_message_lease",
+            "status",
+            "lease_until",
+            postgresql_where=text("status IN ('sending', 'sent')"),
+            sqlite_where=text("status IN ('sending', 'sent')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # the id shown outside (inbox, API, idempotency key sent to gateways)
+    key: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(40))
+    template: Mapped[str] = mapped_column(String(60))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    group_key: Mapped[str] = mapped_column(String(120))
+    recipient_key: Mapped[str] = mapped_column(String(60))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    email: Mapped[str | None] = mapped_column(String(200), default=None)
+    ward_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    channel: Mapped[str] = mapped_column(String(10))
+    fallback_channel: Mapped[str | None] = mapped_column(String(10), default=None)
+    status: Mapped[str] = mapped_column(String(10), default=Status.QUEUED.value)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # erase the rendered parameters once the message is final (one-time codes)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=5)  # 0 = most urgent
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    worker: Mapped[str | None] = mapped_column(String(80), default=None)
+    provider_ref: Mapped[str | None] = mapped_column(String(80), default=None)
+    segments: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    cost: Mapped[int | None] = mapped_column(Integer, default=None)  # đồng
+    last_error: Mapped[str | None] = mapped_column(String(300), default=None)
+    dead_reason: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[created_at]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    expired_at: Mapped[datetime | None] = mapped_column(default=None)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ContactSetting(Base):
+    """An account's choices: SMS/OTT and push on or off, reminder window, staff e-mail."""
+
+    __tablename__ = "contact_setting"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    sms_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    push_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(200), default=None)
+    # daily reminders (symptom report) arrive in this local window
+    reminder_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    reminder_end: Mapped[time] = mapped_column(Time, default=time(10, 0))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SmsOptOut(Base):
+    """A number that asked for no more messages (replied STOP, or turned SMS off)."""
+
+    __tablename__ = "sms_opt_out"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # "stop" | "settings"
+    created_at: Mapped[created_at]
+
+
+class PushSubscription(Base):
+    """A browser's Web Push subscription (endpoint and keys) for an account."""
+
+    __tablename__ = "push_subscription"
+
+    id: Mapped[uuid_pk]
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(60))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[created_at]
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ChannelState(Base):
+    """A channel's shared token bucket and pause, so every worker together keeps its rate."""
+
+    __tablename__ = "channel_state"
+
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tokens: Mapped[float] = mapped_column(default=0.0)
+    refilled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_until: Mapped[datetime | None] = mapped_column(default=None)
+    pause_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class InboundSms(Base):
+    """A message a phone sent to our number (MO): kept for opt-outs and the audit trail."""
+
+    __tablename__ = "inbound_sms"
+
+    id: Mapped[uuid_pk]
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(20))  # "opt_out" | "opt_in" | "ignored"
+    received_at: Mapped[created_at]

@@ -1,0 +1,47 @@
+"""API shapes of notices, contact settings and push subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+
+from pydantic import BaseModel, Field
+
+
+class NoticeOut(BaseModel):
+    key: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    link: str | None
+    created_at: datetime
+    read: bool
+    urgent: bool
+
+
+class InboxOut(BaseModel):
+    unread: int
+    items: list[NoticeOut]
+    next_before: int | None = Field(
+        default=None, description="Pass as `before` for the next (older) page."
+    )
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class MarkedOut(BaseModel):
+    marked: int
+
+
+class SettingsIn(BaseModel):
+    sms_enabled: bool = True
+    push_enabled: bool = True
+    reminder_start: time = time(8, 0)
+    reminder_end: time = time(10, 0)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class SettingsOut(SettingsIn):
+    pass
