@@ -131,7 +131,7 @@ CASES = [
     ),
     RouteCase(
         "GET",
-        "/checkins/counts.xlsx",
+        "/checkins/counts.{fmt}",
         Action.CHECKINS_COUNTS,
         inside="/checkins/counts.xlsx?area=26743",
         outside="/checkins/counts.xlsx?area=00070",

@@ -102,7 +102,7 @@ CASES = [
     ),
     RouteCase(
         "GET",
-        "/api/v1/declarations/flagged.xlsx",
+        "/api/v1/declarations/flagged.{fmt}",
         Action.DECLARATIONS_REVIEW,
         inside="/api/v1/declarations/flagged.xlsx?area=26743",
         outside="/api/v1/declarations/flagged.xlsx?area=00070",

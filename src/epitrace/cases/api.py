@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import Response
 
 from epitrace.accounts.models import Person
-from epitrace.cases import access
+from epitrace.cases import access, export
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineBreach, QuarantineOrder
 from epitrace.cases.schemas import (
@@ -28,7 +28,7 @@ from epitrace.db import utcnow
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.security import audit
 from epitrace.security.roles import Action
-from epitrace.tracing import export
+from epitrace.web import exports
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
@@ -200,12 +200,9 @@ def list_quarantine(
 
 @router.get("/quarantine/export.{fmt}")
 def export_quarantine(
-    fmt: str, session: DbSession, principal: CurrentPrincipal, ward: str | None = None
+    fmt: exports.Format, session: DbSession, principal: CurrentPrincipal, ward: str | None = None
 ) -> Response:
     """The quarantine list as XLSX or CSV (Vietnamese headers), optionally for one ward."""
-    if fmt not in ("xlsx", "csv"):
-        access.manage_quarantine(principal, session, None)
-        raise NotFound(N_("Exports are available as xlsx or csv."))
     rows = _quarantine_rows(session, principal, ward, "all")
     kinds = {"home": "Tại nhà", "facility": "Tập trung"}
     table = [
@@ -223,17 +220,8 @@ def export_quarantine(
         )
         for r in rows
     ]
-    name = f"cach-ly-{ward or 'tat-ca'}"
-    if fmt == "xlsx":
-        return Response(
-            export.to_xlsx("Cách ly", export.QUARANTINE_HEADERS, table),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return Response(
-        export.to_csv(export.QUARANTINE_HEADERS, table),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    return exports.respond(
+        fmt, [export.quarantine_sheet(table)], name_parts=["cach-ly", ward or "tat-ca"]
     )
 
 

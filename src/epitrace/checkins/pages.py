@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from epitrace.accounts import service as account_service
 from epitrace.checkins import access, policy
@@ -22,7 +19,7 @@ from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.permissions import public
 from epitrace.venues import service as venue_service
-from epitrace.web import i18n
+from epitrace.web import exports, i18n
 from epitrace.web.deps import (
     AppKeyring,
     AppSettings,
@@ -254,37 +251,34 @@ def door_exit(
 # -- counts for officials ----------------------------------------------------------------
 
 
-@router.get("/checkins/counts.xlsx")
-def counts_xlsx(
+@router.get("/checkins/counts.{fmt}")
+def counts_export(
+    fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
     day: date | None = None,
     area: str | None = None,
 ) -> Response:
-    """The same counts as a spreadsheet with Vietnamese headers, for the ward's records."""
+    """The same counts as XLSX (per ward and per venue) or CSV (per venue), for the records."""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
     venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Theo phường-xã"
-    sheet.append(["Ngày", "Mã phường/xã", "Tên phường/xã", "Số địa điểm", "Số lượt vào"])
-    for w in wards:
-        sheet.append([the_day.isoformat(), w.ward_code, w.ward_name, w.venues, w.checkins])
-    sheet = book.create_sheet("Theo địa điểm")
-    sheet.append(["Ngày", "Địa điểm", "Mã phường/xã", "Số lượt vào"])
-    for v in venues:
-        sheet.append([the_day.isoformat(), v.venue_name, v.ward_code, v.checkins])
-    for ws in book.worksheets:
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="luot-vao-{the_day}.xlsx"'},
+    by_venue = exports.Sheet(
+        "Theo địa điểm",
+        ("Ngày", "Địa điểm", "Mã phường/xã", "Số lượt vào"),
+        [(the_day, v.venue_name, v.ward_code, v.checkins) for v in venues],
+    )
+    by_ward = exports.Sheet(
+        "Theo phường-xã",
+        ("Ngày", "Mã phường/xã", "Tên phường/xã", "Số địa điểm", "Số lượt vào"),
+        [(the_day, w.ward_code, w.ward_name, w.venues, w.checkins) for w in wards],
+    )
+    return exports.respond(
+        fmt,
+        [by_ward, by_venue],
+        name_parts=["luot-vao", area or None],
+        day=the_day,
+        csv_sheet=1,
     )
 
 

@@ -31,13 +31,12 @@ from epitrace.declarations.schemas import (
 )
 from epitrace.declarations.status import Status
 from epitrace.places import service as place_service
-from epitrace.web import i18n
+from epitrace.web import exports, i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["declarations"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Days = Annotated[int, Query(ge=1, le=60)]
 
 
@@ -243,8 +242,9 @@ def list_flagged(
     return flagged_out(rows)
 
 
-@router.get("/declarations/flagged.xlsx")
+@router.get("/declarations/flagged.{fmt}")
 def export_flagged(
+    fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
     area: str | None = None,
@@ -253,13 +253,10 @@ def export_flagged(
     kind: Literal["symptoms", "exposure"] | None = None,
     followed_up: bool | None = None,
 ) -> Response:
-    """The same list as an XLSX workbook with Vietnamese headers (reads logged)."""
+    """The same list as XLSX or CSV with Vietnamese headers (reads logged)."""
     rows = _flagged(session, principal, area, days, ward, kind, followed_up, "declaration.export")
-    stamp = utcnow().strftime("%Y%m%d")
-    return Response(
-        export.flagged_workbook(rows),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="khai-bao-{stamp}.xlsx"'},
+    return exports.respond(
+        fmt, [export.flagged_sheet(rows)], name_parts=["khai-bao", ward or area or "tat-ca"]
     )
 
 

@@ -18,6 +18,7 @@ from epitrace.declarations import export
 from epitrace.declarations import service as declaration_service
 from epitrace.domains import import_models
 from epitrace.places import service as place_service
+from epitrace.web import exports
 from epitrace.web.templating import local_time
 
 declarations_app = typer.Typer(help="Health declarations.", no_args_is_help=True)
@@ -62,10 +63,10 @@ def expired(
 @declarations_app.command("export")
 def export_flagged(
     area: Annotated[str, typer.Option(help="Code of the area (province, district or ward).")],
-    out: Annotated[Path, typer.Option(help="The XLSX file to write.")],
+    out: Annotated[Path, typer.Option(help="The file to write (.xlsx, or .csv).")],
     days: Annotated[int, typer.Option(min=1, max=60)] = 7,
 ) -> None:
-    """Write the declarations with symptoms or exposure of an area to an XLSX file."""
+    """Write the declarations with symptoms or exposure of an area to an XLSX (or CSV) file."""
     db = _database()
     try:
         with db.session_scope() as session:
@@ -79,7 +80,9 @@ def export_flagged(
             declaration_service.audit_list_read(
                 session, actor=None, rows=rows, purpose="declaration.export"
             )
-            out.write_bytes(export.flagged_workbook(rows))
+            sheet = export.flagged_sheet(rows)
+            is_csv = out.suffix.lower() == ".csv"
+            out.write_bytes(exports.to_csv(sheet) if is_csv else exports.to_xlsx(sheet))
     finally:
         db.dispose()
     console.print(f"{len(rows)} declarations written to {out}")

@@ -1,18 +1,14 @@
-"""XLSX export of flagged declarations for field teams, with Vietnamese headers."""
+"""Flagged declarations for field teams: the sheet (Vietnamese headers) that the export
+writer (`epitrace.web.exports`) turns into XLSX or CSV."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from epitrace.accounts import phone as phone_numbers
 from epitrace.declarations.service import EXPOSURES, SYMPTOMS, FlaggedRow
 from epitrace.web import i18n
-from epitrace.web.templating import local_time
+from epitrace.web.exports import Sheet
 
 HEADERS = (
     "STT",
@@ -34,23 +30,18 @@ def _vi(msgid: str) -> str:
     return i18n.translations("vi").ugettext(msgid)
 
 
-def flagged_workbook(rows: Sequence[FlaggedRow]) -> bytes:
+def flagged_sheet(rows: Sequence[FlaggedRow]) -> Sheet:
     """The list officials hand to field teams, one row per declaration."""
-    book = Workbook()
-    sheet = book.active if book.active is not None else book.create_sheet()
-    sheet.title = "Khai báo cần theo dõi"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    table = []
     for i, row in enumerate(rows, start=1):
         d = row.declaration
         symptoms = [_vi(SYMPTOMS[s]) for s in d.symptoms if s in SYMPTOMS]
         if d.other_symptom:
             symptoms.append(d.other_symptom)
-        sheet.append(
+        table.append(
             (
                 i,
-                local_time(d.submitted_at),
+                d.submitted_at,
                 d.full_name,
                 d.birth_year,
                 phone_numbers.display(d.phone),
@@ -58,13 +49,8 @@ def flagged_workbook(rows: Sequence[FlaggedRow]) -> bytes:
                 d.street,
                 "; ".join(symptoms),
                 "; ".join(_vi(EXPOSURES[e]) for e in d.exposures if e in EXPOSURES),
-                local_time(row.follow_up.created_at) if row.follow_up else "",
+                row.follow_up.created_at if row.follow_up else None,
                 row.follow_up.by_label if row.follow_up else "",
             )
         )
-    for index, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return Sheet("Khai báo cần theo dõi", HEADERS, table, widths=WIDTHS)

@@ -12,7 +12,6 @@ from epitrace.cases import access
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case
 from epitrace.db import utcnow
-from epitrace.errors import N_, NotFound
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.permissions import Principal
@@ -29,6 +28,7 @@ from epitrace.tracing.schemas import (
     WardRiskOut,
 )
 from epitrace.tracing.service import ContactRow
+from epitrace.web import exports
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
@@ -126,7 +126,7 @@ def get_contacts(
 @router.get("/cases/{case_id}/contacts/export.{fmt}")
 def export_contacts(
     case_id: uuid.UUID,
-    fmt: str,
+    fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
     ward: str | None = None,
@@ -134,8 +134,6 @@ def export_contacts(
     """F1/F2 list as XLSX or CSV for field teams, optionally for contacts living in one ward."""
     case = case_service.get_or_404(session, case_id=case_id)
     user = access.read_identities(principal, session, case.ward_code)
-    if fmt not in ("xlsx", "csv"):
-        raise NotFound(N_("Exports are available as xlsx or csv."))
     rows = tracing_service.contacts(session, case=case, ward_code=ward)
     table = [
         (
@@ -163,17 +161,10 @@ def export_contacts(
         purpose="contact tracing",
         detail={"format": fmt, "ward": ward, "rows": len(rows)},
     )
-    name = f"tiep-xuc-{str(case.id)[:8]}{'-' + ward if ward else ''}"
-    if fmt == "xlsx":
-        return Response(
-            export.to_xlsx("F1-F2", export.CONTACT_HEADERS, table),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return Response(
-        export.to_csv(export.CONTACT_HEADERS, table),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    return exports.respond(
+        fmt,
+        [export.contacts_sheet(table)],
+        name_parts=["tiep-xuc", str(case.id)[:8], ward],
     )
 
 
