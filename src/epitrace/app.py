@@ -24,7 +24,7 @@ from epitrace.errors import N_, DomainError, TooManyRequests
 from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.templating import render
 
 log = logging.getLogger("epitrace")
@@ -135,10 +135,13 @@ _VALIDATION_MESSAGES = {
     "json_invalid": N_("The request body is not valid JSON."),
     "enum": N_("Choose one of the allowed values."),
     "literal_error": N_("Choose one of the allowed values."),
-    "greater_than_equal": N_("This value is too small."),
-    "less_than_equal": N_("This value is too large."),
-    "greater_than": N_("This value is too small."),
-    "less_than": N_("This value is too large."),
+    "greater_than_equal": N_("Enter a value of at least %(ge)s."),
+    "less_than_equal": N_("Enter a value of at most %(le)s."),
+    "greater_than": N_("Enter a value greater than %(gt)s."),
+    "less_than": N_("Enter a value less than %(lt)s."),
+    "date_out_of_range": fields.DATE_RANGE_MESSAGE,
+    "year_out_of_range": fields.YEAR_RANGE_MESSAGE,
+    "timezone_aware": N_("Give the time with its time zone (for example +07:00)."),
     "too_long": N_("Too many items."),
     "too_short": N_("Too few items."),
     "bool_parsing": N_("Enter yes or no."),
@@ -161,7 +164,8 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
         key = ".".join(loc) or "body"
         msgid = _VALIDATION_MESSAGES.get(err.get("type", ""))
         if msgid is not None:
-            errors[key] = i18n.gettext(msgid)
+            ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+            errors[key] = i18n.gettext(msgid, **ctx)
         elif err.get("type") == "value_error":
             # our own validators raise ValueError with an English msgid
             raw = str(err.get("ctx", {}).get("error", err.get("msg", "")))

@@ -21,7 +21,7 @@ from epitrace.places import service as place_service
 from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import Principal, grant_covers, public
 from epitrace.security.roles import STAFF_ROLES, Role
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.deps import (
     AppSettings,
     CurrentPrincipal,
@@ -207,6 +207,13 @@ def my_page(request: Request, session: DbSession, principal: CurrentPrincipal) -
     )
 
 
+def _birth_year(raw: str) -> int | None:
+    year, problem, params = fields.parse_form_birth_year(raw)
+    if problem is not None:
+        raise fields.form_error("birth_year", problem, params)
+    return year
+
+
 @router.post("/me/profile")
 def my_profile_submit(
     request: Request,
@@ -219,7 +226,7 @@ def my_profile_submit(
 ) -> Response:
     user = access.citizen_self(principal)
     account = account_service.get_account_or_404(session, user_id=user.user_id)
-    year = int(birth_year) if birth_year.isdigit() else None
+    year = _birth_year(birth_year)
     account_service.update_profile(
         session,
         account=account,
@@ -242,7 +249,7 @@ def my_dependent_add(
     relationship: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     person_id = access.citizen_person_id(principal)
-    year = int(birth_year) if birth_year.isdigit() else None
+    year = _birth_year(birth_year)
     account_service.add_dependent(
         session,
         guardian_id=person_id,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from epitrace.errors import N_
 from epitrace.security.roles import Role
+from epitrace.web.fields import BirthYear
 
 
 class OtpRequest(BaseModel):
@@ -58,7 +59,7 @@ class MeOut(BaseModel):
 
 class ProfileIn(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     ward_code: str | None = Field(default=None, max_length=16)
     address: str | None = Field(default=None, max_length=300)
 
@@ -75,7 +76,7 @@ class PersonOut(BaseModel):
 
 class DependentIn(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     relationship: str | None = Field(default=None, max_length=40)
     gender: str | None = Field(default=None, pattern="^(male|female|other)$")
 

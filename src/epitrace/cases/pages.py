@@ -20,7 +20,7 @@ from epitrace.errors import N_, DomainError, InvalidInput
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.tracing import service as tracing_service
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.routing import make_router
 from epitrace.web.templating import VN_TZ, render
@@ -55,6 +55,12 @@ def parse_local(value: str, field: str, *, required: bool = False) -> datetime |
         ) from None
     if local.tzinfo is None:
         local = local.replace(tzinfo=VN_TZ)
+    if not fields.datetime_in_range(local):
+        raise InvalidInput(
+            fields.DATE_RANGE_MESSAGE,
+            params=fields.medical_range_params(),
+            fields={field: fields.OUT_OF_RANGE},
+        )
     return local
 
 
@@ -159,17 +165,16 @@ def case_create(
                 ) from None
             person = case_service.get_person_or_404(session, person_id=ident)
         else:
-            if birth_year and not birth_year.isdigit():
-                raise InvalidInput(
-                    N_("Enter a whole number."), fields={"birth_year": N_("Enter a whole number.")}
-                )
+            year, problem, params = fields.parse_form_birth_year(birth_year)
+            if problem is not None:
+                raise fields.form_error("birth_year", problem, params)
             access.manage_cases(principal, session, ward_code or None)
             person = case_service.new_person(
                 session,
                 full_name=full_name,
                 ward_code=ward_code,
                 phone=phone,
-                birth_year=int(birth_year) if birth_year else None,
+                birth_year=year,
                 address=address,
             )
         access.manage_cases(principal, session, ward_code or person.ward_code or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from epitrace.cases.models import (
     CaseStatus,
@@ -14,13 +14,7 @@ from epitrace.cases.models import (
     TestResult,
     TestType,
 )
-from epitrace.errors import N_
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError(N_("Give the time with its time zone (for example +07:00)."))
-    return value
+from epitrace.web.fields import BirthYear, MedicalDateTime, Temperature
 
 
 class NewPerson(BaseModel):
@@ -28,7 +22,7 @@ class NewPerson(BaseModel):
     ward_code: str = Field(min_length=1, max_length=16)
     phone: str | None = Field(default=None, max_length=20)
     id_number: str | None = Field(default=None, max_length=20)
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None
     address: str | None = Field(default=None, max_length=300)
 
 
@@ -37,13 +31,11 @@ class CaseIn(BaseModel):
     person: NewPerson | None = None
     ward_code: str | None = Field(default=None, max_length=16)
     test_type: TestType = TestType.PCR
-    sampled_at: datetime
-    onset_at: datetime | None = None
-    isolated_at: datetime | None = None
+    sampled_at: MedicalDateTime
+    onset_at: MedicalDateTime | None = None
+    isolated_at: MedicalDateTime | None = None
     isolation_place: str = Field(default="", max_length=300)
     notes: str = Field(default="", max_length=2000)
-
-    _aware = field_validator("sampled_at", "onset_at", "isolated_at")(_aware)
 
 
 class CaseOut(BaseModel):
@@ -65,12 +57,10 @@ class CaseOut(BaseModel):
 class TestIn(BaseModel):
     person_id: uuid.UUID
     test_type: TestType
-    sampled_at: datetime
+    sampled_at: MedicalDateTime
     result: TestResult = TestResult.PENDING
     promote: bool = False
     ward_code: str | None = Field(default=None, max_length=16)
-
-    _aware = field_validator("sampled_at")(_aware)
 
 
 class TestOut(BaseModel):
@@ -90,10 +80,8 @@ class OrderIn(BaseModel):
     kind: QuarantineKind
     ward_code: str | None = Field(default=None, max_length=16)
     facility_name: str = Field(default="", max_length=300)
-    starts_at: datetime | None = None
+    starts_at: MedicalDateTime | None = None
     case_id: uuid.UUID | None = None
-
-    _aware = field_validator("starts_at")(_aware)
 
 
 class OrderOut(BaseModel):
@@ -112,13 +100,13 @@ class OrderOut(BaseModel):
 
 class VisitIn(BaseModel):
     outcome: FollowUpOutcome
-    temperature: float | None = None
+    temperature: Temperature | None = None
     symptoms: str = Field(default="", max_length=500)
 
 
 class SelfReportIn(BaseModel):
     symptoms: str = Field(default="", max_length=500)
-    temperature: float | None = None
+    temperature: Temperature | None = None
 
 
 class FollowUpOut(BaseModel):

@@ -35,6 +35,7 @@ from epitrace.places import service as place_service
 from epitrace.tracing import policy_store
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
+from epitrace.web import fields
 from epitrace.web.templating import VN_TZ
 
 
@@ -102,6 +103,19 @@ def get_person_or_404(session: Session, *, person_id: uuid.UUID) -> Person:
     return person
 
 
+def _check_dates(**values: datetime | None) -> None:
+    """Medical times outside the deployment's range (see `web.fields`) are refused by name."""
+    wrong = {
+        name: fields.OUT_OF_RANGE
+        for name, value in values.items()
+        if value is not None and not fields.datetime_in_range(value)
+    }
+    if wrong:
+        raise InvalidInput(
+            fields.DATE_RANGE_MESSAGE, params=fields.medical_range_params(), fields=wrong
+        )
+
+
 def _ward_or_invalid(session: Session, code: str | None) -> str:
     if not code or place_service.get(session, code=code) is None:
         raise InvalidInput(
@@ -125,6 +139,13 @@ def new_person(
     if not name:
         raise InvalidInput(
             N_("Enter the full name."), fields={"full_name": N_("Enter the full name.")}
+        )
+    year_problem = fields.birth_year_problem(birth_year) if birth_year is not None else None
+    if year_problem is not None:
+        raise InvalidInput(
+            fields.YEAR_RANGE_MESSAGE,
+            params=year_problem,
+            fields={"birth_year": fields.OUT_OF_RANGE},
         )
     person = Person(
         full_name=name,
@@ -180,6 +201,7 @@ def create_case(
 ) -> Case:
     """Register a confirmed case (F0); refused when the person is already an active case."""
     now = now or utcnow()
+    _check_dates(sampled_at=sampled_at, onset_at=onset_at, isolated_at=isolated_at)
     ward = _ward_or_invalid(session, ward_code or person.ward_code)
     errors: dict[str, str] = {}
     if sampled_at > now + timedelta(minutes=5):
@@ -239,6 +261,7 @@ def record_test(
 ) -> LabTest:
     """Record a test; a positive PCR with `promote` registers the person as a case."""
     now = now or utcnow()
+    _check_dates(sampled_at=sampled_at)
     if sampled_at > now + timedelta(minutes=5):
         raise InvalidInput(
             N_("The test date cannot be in the future."),
@@ -300,6 +323,7 @@ def issue_order(
         raise InvalidInput(
             N_("The reason must be F0, F1 or F2."), fields={"reason": N_("Choose F0, F1 or F2.")}
         )
+    _check_dates(starts_at=starts_at)
     if kind is QuarantineKind.FACILITY and not facility_name.strip():
         raise InvalidInput(
             N_("Name the quarantine facility."),

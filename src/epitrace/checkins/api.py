@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -36,6 +36,7 @@ from epitrace.security.permissions import Principal
 from epitrace.venues import service as venue_service
 from epitrace.web import i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.fields import Days, MedicalDate
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["checkins"])
@@ -156,7 +157,7 @@ def my_visits(
     session: DbSession,
     principal: CurrentPrincipal,
     settings: AppSettings,
-    days: Annotated[int, Query(ge=1, le=3650)] = 21,
+    days: Days = 21,
 ) -> list[VisitOut]:
     """The caller's (and their dependents') visits, newest first."""
     _user, person_id = access.citizen(principal)
@@ -259,7 +260,7 @@ def door_log(
     venue_id: uuid.UUID,
     session: DbSession,
     principal: CurrentPrincipal,
-    day: date | None = None,
+    day: MedicalDate | None = None,
 ) -> DoorLogOut:
     """Entries and exits of a day (today by default) and the current occupancy."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
@@ -293,7 +294,7 @@ def door_log(
 def checkin_counts(
     session: DbSession,
     principal: CurrentPrincipal,
-    day: date | None = None,
+    day: MedicalDate | None = None,
     area: Annotated[str | None, Query(max_length=16)] = None,
 ) -> CountsOut:
     """Check-ins per venue and per ward on a day inside the caller's area (no personal data)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -28,6 +28,7 @@ from epitrace.web.deps import (
     ensure_csrf,
     flash,
 )
+from epitrace.web.fields import MedicalDate
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -159,7 +160,7 @@ def door_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    day: date | None = None,
+    day: MedicalDate | None = None,
 ) -> HTMLResponse:
     """The operator's door: scan passes, enter visitors by hand, today's log and occupancy."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
@@ -256,7 +257,7 @@ def counts_export(
     fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
-    day: date | None = None,
+    day: MedicalDate | None = None,
     area: str | None = None,
 ) -> Response:
     """The same counts as XLSX (per ward and per venue) or CSV (per venue), for the records."""
@@ -287,7 +288,7 @@ def counts_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    day: date | None = None,
+    day: MedicalDate | None = None,
     area: str | None = None,
 ) -> HTMLResponse:
     """Check-ins per venue and per ward on a day, inside the official's area."""

@@ -6,10 +6,11 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from epitrace.checkins import policy
 from epitrace.checkins.models import CloseReason, PresenceMethod
+from epitrace.web.fields import MedicalDateTime
 
 CLIENT_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]+$"
 
@@ -30,7 +31,7 @@ class ScanItemIn(BaseModel):
 
     client_key: str = Field(min_length=8, max_length=64, pattern=CLIENT_KEY_PATTERN)
     token: str = Field(min_length=1, max_length=400)
-    at: AwareDatetime = Field(description="When the phone scanned the code (with time zone).")
+    at: MedicalDateTime = Field(description="When the phone scanned the code (with time zone).")
     dependent_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 

@@ -23,8 +23,9 @@ from epitrace.declarations.schemas import DeclarationIn, TravelIn
 from epitrace.errors import N_, InvalidInput
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.fields import Days
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -197,12 +198,10 @@ def parse_form(form: FormData) -> tuple[DeclarationIn, dict[str, Any], dict[str,
     ]
     values["doses"] = [text(f"dose_{i}") for i in range(DOSE_FIELDS)]
 
-    birth_year: int | None = None
-    if values["birth_year"]:
-        if values["birth_year"].isdigit():
-            birth_year = int(values["birth_year"])
-        else:
-            errors["birth_year"] = N_("Enter a whole number.")
+    # the service names a year out of range; here only "is it a number"
+    birth_year, problem, _ = fields.parse_form_int(values["birth_year"], minimum=0, maximum=9999)
+    if problem is not None:
+        errors["birth_year"] = N_("Enter a whole number.")
     person_id: uuid.UUID | None = None
     if values["person_id"]:
         try:
@@ -218,7 +217,10 @@ def parse_form(form: FormData) -> tuple[DeclarationIn, dict[str, Any], dict[str,
             dose_fields.append(f"dose_{i}")
     values["_dose_fields"] = dose_fields
     travel = [
-        TravelIn(place=row["place"], date=_parse_date(row["date"], f"travel.{i}.date", errors))
+        # constructed unchecked: the service names each bad date (future, too old) itself
+        TravelIn.model_construct(
+            place=row["place"], date=_parse_date(row["date"], f"travel.{i}.date", errors)
+        )
         for i, row in enumerate(values["travel"])
     ]
     subject: Literal["self", "dependent", "other"] = "self"
@@ -383,7 +385,7 @@ def review(
     session: DbSession,
     principal: CurrentPrincipal,
     area: str | None = None,
-    days: int = 7,
+    days: Days = 7,
     ward: str | None = None,
     kind: str | None = None,
     followed_up: str | None = None,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from epitrace.web.fields import MedicalDate
+
 
 class TravelIn(BaseModel):
     place: str = Field(default="", max_length=200)
-    date: dt.date | None = None
+    date: MedicalDate | None = None
 
 
 class DeclarationIn(BaseModel):
@@ -25,7 +26,8 @@ class DeclarationIn(BaseModel):
     full_name: str = Field(default="", max_length=200)
     id_kind: Literal["cccd", "passport"] = "cccd"
     id_number: str = Field(default="", max_length=20)
-    birth_year: int | None = None
+    # bounded here; the service says "between 1900 and this year" beside the field
+    birth_year: int | None = Field(default=None, ge=0, le=9999)
     gender: str = Field(default="", max_length=10)
     nationality: str = Field(default="Việt Nam", max_length=60)
     ward_code: str = Field(default="", max_length=16)
@@ -36,9 +38,9 @@ class DeclarationIn(BaseModel):
     symptoms: list[str] = Field(default_factory=list, max_length=10)
     other_symptom: str | None = Field(default=None, max_length=300)
     exposures: list[str] = Field(default_factory=list, max_length=5)
-    dose_dates: list[date] = Field(default_factory=list, max_length=6)
+    dose_dates: list[MedicalDate] = Field(default_factory=list, max_length=6)
     test_kind: Literal["rapid", "pcr"] | None = None
-    test_date: date | None = None
+    test_date: MedicalDate | None = None
     test_result: Literal["negative", "positive"] | None = None
     consent: bool = False
 

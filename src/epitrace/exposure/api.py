@@ -17,6 +17,7 @@ from epitrace.security.keys import Purpose
 from epitrace.security.permissions import public
 from epitrace.web import i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession, client_ip
+from epitrace.web.fields import Days
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1/exposure", tags=["exposure"])
@@ -183,7 +184,7 @@ def report_exposure(
 
 @router.get("/counts", response_model=schemas.CountsOut)
 def exposure_counts(
-    session: DbSession, principal: CurrentPrincipal, area: str | None = None, days: int = 14
+    session: DbSession, principal: CurrentPrincipal, area: str | None = None, days: Days = 14
 ) -> schemas.CountsOut:
     """Codes issued and used, keys uploaded and exposures reported in an area."""
     _, area_code = access.can_see_counts(session, principal, area_code=area)

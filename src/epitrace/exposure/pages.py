@@ -17,7 +17,7 @@ from epitrace.exposure.service import REPORT_TYPES
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
@@ -31,14 +31,10 @@ REPORT_TYPE_LABELS = {
 
 
 def _parse_date(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            N_("Enter a valid date."), fields={field: N_("Enter a valid date.")}
-        ) from None
+    parsed, problem, params = fields.parse_form_date(value)
+    if problem is not None:
+        raise fields.form_error(field, problem, params)
+    return parsed
 
 
 def _codes_context(session: DbSession, principal: CurrentPrincipal) -> dict[str, object]:
@@ -113,7 +109,9 @@ def codes_submit(
                 N_("Choose one of the allowed values."),
                 fields={"report_type": N_("Choose one of the allowed values.")},
             )
-        minutes = int(valid_minutes) if valid_minutes.strip().isdigit() else 0
+        minutes, problem, params = fields.parse_form_int(valid_minutes, minimum=5, maximum=1440)
+        if problem is not None:
+            raise fields.form_error("valid_minutes", problem, params)
         user = access.can_issue_codes(session, principal, area_code=area)
         row, code = exposure_service.issue_code(
             session,
@@ -123,7 +121,7 @@ def codes_submit(
             test_date=tested,
             onset_date=onset,
             case_id=case_uuid,
-            valid_minutes=minutes,
+            valid_minutes=minutes or 0,
         )
         audit.record(
             session,
@@ -154,7 +152,7 @@ def counts_page(
     session: DbSession,
     principal: CurrentPrincipal,
     area: str | None = None,
-    days: int = 14,
+    days: fields.Days = 14,
 ) -> HTMLResponse:
     _, area_code = access.can_see_counts(session, principal, area_code=area)
     days = max(1, min(days, 90))

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from epitrace.exposure import schedule
+from epitrace.web.fields import MedicalDate
 
 
 class CodeRequest(BaseModel):
@@ -17,8 +18,8 @@ class CodeRequest(BaseModel):
     area_code: str | None = Field(default=None, max_length=16)
     case_id: uuid.UUID | None = None
     report_type: Literal["confirmed_test", "clinical_diagnosis"] = "confirmed_test"
-    test_date: date | None = None
-    onset_date: date | None = None
+    test_date: MedicalDate | None = None
+    onset_date: MedicalDate | None = None
     valid_minutes: int = Field(default=60, ge=5, le=1440)
 
 
@@ -57,7 +58,7 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     consent: bool
-    exposure_date: date
+    exposure_date: MedicalDate
     score: float = Field(default=0.0, ge=0, le=1_000_000)
     windows: int = Field(default=0, ge=0, le=10_000)
     ward_code: str | None = Field(default=None, max_length=16)

@@ -200,7 +200,7 @@ def parse_csv(text: str) -> list[UnitRow]:
             problems.append("type is empty")
         population: int | None = None
         if population_text:
-            if not population_text.isdigit():
+            if not (population_text.isascii() and population_text.isdigit()):
                 problems.append(f"population {population_text!r} is not a whole number ≥ 0")
             else:
                 population = int(population_text)

@@ -12,6 +12,7 @@ from epitrace.security.permissions import require
 from epitrace.security.roles import Action
 from epitrace.security.schemas import AuditEntryOut, AuditPage
 from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.fields import Limit, Offset
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1/audit", tags=["audit"])
@@ -23,8 +24,8 @@ def list_entries(
     principal: CurrentPrincipal,
     subject_type: Annotated[str | None, Query(max_length=60)] = None,
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> AuditPage:
     """Who read or changed which personal record, newest first."""
     user = require(principal, Action.AUDIT_READ)

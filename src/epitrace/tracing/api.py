@@ -30,6 +30,7 @@ from epitrace.tracing.schemas import (
 from epitrace.tracing.service import ContactRow
 from epitrace.web import exports
 from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.fields import Days, MinPresences
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["tracing"])
@@ -209,8 +210,8 @@ def hotspots(
     area_code: str,
     session: DbSession,
     principal: CurrentPrincipal,
-    days: int = 14,
-    min_presences: int | None = None,
+    days: Days = 14,
+    min_presences: MinPresences | None = None,
 ) -> list[Any]:
     """Venues with at least N presences of cases during their infectious windows."""
     access.read_counts(principal, session, area_code)
@@ -229,7 +230,7 @@ def hotspots(
 
 @router.get("/tracing/clusters/{area_code}", response_model=list[ClusterOut])
 def clusters(
-    area_code: str, session: DbSession, principal: CurrentPrincipal, days: int = 28
+    area_code: str, session: DbSession, principal: CurrentPrincipal, days: Days = 28
 ) -> list[ClusterOut]:
     """Connected groups of cases linked by shared exposures."""
     access.read_counts(principal, session, area_code)

@@ -31,6 +31,7 @@ from epitrace.venues.schemas import (
 )
 from epitrace.web import i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.fields import Limit, Offset
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["venues"])
@@ -96,8 +97,8 @@ def list_venues(
     ward: Annotated[str | None, Query(max_length=16)] = None,
     status: VenueStatus | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[Limit, Query(le=500)] = 100,
+    offset: Offset = 0,
 ) -> VenuePage:
     """Venues of the caller's area (operators: the venues they run)."""
     user = access.can_list(principal)

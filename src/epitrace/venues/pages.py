@@ -19,7 +19,7 @@ from epitrace.security.roles import Action
 from epitrace.venues import access
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import VenueCategory, VenueStatus
-from epitrace.web import i18n
+from epitrace.web import fields, i18n
 from epitrace.web.deps import (
     AppKeyring,
     AppSettings,
@@ -106,17 +106,16 @@ def venues_create(
                 N_("Choose one of the allowed values."),
                 fields={"category": N_("Choose one of the allowed values.")},
             ) from exc
-        if capacity and not capacity.isdigit():
-            raise InvalidInput(
-                N_("Enter a whole number."), fields={"capacity": N_("Enter a whole number.")}
-            )
+        seats, problem, params = fields.parse_form_int(capacity, minimum=1, maximum=1_000_000)
+        if problem is not None:
+            raise fields.form_error("capacity", problem, params)
         venue = venue_service.create(
             session,
             name=name,
             category=chosen,
             ward_code=ward_code,
             address=address,
-            capacity=int(capacity) if capacity else None,
+            capacity=seats,
             vehicle_plate=vehicle_plate or None,
             vehicle_route=vehicle_route or None,
             small_room=small_room == "on",
