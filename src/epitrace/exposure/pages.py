@@ -109,7 +109,8 @@ def codes_submit(
                 N_("Choose one of the allowed values."),
                 fields={"report_type": N_("Choose one of the allowed values.")},
             )
-        minutes, problem, params = fields.parse_form_int(valid_minutes, minimum=5, maximum=1440)
+        # any whole number here; the service names the allowed range beside the field
+        minutes, problem, params = fields.parse_form_int(valid_minutes, minimum=0, maximum=99_999)
         if problem is not None:
             raise fields.form_error("valid_minutes", problem, params)
         user = access.can_issue_codes(session, principal, area_code=area)
