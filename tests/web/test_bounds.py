@@ -202,6 +202,7 @@ def test_door_log_of_year_0001(client: TestClient, db: Database, places: Any) ->
             s,
             username="door",
             password=factories.STAFF_PASSWORD,
+            granter=None,
             grants=[(Role.VENUE_OPERATOR, "79")],
         )
         venue = venue_service.create(
