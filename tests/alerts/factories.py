@@ -34,7 +34,11 @@ def staff(session: Session, username: str, role: str, area: str | None) -> UserA
     from epitrace.security.roles import Role
 
     return account_service.create_staff(
-        session, username=username, password=STAFF_PASSWORD, grants=[(Role(role), area)]
+        session,
+        username=username,
+        password=STAFF_PASSWORD,
+        granter=None,
+        grants=[(Role(role), area)],
     )
 
 
