@@ -98,6 +98,7 @@ CASES = [
             "password": "a-long-password",
             "grants": [{"role": "ward_official", "area_code": "00070"}],
         },
+        new_subject=True,
     ),
     RouteCase(
         "GET",
@@ -177,6 +178,7 @@ CASES = [
             "role": "ward_official",
             "area_code": "00070",
         },
+        new_subject=True,
     ),
     RouteCase(
         "GET",

@@ -50,12 +50,25 @@ def setup(session: Session, users: Users) -> dict[str, str]:
         session.flush()
         order = _order(session, other, ward)
         fresh = Person(full_name=f"Người mới {key}", ward_code=ward)
-        session.add(fresh)
+        # no home ward in the profile: the ward of their case is their area
+        homeless = Person(full_name=f"Người chưa khai phường {key}")
+        session.add_all([fresh, homeless])
+        session.flush()
+        session.add(
+            Case(
+                person_id=homeless.id,
+                ward_code=ward,
+                test_type=TestType.PCR,
+                sampled_at=now - timedelta(days=1),
+                confirmed_at=now,
+            )
+        )
         session.flush()
         people |= {
             f"case_{key}": str(case.id),
             f"order_{key}": str(order.id),
             f"person_{key}": str(fresh.id),
+            f"no_home_{key}": str(homeless.id),
         }
     citizen = session.get(Person, users.citizen_person_id)
     running = session.scalar(
@@ -78,7 +91,9 @@ CASES = [
         "/api/v1/cases",
         Action.CASES_MANAGE,
         inside="/api/v1/cases",
+        outside="/api/v1/cases",
         body={"person_id": "{person_in}", "sampled_at": SAMPLED},
+        outside_body={"person_id": "{person_out}", "sampled_at": SAMPLED},
     ),
     RouteCase("GET", "/api/v1/cases", Action.TRACING_IDENTITIES, inside="/api/v1/cases"),
     RouteCase(
@@ -93,14 +108,37 @@ CASES = [
         "/api/v1/tests",
         Action.CASES_MANAGE,
         inside="/api/v1/tests",
+        outside="/api/v1/tests",
         body={"person_id": "{person_in}", "test_type": "rapid", "sampled_at": SAMPLED},
+        outside_body={"person_id": "{person_out}", "test_type": "rapid", "sampled_at": SAMPLED},
     ),
     RouteCase(
         "POST",
         "/api/v1/quarantine",
         Action.QUARANTINE_MANAGE,
         inside="/api/v1/quarantine",
+        outside="/api/v1/quarantine",
         body={"person_id": "{person_in}", "reason": "f1", "kind": "home"},
+        outside_body={"person_id": "{person_out}", "reason": "f1", "kind": "home"},
+    ),
+    # a person without a home ward, whose case is in the area (inside) or outside it
+    RouteCase(
+        "POST",
+        "/api/v1/quarantine",
+        Action.QUARANTINE_MANAGE,
+        inside="/api/v1/quarantine",
+        outside="/api/v1/quarantine",
+        body={"person_id": "{no_home_in}", "reason": "f0", "kind": "home"},
+        outside_body={"person_id": "{no_home_out}", "reason": "f0", "kind": "home"},
+    ),
+    RouteCase(
+        "POST",
+        "/quarantine/new",
+        Action.QUARANTINE_MANAGE,
+        inside="/quarantine/new",
+        outside="/quarantine/new",
+        form={"person_id": "{no_home_in}", "reason": "f0", "kind": "home"},
+        outside_form={"person_id": "{no_home_out}", "reason": "f0", "kind": "home"},
     ),
     RouteCase("GET", "/api/v1/quarantine", Action.QUARANTINE_MANAGE, inside="/api/v1/quarantine"),
     RouteCase(
@@ -139,7 +177,9 @@ CASES = [
         "/cases/new",
         Action.CASES_MANAGE,
         inside="/cases/new",
+        outside="/cases/new",
         form={"person_id": "{person_in}", "sampled_at": "2026-11-20T08:00"},
+        outside_form={"person_id": "{person_out}", "sampled_at": "2026-11-20T08:00"},
     ),
     RouteCase(
         "GET",
@@ -177,7 +217,9 @@ CASES = [
         "/quarantine/new",
         Action.QUARANTINE_MANAGE,
         inside="/quarantine/new",
+        outside="/quarantine/new",
         form={"person_id": "{person_in}", "reason": "f1", "kind": "home"},
+        outside_form={"person_id": "{person_out}", "reason": "f1", "kind": "home"},
     ),
     RouteCase("GET", "/me/quarantine", Action.CITIZEN_SELF, inside="/me/quarantine"),
     RouteCase(

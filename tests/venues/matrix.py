@@ -20,8 +20,19 @@ def setup(session: Session, users: Users) -> dict[str, str]:
     # An operator acts only on the venues they run: make the matrix's operator run both.
     for venue in (inside, outside):
         venue_service.add_operator(session, venue=venue, user_id=users.ids[Role.VENUE_OPERATOR])
+    org_in = venue_service.create_organisation(
+        session, name="Công ty Sài Gòn", kind="enterprise", ward_code="26734"
+    )
+    org_out = venue_service.create_organisation(
+        session, name="Công ty Hà Nội", kind="enterprise", ward_code="00004"
+    )
     session.flush()
-    return {"venue_in": str(inside.id), "venue_out": str(outside.id)}
+    return {
+        "venue_in": str(inside.id),
+        "venue_out": str(outside.id),
+        "org_in": str(org_in.id),
+        "org_out": str(org_out.id),
+    }
 
 
 VENUE_BODY = {"name": "Quán cà phê Sách", "category": "shop_restaurant", "ward_code": "26743"}
@@ -51,9 +62,25 @@ def _page(method: str, suffix: str, action: Action, **kw: object) -> RouteCase:
 
 
 CASES = [
-    # The ward is in the body: the area rule is covered in tests/venues/test_api.py.
     RouteCase(
-        "POST", "/api/v1/venues", Action.VENUES_MANAGE, inside="/api/v1/venues", body=VENUE_BODY
+        "POST",
+        "/api/v1/venues",
+        Action.VENUES_MANAGE,
+        inside="/api/v1/venues",
+        outside="/api/v1/venues",
+        body=VENUE_BODY,
+        outside_body={**VENUE_BODY, "ward_code": "00070"},
+        new_subject=True,
+    ),
+    # a venue of the caller's ward linked to an organisation of another province
+    RouteCase(
+        "POST",
+        "/api/v1/venues",
+        Action.VENUES_MANAGE,
+        inside="/api/v1/venues",
+        outside="/api/v1/venues",
+        body={**VENUE_BODY, "organisation_id": "{org_in}"},
+        outside_body={**VENUE_BODY, "organisation_id": "{org_out}"},
     ),
     RouteCase("GET", "/api/v1/venues", Action.VENUES_READ, inside="/api/v1/venues"),
     _scoped("GET", "", Action.VENUES_READ),
@@ -71,11 +98,23 @@ CASES = [
         "/api/v1/organisations",
         Action.VENUES_MANAGE,
         inside="/api/v1/organisations",
+        outside="/api/v1/organisations",
         body={"name": "Công ty TNHH Thử", "ward_code": "26743"},
+        outside_body={"name": "Công ty TNHH Thử", "ward_code": "00070"},
+        new_subject=True,
     ),
     RouteCase("GET", "/api/v1/organisations", Action.VENUES_READ, inside="/api/v1/organisations"),
     RouteCase("GET", "/venues", Action.VENUES_READ, inside="/venues"),
-    RouteCase("POST", "/venues", Action.VENUES_MANAGE, inside="/venues", form=VENUE_FORM),
+    RouteCase(
+        "POST",
+        "/venues",
+        Action.VENUES_MANAGE,
+        inside="/venues",
+        outside="/venues",
+        form=VENUE_FORM,
+        outside_form={**VENUE_FORM, "ward_code": "00070"},
+        new_subject=True,
+    ),
     _page("GET", "", Action.VENUES_READ),
     _page("POST", "/suspend", Action.VENUES_MANAGE, form={}),
     _page("POST", "/resume", Action.VENUES_MANAGE, form={}),

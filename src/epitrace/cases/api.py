@@ -7,7 +7,6 @@ from typing import Literal
 
 from fastapi import Response
 
-from epitrace.accounts.models import Person
 from epitrace.cases import access, export
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineBreach, QuarantineOrder
@@ -35,16 +34,6 @@ from epitrace.web.routing import make_router
 router = make_router(prefix="/api/v1", tags=["cases"])
 
 
-def _ward(given: str | None, person: Person) -> str:
-    """The ward that scopes the request: the one given, else the person's; one is needed."""
-    ward = given or person.ward_code
-    if not ward:
-        raise InvalidInput(
-            N_("Choose an existing ward."), fields={"ward_code": N_("Choose an existing ward.")}
-        )
-    return ward
-
-
 def _case_out(session: DbSession, case: Case) -> CaseOut:
     out = CaseOut.model_validate(case)
     out.full_name = case_service.get_person_or_404(session, person_id=case.person_id).full_name
@@ -53,30 +42,37 @@ def _case_out(session: DbSession, case: Case) -> CaseOut:
 
 @router.post("/cases", response_model=CaseOut, status_code=201)
 def create_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
-    """Register a confirmed case (F0) for a known person or a new one."""
+    """Register a confirmed case (F0) for a known person or a new one.
+
+    A known person is checked by the area stored for them, a new one by the ward given for
+    them; a `ward_code` to file the case in must lie in the caller's area too.
+    """
+    access.manage_cases(principal, session, None)
     if body.person_id is not None:
-        access.manage_cases(principal, session, None)
         person = case_service.get_person_or_404(session, person_id=body.person_id)
     elif body.person is not None:
-        access.manage_cases(principal, session, body.person.ward_code)
+        access.for_new_person(principal, session, Action.CASES_MANAGE, body.person.ward_code)
         person = case_service.new_person(session, **body.person.model_dump())
     else:
-        access.manage_cases(principal, session, None)
         raise InvalidInput(N_("Choose the person or enter a new one."))
-    user = access.manage_cases(principal, session, _ward(body.ward_code, person))
+    scope = access.for_person(
+        principal, session, Action.CASES_MANAGE, person, named_ward=body.ward_code
+    )
     case = case_service.create_case(
         session,
         person=person,
-        ward_code=body.ward_code,
+        ward_code=scope.ward_code,
         test_type=body.test_type,
         sampled_at=body.sampled_at,
         onset_at=body.onset_at,
         isolated_at=body.isolated_at,
         isolation_place=body.isolation_place,
         notes=body.notes,
-        created_by=user.user_id,
+        created_by=scope.principal.user_id,
     )
-    audit.record(session, actor=user, action="create", subject_type="case", subject_id=case.id)
+    audit.record(
+        session, actor=scope.principal, action="create", subject_type="case", subject_id=case.id
+    )
     return _case_out(session, case)
 
 
@@ -110,7 +106,9 @@ def record_test(body: TestIn, session: DbSession, principal: CurrentPrincipal) -
     """Record a rapid or PCR test; `promote` turns a positive PCR into a case."""
     access.manage_cases(principal, session, None)
     person = case_service.get_person_or_404(session, person_id=body.person_id)
-    user = access.manage_cases(principal, session, _ward(body.ward_code, person))
+    scope = access.for_person(
+        principal, session, Action.CASES_MANAGE, person, named_ward=body.ward_code
+    )
     test = case_service.record_test(
         session,
         person=person,
@@ -118,11 +116,15 @@ def record_test(body: TestIn, session: DbSession, principal: CurrentPrincipal) -
         sampled_at=body.sampled_at,
         result=body.result,
         promote=body.promote,
-        ward_code=body.ward_code,
-        recorded_by=user.user_id,
+        ward_code=scope.ward_code,
+        recorded_by=scope.principal.user_id,
     )
     audit.record(
-        session, actor=user, action="create", subject_type="lab_test", subject_id=person.id
+        session,
+        actor=scope.principal,
+        action="create",
+        subject_type="lab_test",
+        subject_id=person.id,
     )
     return test
 
@@ -132,20 +134,26 @@ def issue_order(body: OrderIn, session: DbSession, principal: CurrentPrincipal) 
     """Order quarantine at home or in a facility; dates and tests follow the policy."""
     access.manage_quarantine(principal, session, None)
     person = case_service.get_person_or_404(session, person_id=body.person_id)
-    user = access.manage_quarantine(principal, session, _ward(body.ward_code, person))
+    scope = access.for_person(
+        principal, session, Action.QUARANTINE_MANAGE, person, named_ward=body.ward_code
+    )
     order = case_service.issue_order(
         session,
         person=person,
         reason=body.reason,
         kind=body.kind,
-        ward_code=body.ward_code,
+        ward_code=scope.ward_code,
         starts_at=body.starts_at or utcnow(),
         facility_name=body.facility_name,
         case_id=body.case_id,
-        created_by=user.user_id,
+        created_by=scope.principal.user_id,
     )
     audit.record(
-        session, actor=user, action="create", subject_type="quarantine_order", subject_id=person.id
+        session,
+        actor=scope.principal,
+        action="create",
+        subject_type="quarantine_order",
+        subject_id=person.id,
     )
     return order
 

@@ -168,7 +168,7 @@ def case_create(
             year, problem, params = fields.parse_form_birth_year(birth_year)
             if problem is not None:
                 raise fields.form_error("birth_year", problem, params)
-            access.manage_cases(principal, session, ward_code or None)
+            access.for_new_person(principal, session, Action.CASES_MANAGE, ward_code)
             person = case_service.new_person(
                 session,
                 full_name=full_name,
@@ -177,13 +177,15 @@ def case_create(
                 birth_year=year,
                 address=address,
             )
-        access.manage_cases(principal, session, ward_code or person.ward_code or "")
+        scope = access.for_person(
+            principal, session, Action.CASES_MANAGE, person, named_ward=ward_code or None
+        )
         if sampled is None:  # parse_local(required=True) never returns None
             raise InvalidInput(N_("Enter a date and time."))
         case = case_service.create_case(
             session,
             person=person,
-            ward_code=ward_code or None,
+            ward_code=scope.ward_code,
             test_type=kind,
             sampled_at=sampled,
             onset_at=onset,
@@ -454,6 +456,7 @@ def quarantine_new(
     reason: Annotated[str, Form(max_length=2)] = "f1",
     kind: Annotated[str, Form(max_length=10)] = "home",
     facility_name: Annotated[str, Form(max_length=300)] = "",
+    ward_code: Annotated[str, Form(max_length=16)] = "",
     next_url: Annotated[str, Form(alias="next", max_length=200)] = "/quarantine",
 ) -> Response:
     access.manage_quarantine(principal, session, None)
@@ -462,19 +465,25 @@ def quarantine_new(
         chosen = QuarantineKind(kind)
     except ValueError:
         raise InvalidInput(N_("Choose one of the allowed values.")) from None
-    user = access.manage_quarantine(principal, session, person.ward_code or "")
+    scope = access.for_person(
+        principal, session, Action.QUARANTINE_MANAGE, person, named_ward=ward_code or None
+    )
     case_service.issue_order(
         session,
         person=person,
         reason=reason,
         kind=chosen,
-        ward_code=None,
+        ward_code=scope.ward_code,
         starts_at=utcnow(),
         facility_name=facility_name,
-        created_by=user.user_id,
+        created_by=scope.principal.user_id,
     )
     audit.record(
-        session, actor=user, action="create", subject_type="quarantine_order", subject_id=person.id
+        session,
+        actor=scope.principal,
+        action="create",
+        subject_type="quarantine_order",
+        subject_id=person.id,
     )
     flash(request, i18n.gettext("The quarantine order was issued."))
     local = next_url.startswith("/") and not next_url.startswith("//")

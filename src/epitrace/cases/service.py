@@ -116,6 +116,35 @@ def _check_dates(**values: datetime | None) -> None:
         )
 
 
+def person_ward(session: Session, *, person: Person) -> str | None:
+    """The ward a person belongs to for permission checks, from what is stored about them.
+
+    Their home ward; else the ward of their latest case; else the ward of their latest
+    quarantine order; None when the health system has no area for them yet. Never a ward
+    sent in a request (see `cases.access.for_person`).
+    """
+    if person.ward_code:
+        return person.ward_code
+    case_ward = session.scalar(
+        select(Case.ward_code)
+        .where(Case.person_id == person.id)
+        .order_by(Case.confirmed_at.desc())
+        .limit(1)
+    )
+    if case_ward:
+        return case_ward
+    return session.scalar(
+        select(QuarantineOrder.ward_code)
+        .where(QuarantineOrder.person_id == person.id)
+        .order_by(QuarantineOrder.starts_at.desc())
+        .limit(1)
+    )
+
+
+def ward_exists(session: Session, code: str) -> bool:
+    return place_service.get(session, code=code) is not None
+
+
 def _ward_or_invalid(session: Session, code: str | None) -> str:
     if not code or place_service.get(session, code=code) is None:
         raise InvalidInput(
@@ -330,6 +359,13 @@ def issue_order(
             fields={"facility_name": N_("Name the quarantine facility.")},
         )
     ward = _ward_or_invalid(session, ward_code or person.ward_code)
+    if case_id is not None:
+        case = session.get(Case, case_id)
+        if case is None or case.person_id != person.id:
+            raise InvalidInput(
+                N_("The case named is not this person's."),
+                fields={"case_id": N_("The case named is not this person's.")},
+            )
     existing = session.scalar(
         select(func.count())
         .select_from(QuarantineOrder)

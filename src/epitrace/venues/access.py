@@ -15,7 +15,7 @@ from epitrace.places import service as place_service
 from epitrace.security.permissions import Principal, require
 from epitrace.security.roles import Action, Role
 from epitrace.venues import service as venue_service
-from epitrace.venues.models import Venue
+from epitrace.venues.models import Organisation, Venue
 
 
 def _covers(principal: Principal, action: Action, path: str | None, *, roles: set[Role]) -> bool:
@@ -65,8 +65,18 @@ def can_manage(session: Session, principal: Principal | None, venue: Venue) -> P
     return _venue_rule(session, principal, Action.VENUES_MANAGE, venue)
 
 
-def can_create(session: Session, principal: Principal | None, ward_code: str) -> Principal:
-    return require(principal, Action.VENUES_MANAGE, ward_code, session=session)
+def can_create(
+    session: Session,
+    principal: Principal | None,
+    ward_code: str,
+    *,
+    organisation: Organisation | None = None,
+) -> Principal:
+    """A new venue or organisation in this ward; a venue's organisation (as stored) too."""
+    user = require(principal, Action.VENUES_MANAGE, ward_code, session=session)
+    if organisation is not None:
+        require(user, Action.VENUES_MANAGE, organisation.ward_code, session=session)
+    return user
 
 
 def can_operate_door(session: Session, principal: Principal | None, venue: Venue) -> Principal:

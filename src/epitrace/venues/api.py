@@ -73,7 +73,13 @@ def create_venue(
 ) -> VenueOut:
     """Register a venue; the staff account that registers it becomes its operator."""
     _check_ward(session, body.ward_code)
-    user = access.can_create(session, principal, body.ward_code)
+    access.can_manage_organisations(principal)  # the role first: an id reveals nothing
+    organisation = (
+        venue_service.get_organisation(session, organisation_id=body.organisation_id)
+        if body.organisation_id is not None
+        else None
+    )
+    user = access.can_create(session, principal, body.ward_code, organisation=organisation)
     venue = venue_service.create(session, **body.model_dump(), created_by=user.user_id)
     audit.record(session, actor=user, action="create", subject_type="venue", subject_id=venue.id)
     return venue_out(venue, keyring=keyring, base_url=settings.base_url)
