@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.cases import service
 from epitrace.cases.models import FollowUpOutcome, QuarantineBreach, QuarantineKind
+from epitrace.checkins.models import Presence
 from epitrace.errors import Conflict, InvalidInput
 from epitrace.tracing.engine import trace_case
 from epitrace.tracing.policy import DEFAULT_POLICY
@@ -115,6 +116,14 @@ def test_breach_on_check_in_and_by_scan(session: Session, places: Any) -> None:
         service.check_quarantine_breach(session, presence=p)
     session.flush()
     assert session.scalar(count) == 2
+    # the breach points to the presence: a presence not yet written is a programming error
+    unwritten = Presence(
+        venue_id=market.id, ward_code="26743", person_id=person.id, entered_at=f.at(160)
+    )
+    session.add(unwritten)
+    with pytest.raises(ValueError, match="write the presence"):
+        service.check_quarantine_breach(session, presence=unwritten)
+    session.expunge(unwritten)
     # presences nobody checked at the time are found by the scan, once
     f.presence(session, venue=market, who=person, start=200, end=230)
     assert service.scan_breaches(session, since=f.T0, now=f.at(300)) == 1

@@ -9,7 +9,7 @@ from fastapi import Response
 
 from epitrace.cases import access, export
 from epitrace.cases import service as case_service
-from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineBreach, QuarantineOrder
+from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineOrder
 from epitrace.cases.schemas import (
     BreachOut,
     CaseIn,
@@ -253,10 +253,24 @@ def record_visit(
 
 
 @router.get("/quarantine/breaches", response_model=list[BreachOut])
-def list_breaches(session: DbSession, principal: CurrentPrincipal) -> list[QuarantineBreach]:
-    """Check-ins of people under home quarantine outside their allowed venues."""
+def list_breaches(session: DbSession, principal: CurrentPrincipal) -> list[BreachOut]:
+    """Check-ins of people under home quarantine outside their allowed venues, with names."""
     user = access.manage_quarantine(principal, session, None)
-    return case_service.breaches(session, area_paths=user.area_paths(Action.QUARANTINE_MANAGE))
+    rows = case_service.breach_rows(session, area_paths=user.area_paths(Action.QUARANTINE_MANAGE))
+    audit.record(
+        session,
+        actor=user,
+        action="read",
+        subject_type="quarantine_breach",
+        subject_id="*",
+        detail={"count": len(rows)},
+    )
+    return [
+        BreachOut.model_validate(r.breach).model_copy(
+            update={"full_name": r.full_name, "phone": r.phone, "venue_name": r.venue_name}
+        )
+        for r in rows
+    ]
 
 
 @router.get("/me/quarantine", response_model=OrderOut | None)

@@ -17,6 +17,7 @@ from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
 from epitrace.db import utcnow
 from epitrace.errors import N_, DomainError, InvalidInput
+from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.tracing import service as tracing_service
@@ -401,7 +402,10 @@ def quarantine_page(
     people = {
         o.person_id: case_service.get_person_or_404(session, person_id=o.person_id) for o in orders
     }
-    breaches = case_service.breaches(session, area_paths=user.area_paths(Action.QUARANTINE_MANAGE))
+    breaches = case_service.breach_rows(
+        session, area_paths=user.area_paths(Action.QUARANTINE_MANAGE)
+    )
+    ward_names = place_service.names_of(session, codes=[b.breach.ward_code for b in breaches])
     audit.record(
         session,
         actor=user,
@@ -421,6 +425,7 @@ def quarantine_page(
             "ward": ward or "",
             "show": show,
             "breaches": breaches,
+            "ward_names": ward_names,
             "outcomes": [o.value for o in case_service.VISIT_OUTCOMES],
         },
     )

@@ -136,3 +136,6 @@ class BreachOut(BaseModel):
     venue_id: uuid.UUID
     ward_code: str
     entered_at: datetime
+    full_name: str = ""
+    phone: str | None = None
+    venue_name: str = ""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import Person
@@ -525,45 +525,43 @@ def tests_due(orders: Sequence[QuarantineOrder], *, now: datetime) -> list[Quara
 ALLOWED_IN_HOME_WARD = frozenset({VenueCategory.HOSPITAL_CLINIC, VenueCategory.QUARANTINE_FACILITY})
 
 
-def check_quarantine_breach(session: Session, *, presence: Presence) -> None:
-    """Record a breach when someone under home quarantine checks in where they may not.
+def check_quarantine_breach(session: Session, *, presence: Presence) -> QuarantineBreach | None:
+    """Record a breach when someone under home quarantine checked in where they may not.
 
-    Allowed: health facilities and quarantine facilities of their home ward. Idempotent (one
-    breach per presence), so the check-in path and the scan job may both call it. It never
-    flushes: the caller's transaction writes the presence and the breach together.
+    Allowed: health facilities and quarantine facilities of their home ward. The presence must
+    already be written: the breach points to it (the check-in flow, `checkins.flows`, writes
+    the presence first). Idempotent (one breach per presence), so the check-in flow and the
+    scan job may both call it; returns the new breach, if any.
     """
     if presence.person_id is None:
-        return
-    with session.no_autoflush:
-        order = active_order_of(session, person_id=presence.person_id, now=presence.entered_at)
-        if order is None or order.kind is not QuarantineKind.HOME:
-            return
-        venue = session.get(Venue, presence.venue_id)
-        if venue is None:
-            return
-        if venue.ward_code == order.ward_code and venue.category in ALLOWED_IN_HOME_WARD:
-            return
-        if presence.id is None:
-            presence.id = uuid.uuid4()
-        pending = any(
-            isinstance(o, QuarantineBreach) and o.presence_id == presence.id for o in session.new
-        )
-        stored = session.scalar(
-            select(func.count())
-            .select_from(QuarantineBreach)
-            .where(QuarantineBreach.presence_id == presence.id)
-        )
-        if pending or stored:
-            return
-        session.add(
-            QuarantineBreach(
-                order_id=order.id,
-                presence_id=presence.id,
-                venue_id=venue.id,
-                ward_code=order.ward_code,
-                entered_at=presence.entered_at,
-            )
-        )
+        return None
+    if not inspect(presence).persistent:
+        raise ValueError("write the presence before checking it for a breach")
+    order = active_order_of(session, person_id=presence.person_id, now=presence.entered_at)
+    if order is None or order.kind is not QuarantineKind.HOME:
+        return None
+    venue = session.get(Venue, presence.venue_id)
+    if venue is None:
+        return None
+    if venue.ward_code == order.ward_code and venue.category in ALLOWED_IN_HOME_WARD:
+        return None
+    stored = session.scalar(
+        select(func.count())
+        .select_from(QuarantineBreach)
+        .where(QuarantineBreach.presence_id == presence.id)
+    )
+    if stored:
+        return None
+    breach = QuarantineBreach(
+        order_id=order.id,
+        presence_id=presence.id,
+        venue_id=venue.id,
+        ward_code=order.ward_code,
+        entered_at=presence.entered_at,
+    )
+    session.add(breach)
+    session.flush()
+    return breach
 
 
 def scan_breaches(session: Session, *, since: datetime, now: datetime | None = None) -> int:
@@ -587,6 +585,48 @@ def scan_breaches(session: Session, *, since: datetime, now: datetime | None = N
     session.flush()
     after = session.scalar(select(func.count()).select_from(QuarantineBreach)) or 0
     return after - before
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    """A breach with who and where, as health officers read it."""
+
+    breach: QuarantineBreach
+    full_name: str
+    phone: str | None
+    venue_name: str
+
+
+def breach_rows(
+    session: Session, *, area_paths: Sequence[str | None], status: BreachStatus | None = None
+) -> list[BreachRow]:
+    """Breaches of the given areas, newest first, with the person's and the venue's names."""
+    found = breaches(session, area_paths=area_paths, status=status)
+    if not found:
+        return []
+    order_ids = {b.order_id for b in found}
+    people = {
+        order_id: (name, phone)
+        for order_id, name, phone in session.execute(
+            select(QuarantineOrder.id, Person.full_name, Person.phone)
+            .join(Person, Person.id == QuarantineOrder.person_id)
+            .where(QuarantineOrder.id.in_(order_ids))
+        )
+    }
+    venues = dict(
+        session.execute(
+            select(Venue.id, Venue.name).where(Venue.id.in_({b.venue_id for b in found}))
+        ).all()
+    )
+    return [
+        BreachRow(
+            breach=b,
+            full_name=people.get(b.order_id, ("", None))[0],
+            phone=people.get(b.order_id, ("", None))[1],
+            venue_name=venues.get(b.venue_id, ""),
+        )
+        for b in found
+    ]
 
 
 def breaches(

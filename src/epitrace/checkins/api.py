@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from epitrace.checkins import access, policy
+from epitrace.checkins import access, flows, policy
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.schemas import (
@@ -92,7 +92,7 @@ def check_in(
     limit_rate(
         session, kind="checkin", user=user, device=device, per_minute=policy.CHECKINS_PER_MINUTE
     )
-    result = checkin_service.self_scan(
+    result = flows.self_scan(
         session,
         keyring=keyring,
         token=body.token,
@@ -120,7 +120,7 @@ def sync_batch(
     limit_rate(
         session, kind="batch", user=user, device=device, per_minute=policy.BATCHES_PER_MINUTE
     )
-    results = checkin_service.sync_batch(
+    results = flows.sync_batch(
         session,
         keyring=keyring,
         person_id=person_id,
@@ -198,7 +198,7 @@ def door_scan(
     limit_rate(
         session, kind="door", user=user, device=None, per_minute=policy.DOOR_SCANS_PER_MINUTE
     )
-    result = checkin_service.door_scan(
+    result = flows.door_scan(
         session,
         keyring=keyring,
         venue=venue,

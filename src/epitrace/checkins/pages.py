@@ -10,7 +10,7 @@ from fastapi import Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
-from epitrace.checkins import access, policy
+from epitrace.checkins import access, flows, policy
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.api import limit_rate, outcome_message
 from epitrace.db import utcnow
@@ -101,7 +101,7 @@ def venue_landing_submit(
         session, kind="checkin", user=user, device=None, per_minute=policy.CHECKINS_PER_MINUTE
     )
     try:
-        result = checkin_service.self_scan(
+        result = flows.self_scan(
             session,
             keyring=keyring,
             token=token[:400],

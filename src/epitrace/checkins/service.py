@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person
-from epitrace.cases import service as case_service
 from epitrace.checkins import policy
 from epitrace.checkins.identity import normalise_cccd
 from epitrace.checkins.models import (
@@ -202,9 +201,6 @@ def _enter(
         client_key=client_key,
     )
     session.add(presence)
-    # Cases domain: a check-in by someone under home quarantine outside their allowed venues
-    # is a breach (also found later by the `cases.scan_breaches` job).
-    case_service.check_quarantine_breach(session, presence=presence)
     return presence
 
 

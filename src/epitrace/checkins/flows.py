@@ -1,0 +1,114 @@
+"""Stories that start with a check-in and cross into other domains, in one transaction.
+
+A check-in under a home-quarantine order records a breach: the check-in service writes the
+presence (the parent row) first, then the cases service records the breach that points to it.
+The routes call these flows instead of the check-in service for every way a visit begins
+(the citizen's scan, an offline batch, a pass scanned at the door).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epitrace.cases import service as case_service
+from epitrace.checkins import service as checkin_service
+from epitrace.checkins.models import Presence
+from epitrace.checkins.service import BatchItemResult, DoorScanResult, Outcome, ScanIn, ScanResult
+from epitrace.security.keys import Keyring
+from epitrace.security.permissions import Principal
+from epitrace.venues.models import Venue
+
+
+def _record_breaches(session: Session, presences: Sequence[Presence]) -> None:
+    """The cases domain checks each new presence against running home-quarantine orders."""
+    for presence in presences:
+        case_service.check_quarantine_breach(session, presence=presence)
+
+
+def self_scan(
+    session: Session,
+    *,
+    keyring: Keyring,
+    token: str,
+    person_id: uuid.UUID,
+    at: datetime,
+    dependent_ids: Sequence[uuid.UUID] = (),
+    device_id: str | None = None,
+    client_key: str | None = None,
+) -> ScanResult:
+    """A citizen scanned a venue code; a check-in under home quarantine records a breach."""
+    result = checkin_service.self_scan(
+        session,
+        keyring=keyring,
+        token=token,
+        person_id=person_id,
+        at=at,
+        dependent_ids=dependent_ids,
+        device_id=device_id,
+        client_key=client_key,
+    )
+    if result.outcome == Outcome.CHECKED_IN and not result.duplicate:
+        _record_breaches(session, result.presences)
+    return result
+
+
+def sync_batch(
+    session: Session,
+    *,
+    keyring: Keyring,
+    person_id: uuid.UUID,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    retention_days: int,
+    device_id: str | None = None,
+) -> list[BatchItemResult]:
+    """Scans made offline; each accepted check-in under home quarantine records a breach."""
+    results = checkin_service.sync_batch(
+        session,
+        keyring=keyring,
+        person_id=person_id,
+        scans=scans,
+        now=now,
+        retention_days=retention_days,
+        device_id=device_id,
+    )
+    entered = [
+        presence_id
+        for item in results
+        if item.status == "accepted" and item.outcome == Outcome.CHECKED_IN
+        for presence_id in item.presence_ids
+    ]
+    if entered:
+        presences = session.scalars(select(Presence).where(Presence.id.in_(entered)))
+        _record_breaches(session, list(presences))
+    return results
+
+
+def door_scan(
+    session: Session,
+    *,
+    keyring: Keyring,
+    venue: Venue,
+    text: str,
+    direction: str,
+    now: datetime,
+    actor: Principal,
+) -> DoorScanResult:
+    """A pass scanned at the door; letting in someone under home quarantine records a breach."""
+    result = checkin_service.door_scan(
+        session,
+        keyring=keyring,
+        venue=venue,
+        text=text,
+        direction=direction,
+        now=now,
+        actor=actor,
+    )
+    if result.outcome == Outcome.CHECKED_IN and result.presence is not None:
+        _record_breaches(session, [result.presence])
+    return result
