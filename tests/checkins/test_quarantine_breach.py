@@ -78,9 +78,17 @@ def test_check_in_under_home_quarantine_stores_the_visit_and_the_breach(
     page = client.get("/quarantine", headers=officer)
     table = page.text.split('data-testid="breaches"', 1)[1]
     assert "Trương Thị Hạnh" in table and "Chợ Bến Thành" in table
-    # and another province's officer does not
+    # the officers of the order's ward and the units above it get the alert in their inbox
+    inbox = client.get("/api/v1/inbox", headers=officer).json()
+    alerts = [n for n in inbox["items"] if n["kind"] == "quarantine_breach"]
+    assert len(alerts) == 1
+    assert alerts[0]["title"] == "Vi phạm cách ly tại nhà"
+    assert "Trương Thị Hạnh" in alerts[0]["body"] and "Chợ Bến Thành" in alerts[0]["body"]
+    assert alerts[0]["link"] == "/quarantine"
+    # and another province's officer neither sees nor hears of it
     hanoi = make_staff("health_officer", "01")
     assert client.get("/api/v1/quarantine/breaches", headers=hanoi).json() == []
+    assert client.get("/api/v1/inbox", headers=hanoi).json()["items"] == []
 
 
 def test_every_way_in_records_the_breach_once(

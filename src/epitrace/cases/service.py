@@ -14,6 +14,8 @@ from sqlalchemy import ColumnElement, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import Person
+from epitrace.alerts import service as alert_service
+from epitrace.alerts.models import Channel
 from epitrace.cases.models import (
     BreachStatus,
     Case,
@@ -32,6 +34,7 @@ from epitrace.checkins.models import Presence
 from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, InvalidInput, NotFound
 from epitrace.places import service as place_service
+from epitrace.security.roles import Role
 from epitrace.tracing import policy_store
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
@@ -561,7 +564,42 @@ def check_quarantine_breach(session: Session, *, presence: Presence) -> Quaranti
     )
     session.add(breach)
     session.flush()
+    _alert_breach(session, breach=breach, order=order, venue=venue)
     return breach
+
+
+def _alert_breach(
+    session: Session, *, breach: QuarantineBreach, order: QuarantineOrder, venue: Venue
+) -> None:
+    """Queue the alert to the health officers of the order's ward and of every unit above it."""
+    units = [
+        order.ward_code,
+        *(u.code for u in place_service.get_ancestors(session, code=order.ward_code)),
+    ]
+    recipients = [
+        recipient
+        for code in units
+        for recipient in alert_service.staff_of(
+            session, area_code=code, roles=[Role.HEALTH_OFFICER]
+        )
+    ]
+    if not recipients:
+        return
+    person = session.get(Person, order.person_id)
+    ward = place_service.get(session, code=order.ward_code)
+    alert_service.enqueue(
+        session,
+        recipients=recipients,
+        template="quarantine_breach",
+        params={
+            "name": person.full_name if person else "",
+            "ward": ward.name if ward else order.ward_code,
+            "venue": venue.name,
+            "at": breach.entered_at,
+        },
+        channels=(Channel.PUSH, Channel.EMAIL),
+        dedup_key=f"breach:{breach.id}",
+    )
 
 
 def scan_breaches(session: Session, *, since: datetime, now: datetime | None = None) -> int:
