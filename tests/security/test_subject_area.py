@@ -33,6 +33,7 @@ AREA_KEYS = {"ward_code", "area_code", "ward", "area"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CITIZEN_SELF = "a citizen acts on themselves and the relatives in their care"
+OWN_INBOX = "the caller's own inbox and its settings"
 NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/logout"): "ends the caller's own token",
     ("PUT", "/api/v1/me/profile"): CITIZEN_SELF,
@@ -52,6 +53,11 @@ NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/declare"): CITIZEN_SELF,
     ("POST", "/api/v1/feedback"): CITIZEN_SELF,
     ("POST", "/feedback"): CITIZEN_SELF,
+    ("POST", "/api/v1/inbox/read-all"): OWN_INBOX,
+    ("POST", "/api/v1/inbox/{key}/read"): OWN_INBOX,
+    ("PUT", "/api/v1/inbox/settings"): OWN_INBOX,
+    ("POST", "/inbox/read-all"): OWN_INBOX,
+    ("POST", "/inbox/settings"): OWN_INBOX,
     ("POST", "/api/v1/passes/verify"): (
         "a pass is shown wherever its holder goes; the door writes nothing about their area"
     ),
