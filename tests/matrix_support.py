@@ -58,8 +58,13 @@ class RouteCase:
     # True when the request creates a subject whose area is the one it names (a new venue, a
     # new account's role): the outside request names area 01 itself, and no stored area exists
     new_subject: bool = False
+    files: dict[str, tuple[str, bytes, str]] | None = None  # multipart uploads
     ok: tuple[int, ...] = ALLOWED_DEFAULT
     setup: Callable[[Session, Users], dict[str, str]] | None = None
+    # The roles that succeed inside, when the subject allows fewer than the action does (a
+    # ward's report is submitted by the ward, not by an organisation admin); a subset of the
+    # action's roles, the others must get 403.
+    roles: frozenset[Role] | None = None
 
 
 def fill(value: Any, names: dict[str, str]) -> Any:
@@ -158,4 +163,6 @@ def send(
         kwargs["json"] = fill(body, names)
     if form is not None:
         kwargs["data"] = fill(form, names)
+    if case.files is not None:
+        kwargs["files"] = case.files
     return client.request(case.method, fill(url, names), follow_redirects=False, **kwargs)

@@ -111,7 +111,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     if _wants_json(request):
-        response: Response = problem(exc.status_code, exc.code, detail, fields)
+        response: Response = problem(exc.status_code, exc.code, detail, fields, **exc.details())
     elif exc.code == "unauthenticated":
         target = "/signin" if request.url.path.startswith(("/me", "/c/", "/checkins")) else "/login"
         response = RedirectResponse(f"{target}?next={request.url.path}", status_code=303)

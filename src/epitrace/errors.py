@@ -36,6 +36,10 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def details(self) -> dict[str, Any]:
+        """Extra members of the problem document, built in the request's language."""
+        return {}
+
 
 class InvalidInput(DomainError):
     status_code = 422

@@ -65,6 +65,9 @@ def test_matrix(
         setup = case.setup or setup_default
         headers = fresh_tokens(db, users)
         allowed_roles = ROLE_ACTIONS[case.action]
+        if case.roles is not None:
+            assert case.roles <= allowed_roles, f"{case.path}: roles beyond {case.action}"
+            allowed_roles = case.roles
         for role in (*STAFF_ROLES, Role.CITIZEN, None):
             names = run_setup(db, setup, users)
             url_kinds = [("inside", case.inside)]

@@ -34,6 +34,10 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CITIZEN_SELF = "a citizen acts on themselves and the relatives in their care"
 OWN_INBOX = "the caller's own inbox and its settings"
+IMPORT_BY_LINE = (
+    "a list of new or existing organisations: each line's stored (or named) ward is checked "
+    "against the importer's area, and a line outside it refuses the whole file (422, by line)"
+)
 NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/logout"): "ends the caller's own token",
     ("PUT", "/api/v1/me/profile"): CITIZEN_SELF,
@@ -58,6 +62,8 @@ NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/inbox/settings"): OWN_INBOX,
     ("POST", "/inbox/read-all"): OWN_INBOX,
     ("POST", "/inbox/settings"): OWN_INBOX,
+    ("POST", "/api/v1/organisations/import"): IMPORT_BY_LINE,
+    ("POST", "/rollout/organisations/import"): IMPORT_BY_LINE,
     ("POST", "/api/v1/passes/verify"): (
         "a pass is shown wherever its holder goes; the door writes nothing about their area"
     ),

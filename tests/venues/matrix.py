@@ -93,17 +93,6 @@ CASES = [
     _scoped(
         "POST", "/operators", Action.VENUES_MANAGE, body={"username": "m-ward_official"}, ok=(201,)
     ),
-    RouteCase(
-        "POST",
-        "/api/v1/organisations",
-        Action.VENUES_MANAGE,
-        inside="/api/v1/organisations",
-        outside="/api/v1/organisations",
-        body={"name": "Công ty TNHH Thử", "ward_code": "26743"},
-        outside_body={"name": "Công ty TNHH Thử", "ward_code": "00070"},
-        new_subject=True,
-    ),
-    RouteCase("GET", "/api/v1/organisations", Action.VENUES_READ, inside="/api/v1/organisations"),
     RouteCase("GET", "/venues", Action.VENUES_READ, inside="/venues"),
     RouteCase(
         "POST",

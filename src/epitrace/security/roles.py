@@ -13,6 +13,9 @@ class Role(enum.StrEnum):
     PROVINCE_OFFICIAL = "province_official"
     HEALTH_OFFICER = "health_officer"
     DIC_OFFICER = "dic_officer"
+    # Director (or deputy) of a provincial department answering for one sector's organisations;
+    # granted on a province, the sector is kept by the rollout domain (`sector_director` table).
+    SECTOR_DIRECTOR = "sector_director"
     SYSTEM_ADMIN = "system_admin"
     # Implicit role of every signed-in citizen; never granted to a staff account.
     CITIZEN = "citizen"
@@ -47,6 +50,12 @@ class Action(enum.StrEnum):
     EXPOSURE_COUNTS = "exposure.counts"
     ROLLOUT_READ = "rollout.read"
     ROLLOUT_REPORT = "rollout.report"
+    ROLLOUT_ORG_READ = "rollout.org_read"
+    ROLLOUT_ORGANISATIONS = "rollout.organisations"
+    ROLLOUT_ROSTER = "rollout.roster"
+    ROLLOUT_TEAMS = "rollout.teams"
+    ROLLOUT_VISIT = "rollout.visit"
+    ROLLOUT_MANAGE = "rollout.manage"
     INBOX = "alerts.inbox"
     ALERTS_CONTACT = "alerts.contact"
     ALERTS_COUNTS = "alerts.counts"
@@ -91,8 +100,21 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.QUARANTINE_MANAGE: frozenset({Role.HEALTH_OFFICER}),
     Action.EXPOSURE_CODES: frozenset({Role.HEALTH_OFFICER}),
     Action.EXPOSURE_COUNTS: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN, Role.DIC_OFFICER}),
-    Action.ROLLOUT_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN}),
-    Action.ROLLOUT_REPORT: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
+    # Rollout oversight (see docs/rollout.md, "Who may do what"): figures are aggregated for
+    # everyone; names on a roster are for the organisation's own admin only. READ is an
+    # area's figures; ORG_READ an organisation's (or a sector's) figures and registry entry.
+    Action.ROLLOUT_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
+    Action.ROLLOUT_ORG_READ: frozenset(
+        _OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN, Role.SECTOR_DIRECTOR}
+    ),
+    Action.ROLLOUT_REPORT: frozenset(
+        _OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN, Role.SECTOR_DIRECTOR}
+    ),
+    Action.ROLLOUT_ORGANISATIONS: frozenset(_OFFICIALS | {Role.DIC_OFFICER, Role.SECTOR_DIRECTOR}),
+    Action.ROLLOUT_ROSTER: frozenset({Role.ORG_ADMIN}),
+    Action.ROLLOUT_TEAMS: frozenset({Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL}),
+    Action.ROLLOUT_VISIT: frozenset({Role.CITIZEN, Role.WARD_OFFICIAL}),
+    Action.ROLLOUT_MANAGE: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
     # every account has an inbox of notices
     Action.INBOX: frozenset(_ALL_STAFF | {Role.CITIZEN}),
     # confirming a trace and marking a hotspot are what send contact and venue alerts

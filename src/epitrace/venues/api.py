@@ -1,4 +1,7 @@
-"""JSON routes of the venue registry: venues, codes, posters, operators, organisations."""
+"""JSON routes of the venue registry: venues, codes, posters, operators.
+
+Organisations, which own venues, are managed by the rollout domain's routes.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +18,12 @@ from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import public
-from epitrace.security.roles import Action
 from epitrace.venues import access, posters
 from epitrace.venues import service as venue_service
-from epitrace.venues.models import Organisation, Venue, VenueStatus
+from epitrace.venues.models import Venue, VenueStatus
 from epitrace.venues.schemas import (
     OperatorIn,
     OperatorOut,
-    OrganisationIn,
-    OrganisationOut,
     PublicVenueOut,
     VenueIn,
     VenueOut,
@@ -189,6 +189,7 @@ def _poster(
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     access.can_manage(session, principal, venue)
     url = venue_service.url_for(keyring, venue, base_url=settings.base_url)
+    venue_service.mark_poster_downloaded(session, venue=venue)
     return venue, poster_text(session, venue, url=url)
 
 
@@ -284,28 +285,3 @@ def read_code(token: str, session: DbSession, keyring: AppKeyring) -> PublicVenu
         ward_name=ward.name if ward else "",
         status=venue.status,
     )
-
-
-@router.post("/organisations", response_model=OrganisationOut, status_code=201)
-def create_organisation(
-    body: OrganisationIn, session: DbSession, principal: CurrentPrincipal
-) -> Organisation:
-    """Register an agency or enterprise that owns venues."""
-    _check_ward(session, body.ward_code)
-    user = access.can_create(session, principal, body.ward_code)
-    organisation = venue_service.create_organisation(session, **body.model_dump())
-    audit.record(
-        session,
-        actor=user,
-        action="create",
-        subject_type="organisation",
-        subject_id=organisation.id,
-    )
-    return organisation
-
-
-@router.get("/organisations", response_model=list[OrganisationOut])
-def list_organisations(session: DbSession, principal: CurrentPrincipal) -> list[Organisation]:
-    """Organisations of the caller's area."""
-    user = access.can_list(principal)
-    return venue_service.get_organisations(session, area_paths=user.area_paths(Action.VENUES_READ))

@@ -138,6 +138,7 @@ def poster(
             text = _poster_text(
                 session, venue, venue_service.url_for(keyring, venue, base_url=settings.base_url)
             )
+            venue_service.mark_poster_downloaded(session, venue=venue)
     finally:
         db.dispose()
     data = (
@@ -177,6 +178,7 @@ def posters_for_ward(
                     target.write_bytes(
                         posters.pdf(_poster_text(session, venue, url), size=size.value)
                     )
+                    venue_service.mark_poster_downloaded(session, venue=venue)
                     bar.advance(task)
     finally:
         db.dispose()

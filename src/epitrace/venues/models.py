@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epitrace.db import Base, created_at, uuid_pk
+from epitrace.db import Base, created_at, utcnow, uuid_pk
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -37,17 +37,63 @@ class VenueStatus(enum.StrEnum):
     SUSPENDED = "suspended"  # e.g. closed for disinfection; check-ins refused
 
 
+class OrganisationKind(enum.StrEnum):
+    """What an organisation is, as the province's order lists them."""
+
+    STATE_AGENCY = "state_agency"
+    POLITICAL_SOCIAL = "political_social"
+    PUBLIC_SERVICE = "public_service"
+    ENTERPRISE = "enterprise"
+    SCHOOL = "school"  # school, university, vocational school
+    HEALTH_FACILITY = "health_facility"
+    TRANSPORT = "transport"
+    HOSPITALITY = "hospitality"  # hotel, restaurant, lodging
+    MARKET = "market"  # market, shopping centre
+    QUARANTINE_AREA = "quarantine_area"
+    OTHER = "other"
+
+
+class Sector(enum.StrEnum):
+    """The supervising sector that answers for an organisation's results."""
+
+    HEALTH = "health"
+    EDUCATION = "education"
+    LABOUR = "labour"
+    TRANSPORT = "transport"
+    CULTURE_TOURISM = "culture_tourism"
+    INDUSTRY_TRADE = "industry_trade"
+    ZONE_BOARD = "zone_board"  # industrial / economic / high-tech zone management board
+    MASS_ORGANISATIONS = "mass_organisations"  # trade union and mass organisations
+    PEOPLE_COMMITTEE = "people_committee"  # the district / ward people's committee
+
+
 class Organisation(Base):
-    """An agency or enterprise that owns venues and keeps a staff roster."""
+    """An accountable unit: an agency, school, enterprise … that owns venues and keeps a roster.
+
+    The table stays in the venue registry because venues point to it and the registry comes
+    before rollout oversight; the rollout domain keeps everything about accountability (its
+    admins, roster, reports) and changes these rows through `venues.service`.
+    """
 
     __tablename__ = "organisation"
 
     id: Mapped[uuid_pk]
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="enterprise")  # agency | enterprise
-    tax_code: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        _enum(OrganisationKind), default=OrganisationKind.ENTERPRISE
+    )
+    sector: Mapped[Sector] = mapped_column(
+        _enum(Sector), default=Sector.PEOPLE_COMMITTEE, index=True
+    )
+    tax_code: Mapped[str | None] = mapped_column(String(20), index=True)
     ward_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    head_title: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Venue(Base):
@@ -76,6 +122,9 @@ class Venue(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    # First download of a poster of the current code (reset when the code is reissued):
+    # the rollout counts venues that have printed their QR code.
+    poster_downloaded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class VenueOperator(Base):

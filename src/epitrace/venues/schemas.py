@@ -1,4 +1,4 @@
-"""API shapes of venues and organisations."""
+"""API shapes of venues."""
 
 from __future__ import annotations
 
@@ -63,26 +63,6 @@ class OperatorOut(BaseModel):
     user_id: uuid.UUID
     username: str | None
     display_name: str
-
-
-class OrganisationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(default="enterprise", pattern="^(agency|enterprise)$")
-    ward_code: str = Field(min_length=1, max_length=16)
-    tax_code: str | None = Field(default=None, max_length=20, pattern=r"^\d{10}(-\d{3})?$")
-
-
-class OrganisationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    name: str
-    kind: str
-    tax_code: str | None
-    ward_code: str
-    created_at: datetime
 
 
 class PublicVenueOut(BaseModel):

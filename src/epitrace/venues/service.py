@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import UserAccount
@@ -20,6 +21,8 @@ from epitrace.security.tokens import TokenError
 from epitrace.venues import codes
 from epitrace.venues.models import (
     Organisation,
+    OrganisationKind,
+    Sector,
     Venue,
     VenueCategory,
     VenueOperator,
@@ -51,21 +54,155 @@ TOKEN_MESSAGES = {
 
 # -- organisations -----------------------------------------------------------------------
 
+ORGANISATION_KIND_NAMES: dict[OrganisationKind, str] = {
+    OrganisationKind.STATE_AGENCY: N_("State agency"),
+    OrganisationKind.POLITICAL_SOCIAL: N_("Political-social organisation"),
+    OrganisationKind.PUBLIC_SERVICE: N_("Public service unit"),
+    OrganisationKind.ENTERPRISE: N_("Enterprise"),
+    OrganisationKind.SCHOOL: N_("School / university / vocational school"),
+    OrganisationKind.HEALTH_FACILITY: N_("Health facility"),
+    OrganisationKind.TRANSPORT: N_("Transport operator"),
+    OrganisationKind.HOSPITALITY: N_("Hotel / restaurant / lodging"),
+    OrganisationKind.MARKET: N_("Market / shopping centre"),
+    OrganisationKind.QUARANTINE_AREA: N_("Quarantine area"),
+    OrganisationKind.OTHER: N_("Other"),
+}
 
-def create_organisation(
-    session: Session, *, name: str, kind: str, ward_code: str, tax_code: str | None = None
-) -> Organisation:
-    if not name.strip():
-        raise InvalidInput(N_("The name is required."), fields={"name": N_("Required.")})
-    if kind not in ("agency", "enterprise"):
-        raise InvalidInput(
-            N_("Choose one of the allowed values."), fields={"kind": N_("agency or enterprise")}
-        )
-    _ward_or_422(session, ward_code)
-    organisation = Organisation(
-        name=name.strip(), kind=kind, ward_code=ward_code, tax_code=(tax_code or None)
-    )
+SECTOR_NAMES: dict[Sector, str] = {
+    Sector.HEALTH: N_("Health"),
+    Sector.EDUCATION: N_("Education and Training"),
+    Sector.LABOUR: N_("Labour, Invalids and Social Affairs"),
+    Sector.TRANSPORT: N_("Transport"),
+    Sector.CULTURE_TOURISM: N_("Culture, Sports and Tourism"),
+    Sector.INDUSTRY_TRADE: N_("Industry and Trade"),
+    Sector.ZONE_BOARD: N_("Industrial, economic and high-tech zones management board"),
+    Sector.MASS_ORGANISATIONS: N_("Trade union and mass organisations"),
+    Sector.PEOPLE_COMMITTEE: N_("District / ward people's committee"),
+}
+
+# Accepted before the registry knew the kinds of the province's order.
+_LEGACY_KINDS = {"agency": OrganisationKind.STATE_AGENCY}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTACT_PHONE = re.compile(r"^\+?[0-9 .()\-]{8,20}$")
+ORGANISATION_FIELDS = (
+    "name",
+    "kind",
+    "sector",
+    "ward_code",
+    "tax_code",
+    "address",
+    "head_name",
+    "head_title",
+    "contact_phone",
+    "contact_email",
+)
+
+
+def organisation_kind(value: str | OrganisationKind) -> OrganisationKind | None:
+    if isinstance(value, OrganisationKind):
+        return value
+    text = (value or "").strip()
+    if text in _LEGACY_KINDS:
+        return _LEGACY_KINDS[text]
+    try:
+        return OrganisationKind(text)
+    except ValueError:
+        return None
+
+
+def sector_of(value: str | Sector) -> Sector | None:
+    if isinstance(value, Sector):
+        return value
+    try:
+        return Sector((value or "").strip())
+    except ValueError:
+        return None
+
+
+def clean_organisation(
+    fields: dict[str, Any], *, ward_exists: Callable[[str], bool]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Checked, trimmed organisation fields, and field → message id for each problem.
+
+    Used by the forms and, row by row, by the importer (which reports every bad line before
+    writing anything).
+    """
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def text(name: str, limit: int) -> str | None:
+        value = str(fields.get(name) or "").strip()
+        if len(value) > limit:
+            errors[name] = N_("This value is too long.")
+        return value or None
+
+    name = text("name", 200)
+    if not name:
+        errors["name"] = N_("Required.")
+    clean["name"] = name or ""
+    kind = organisation_kind(fields.get("kind") or OrganisationKind.ENTERPRISE)
+    if kind is None:
+        errors["kind"] = N_("Choose one of the allowed values.")
+    clean["kind"] = kind
+    sector = sector_of(fields.get("sector") or Sector.PEOPLE_COMMITTEE)
+    if sector is None:
+        errors["sector"] = N_("Choose one of the allowed values.")
+    clean["sector"] = sector
+    ward_code = str(fields.get("ward_code") or "").strip()
+    if not ward_code:
+        errors["ward_code"] = N_("Required.")
+    elif not ward_exists(ward_code):
+        errors["ward_code"] = N_("Choose a ward from the list of administrative units.")
+    clean["ward_code"] = ward_code
+    tax_code = text("tax_code", 20)
+    if tax_code and not re.fullmatch(r"\d{10}(-\d{3})?", tax_code):
+        errors["tax_code"] = N_("A tax code has 10 digits (or 10 digits, a dash and 3 more).")
+    clean["tax_code"] = tax_code
+    clean["address"] = text("address", 300) or ""
+    clean["head_name"] = text("head_name", 200)
+    clean["head_title"] = text("head_title", 120)
+    phone = text("contact_phone", 20)
+    if phone and not _CONTACT_PHONE.match(phone):
+        errors["contact_phone"] = N_("Enter a telephone number, e.g. 028 3829 1234.")
+    clean["contact_phone"] = phone
+    email = text("contact_email", 200)
+    if email and not _EMAIL.match(email):
+        errors["contact_email"] = N_("Enter an e-mail address, e.g. vanphong@example.gov.vn.")
+    clean["contact_email"] = email
+    return clean, errors
+
+
+def _ward_check(session: Session) -> Callable[[str], bool]:
+    return lambda code: place_service.get(session, code=code) is not None
+
+
+def create_organisation(session: Session, **fields: Any) -> Organisation:
+    """Register an organisation; every field is checked first (422 with per-field reasons)."""
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    clean, errors = clean_organisation(fields, ward_exists=_ward_check(session))
+    if errors:
+        raise InvalidInput(N_("Some fields are not valid."), fields=errors)
+    organisation = Organisation(**clean)
     session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def update_organisation(
+    session: Session, *, organisation: Organisation, **fields: Any
+) -> Organisation:
+    """Change the given fields of an organisation (the others keep their values)."""
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown organisation fields: {sorted(unknown)}")
+    current = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS}
+    clean, errors = clean_organisation({**current, **fields}, ward_exists=_ward_check(session))
+    if errors:
+        raise InvalidInput(N_("Some fields are not valid."), fields=errors)
+    for name in fields:
+        setattr(organisation, name, clean[name])
     session.flush()
     return organisation
 
@@ -77,12 +214,128 @@ def get_organisation(session: Session, *, organisation_id: uuid.UUID) -> Organis
     return organisation
 
 
+OrganisationScope = tuple[str | None, Sector | None]  # (area path or everywhere, sector or any)
+
+
+def _scope_condition(
+    scopes: Sequence[OrganisationScope], scope_ids: Sequence[uuid.UUID]
+) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if scope_ids:
+        conditions.append(Organisation.id.in_(list(scope_ids)))
+    for path, sector in scopes:
+        condition: ColumnElement[bool] = true() if path is None else AdminUnit.path.like(path + "%")
+        if sector is not None:
+            condition = and_(condition, Organisation.sector == sector)
+        conditions.append(condition)
+    return or_(false(), *conditions)
+
+
 def get_organisations(
-    session: Session, *, area_paths: Sequence[str | None], limit: int = 500
+    session: Session,
+    *,
+    area_paths: Sequence[str | None] | None = None,
+    scopes: Sequence[OrganisationScope] | None = None,
+    scope_ids: Sequence[uuid.UUID] = (),
+    sector: Sector | None = None,
+    kind: OrganisationKind | None = None,
+    ward_code: str | None = None,
+    query: str | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+    limit: int = 500,
+    offset: int = 0,
 ) -> list[Organisation]:
+    """Organisations inside the areas, or the (area, sector) scopes and `scope_ids`, by name."""
+    stmt = _organisation_query(
+        area_paths=area_paths,
+        scopes=scopes,
+        scope_ids=scope_ids,
+        sector=sector,
+        kind=kind,
+        ward_code=ward_code,
+        query=query,
+        ids=ids,
+    )
+    stmt = stmt.order_by(Organisation.name, Organisation.id).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def count_organisations(
+    session: Session,
+    *,
+    area_paths: Sequence[str | None] | None = None,
+    scopes: Sequence[OrganisationScope] | None = None,
+    scope_ids: Sequence[uuid.UUID] = (),
+    sector: Sector | None = None,
+    kind: OrganisationKind | None = None,
+    ward_code: str | None = None,
+    query: str | None = None,
+) -> int:
+    stmt = _organisation_query(
+        area_paths=area_paths,
+        scopes=scopes,
+        scope_ids=scope_ids,
+        sector=sector,
+        kind=kind,
+        ward_code=ward_code,
+        query=query,
+        ids=None,
+    )
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def _organisation_query(
+    *,
+    area_paths: Sequence[str | None] | None,
+    scopes: Sequence[OrganisationScope] | None,
+    scope_ids: Sequence[uuid.UUID],
+    sector: Sector | None,
+    kind: OrganisationKind | None,
+    ward_code: str | None,
+    query: str | None,
+    ids: Sequence[uuid.UUID] | None,
+) -> Select[Organisation]:
     stmt = select(Organisation).join(AdminUnit, AdminUnit.code == Organisation.ward_code)
-    stmt = stmt.where(_any_path(AdminUnit.path, area_paths))
-    return list(session.scalars(stmt.order_by(Organisation.name).limit(limit)))
+    if area_paths is not None:
+        stmt = stmt.where(_any_path(AdminUnit.path, area_paths))
+    if scopes is not None:
+        stmt = stmt.where(_scope_condition(scopes, scope_ids))
+    if sector is not None:
+        stmt = stmt.where(Organisation.sector == sector)
+    if kind is not None:
+        stmt = stmt.where(Organisation.kind == kind)
+    if ward_code:
+        stmt = stmt.where(Organisation.ward_code == ward_code)
+    if query:
+        stmt = stmt.where(Organisation.name.ilike(f"%{query.strip()}%"))
+    if ids is not None:
+        stmt = stmt.where(Organisation.id.in_(list(ids)))
+    return stmt
+
+
+def find_organisation(
+    session: Session, *, tax_code: str | None, name: str, ward_code: str
+) -> Organisation | None:
+    """The registered organisation a list row stands for: same tax code, else same name and ward."""
+    if tax_code:
+        found = session.scalars(
+            select(Organisation).where(Organisation.tax_code == tax_code).limit(1)
+        ).first()
+        if found is not None:
+            return found
+    return session.scalars(
+        select(Organisation)
+        .where(
+            func.lower(Organisation.name) == name.strip().lower(),
+            Organisation.ward_code == ward_code,
+        )
+        .limit(1)
+    ).first()
+
+
+def get_venues_of(session: Session, *, organisation_id: uuid.UUID) -> list[Venue]:
+    stmt = select(Venue).where(Venue.organisation_id == organisation_id)
+    return list(session.scalars(stmt.order_by(Venue.name)))
 
 
 # -- venues ------------------------------------------------------------------------------
@@ -242,8 +495,16 @@ def reissue_code(session: Session, *, venue: Venue) -> Venue:
     if venue.code_version >= codes.MAX_CODE_VERSION:
         raise Conflict(N_("This venue's code cannot be reissued any more."))  # pragma: no cover
     venue.code_version += 1
+    venue.poster_downloaded_at = None
     session.flush()
     return venue
+
+
+def mark_poster_downloaded(session: Session, *, venue: Venue) -> None:
+    """Remember the first download of the current code's poster (the venue printed its code)."""
+    if venue.poster_downloaded_at is None:
+        venue.poster_downloaded_at = utcnow()
+        session.flush()
 
 
 def token_for(keyring: Keyring, venue: Venue) -> str:

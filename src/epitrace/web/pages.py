@@ -29,6 +29,7 @@ ROLE_NAMES = {
     Role.PROVINCE_OFFICIAL: N_("Province official"),
     Role.HEALTH_OFFICER: N_("Health officer"),
     Role.DIC_OFFICER: N_("Department of Information and Communications"),
+    Role.SECTOR_DIRECTOR: N_("Sector director (provincial department)"),
     Role.SYSTEM_ADMIN: N_("System administrator"),
     Role.CITIZEN: N_("Citizen"),
 }

@@ -1,0 +1,148 @@
+"""Who may see and do what in rollout oversight (docs/rollout.md, "Who may do what").
+
+- Organisation admins: their own organisations (membership in `organisation_admin`), inside
+  their grant's area; the only ones who see the names on a roster.
+- Ward, district and province officials, the DIC: everything inside their grant's area.
+- Sector directors: the organisations of their sectors (`sector_director`), inside their grant's
+  area (a province).
+Area checks always use the stored area of the subject (the organisation's ward, the team's
+ward, the unit of a report), never an area named in the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from epitrace.errors import N_, Forbidden
+from epitrace.places import service as place_service
+from epitrace.rollout.models import OrganisationAdmin, SectorDirector
+from epitrace.security.permissions import Grant, Principal, require
+from epitrace.security.roles import Action, Role
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import Organisation, Sector
+
+
+def sectors_of(session: Session, *, user_id: uuid.UUID) -> set[Sector]:
+    return set(
+        session.scalars(select(SectorDirector.sector).where(SectorDirector.user_id == user_id))
+    )
+
+
+def admin_organisation_ids(session: Session, *, user_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(OrganisationAdmin.organisation_id).where(OrganisationAdmin.user_id == user_id)
+    return list(session.scalars(stmt))
+
+
+def is_admin_of(session: Session, *, organisation_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    stmt = select(OrganisationAdmin.id).where(
+        OrganisationAdmin.organisation_id == organisation_id, OrganisationAdmin.user_id == user_id
+    )
+    return session.scalar(stmt) is not None
+
+
+def _covers(grant: Grant, path: str | None) -> bool:
+    return grant.area_path is None or (path is not None and path.startswith(grant.area_path))
+
+
+@dataclass
+class OrgScope:
+    """The organisations a principal may see for an action, as `venues.service` filters them."""
+
+    scopes: list[venue_service.OrganisationScope] = field(default_factory=list)
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.scopes and not self.ids
+
+
+def org_scope(session: Session, principal: Principal, action: Action) -> OrgScope:
+    """(area, sector) scopes from area grants and sector directorships, plus own organisations."""
+    scope = OrgScope()
+    own: list[uuid.UUID] | None = None
+    sectors: set[Sector] | None = None
+    for grant in principal.grants_for(action):
+        if grant.role is Role.ORG_ADMIN:
+            if own is None:
+                own = admin_organisation_ids(session, user_id=principal.user_id)
+            if own:
+                for organisation in venue_service.get_organisations(
+                    session, area_paths=[grant.area_path], ids=own
+                ):
+                    scope.ids.append(organisation.id)
+        elif grant.role is Role.SECTOR_DIRECTOR:
+            if sectors is None:
+                sectors = sectors_of(session, user_id=principal.user_id)
+            scope.scopes.extend((grant.area_path, sector) for sector in sorted(sectors))
+        else:
+            scope.scopes.append((grant.area_path, None))
+    return scope
+
+
+def can_list(principal: Principal | None, action: Action = Action.ROLLOUT_ORG_READ) -> Principal:
+    return require(principal, action)
+
+
+def organisation(
+    session: Session, principal: Principal | None, action: Action, org: Organisation
+) -> Principal:
+    """Allow `action` on one organisation, by its stored ward and sector, or raise 403."""
+    user = require(principal, action, org.ward_code, session=session)
+    path = place_service.path_of(session, code=org.ward_code)
+    for grant in user.grants_for(action):
+        if not _covers(grant, path):
+            continue
+        if grant.role is Role.ORG_ADMIN:
+            if is_admin_of(session, organisation_id=org.id, user_id=user.user_id):
+                return user
+        elif grant.role is Role.SECTOR_DIRECTOR:
+            if org.sector in sectors_of(session, user_id=user.user_id):
+                return user
+        else:
+            return user
+    raise Forbidden(N_("This organisation is outside your responsibility."))
+
+
+def may(session: Session, principal: Principal, action: Action, org: Organisation) -> bool:
+    """The same rule as `organisation`, as a yes/no for showing or hiding a button."""
+    if not principal.can(action):
+        return False
+    try:
+        organisation(session, principal, action, org)
+    except Forbidden:
+        return False
+    return True
+
+
+def create_in(
+    session: Session, principal: Principal | None, ward_code: str, sector: Sector
+) -> Principal:
+    """Register an organisation in a ward: the area must be the caller's, and a sector
+    director registers organisations of their own sectors only."""
+    user = require(principal, Action.ROLLOUT_ORGANISATIONS, ward_code, session=session)
+    path = place_service.path_of(session, code=ward_code)
+    for grant in user.grants_for(Action.ROLLOUT_ORGANISATIONS):
+        if not _covers(grant, path):
+            continue
+        if grant.role is not Role.SECTOR_DIRECTOR or sector in sectors_of(
+            session, user_id=user.user_id
+        ):
+            return user
+    raise Forbidden(N_("This organisation is outside your responsibility."))
+
+
+def area(session: Session, principal: Principal | None, action: Action, code: str) -> Principal:
+    """Figures of an area (a unit code): the caller's grant must cover it."""
+    return require(principal, action, code, session=session)
+
+
+def home_area(principal: Principal, action: Action) -> str | None:
+    """The area a role's pages open on: its first grant's area (None: the whole country)."""
+    grants = principal.grants_for(action)
+    if not grants or any(g.area_code is None for g in grants):
+        return None
+    return grants[0].area_code

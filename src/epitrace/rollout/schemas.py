@@ -1,0 +1,88 @@
+"""API shapes of rollout oversight."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from epitrace.venues.models import OrganisationKind, Sector
+
+_LEGACY_KINDS = {"agency": OrganisationKind.STATE_AGENCY.value}
+
+
+class OrganisationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Trường THPT Trưng Vương"])
+    kind: OrganisationKind = OrganisationKind.ENTERPRISE
+    sector: Sector = Sector.PEOPLE_COMMITTEE
+    ward_code: str = Field(min_length=1, max_length=16, examples=["26743"])
+    tax_code: str | None = Field(default=None, max_length=20, pattern=r"^\d{10}(-\d{3})?$")
+    address: str = Field(default="", max_length=300)
+    head_name: str | None = Field(default=None, max_length=200)
+    head_title: str | None = Field(default=None, max_length=120)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    contact_email: str | None = Field(default=None, max_length=200)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _legacy_kind(cls, value: object) -> object:
+        return _LEGACY_KINDS.get(value, value) if isinstance(value, str) else value
+
+
+class OrganisationPatch(BaseModel):
+    """The fields to change; the others keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: OrganisationKind | None = None
+    sector: Sector | None = None
+    ward_code: str | None = Field(default=None, min_length=1, max_length=16)
+    tax_code: str | None = Field(default=None, max_length=20, pattern=r"^\d{10}(-\d{3})?$")
+    address: str | None = Field(default=None, max_length=300)
+    head_name: str | None = Field(default=None, max_length=200)
+    head_title: str | None = Field(default=None, max_length=120)
+    contact_phone: str | None = Field(default=None, max_length=20)
+    contact_email: str | None = Field(default=None, max_length=200)
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: OrganisationKind
+    sector: Sector
+    tax_code: str | None
+    ward_code: str
+    address: str
+    head_name: str | None
+    head_title: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    created_at: datetime
+
+
+class OrganisationPage(BaseModel):
+    items: list[OrganisationOut]
+    total: int
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+
+
+class AdminIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=80)
+
+
+class AdminOut(BaseModel):
+    user_id: uuid.UUID
+    username: str | None
+    display_name: str

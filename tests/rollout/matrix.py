@@ -1,0 +1,186 @@
+"""Permission-matrix entries of rollout oversight."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from epitrace.accounts import service as account_service
+from epitrace.rollout.models import OrganisationAdmin, SectorDirector
+from epitrace.security.roles import Action, Role
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import OrganisationKind, Sector
+from tests import factories
+from tests.matrix_support import RouteCase, Users
+
+ORG_CSV = (
+    "Tên đơn vị,Loại hình,Ngành quản lý,Mã phường/xã\nTrường Tiểu học Thử,school,education,26743\n"
+).encode()
+ORG_FORM = {
+    "name": "Trường THCS Thử",
+    "kind": "school",
+    "sector": "education",
+    "ward_code": "26743",
+}
+
+
+def _director(session: Session, users: Users, username: str, area: str) -> None:
+    if account_service.get_by_username(session, username=username) is None:
+        account_service.create_staff(
+            session,
+            username=username,
+            password=factories.STAFF_PASSWORD,
+            granter=None,
+            grants=[(Role.SECTOR_DIRECTOR, area)],
+        )
+
+
+def _ensure_sector(session: Session, user_id: object, sector: Sector) -> None:
+    exists = session.scalar(
+        select(SectorDirector.id).where(
+            SectorDirector.user_id == user_id, SectorDirector.sector == sector
+        )
+    )
+    if exists is None:
+        session.add(SectorDirector(user_id=user_id, sector=sector))
+        session.flush()
+
+
+def setup(session: Session, users: Users) -> dict[str, str]:
+    """An education organisation in 79 and one in 01, both kept by the matrix's org admin;
+    the matrix's sector director answers for education."""
+    orgs = {}
+    for key, ward in (("org_in", "26743"), ("org_out", "00070")):
+        org = venue_service.create_organisation(
+            session,
+            name=f"Trường {key}",
+            kind=OrganisationKind.SCHOOL,
+            sector=Sector.EDUCATION,
+            ward_code=ward,
+        )
+        # a membership alone is not enough: outside the grant's area the org admin is refused
+        session.add(OrganisationAdmin(organisation_id=org.id, user_id=users.ids[Role.ORG_ADMIN]))
+        orgs[key] = str(org.id)
+    _ensure_sector(session, users.ids[Role.SECTOR_DIRECTOR], Sector.EDUCATION)
+    # sector assignments to take away: the matrix's director (inside) and one of 01 (outside)
+    _director(session, users, "m-sd-01", "01")
+    outside = account_service.get_by_username(session, username="m-sd-01")
+    assert outside is not None
+    _ensure_sector(session, users.ids[Role.SECTOR_DIRECTOR], Sector.TRANSPORT)
+    _ensure_sector(session, outside.id, Sector.TRANSPORT)
+    # nobody answers for health yet: appointing is possible again for every role
+    session.execute(delete(SectorDirector).where(SectorDirector.sector == Sector.HEALTH))
+    return {
+        **orgs,
+        "org_admin": str(users.ids[Role.ORG_ADMIN]),
+        "sd_in": str(users.ids[Role.SECTOR_DIRECTOR]),
+        "sd_out": str(outside.id),
+    }
+
+
+def _org(method: str, prefix: str, suffix: str, action: Action, **kw: object) -> RouteCase:
+    return RouteCase(
+        method,
+        prefix + "/{organisation_id}" + suffix,
+        action,
+        inside=prefix + "/{org_in}" + suffix,
+        outside=prefix + "/{org_out}" + suffix,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+API = "/api/v1/organisations"
+PAGE = "/rollout/organisations"
+
+CASES = [
+    # -- API: organisations
+    RouteCase("GET", API, Action.ROLLOUT_ORG_READ, inside=API),
+    RouteCase(
+        "POST",
+        API,
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=API,
+        outside=API,
+        body=ORG_FORM,
+        outside_body={**ORG_FORM, "ward_code": "00070"},
+        new_subject=True,
+    ),
+    RouteCase(
+        "POST",
+        API + "/import",
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=API + "/import",
+        files={"file": ("don-vi.csv", ORG_CSV, "text/csv")},
+    ),
+    _org("GET", API, "", Action.ROLLOUT_ORG_READ),
+    _org("PATCH", API, "", Action.ROLLOUT_ORGANISATIONS, body={"head_name": "Lê Thị Hoa"}),
+    _org("GET", API, "/admins", Action.ROLLOUT_ORGANISATIONS),
+    _org("POST", API, "/admins", Action.ROLLOUT_ORGANISATIONS, body={"username": "m-org_admin"}),
+    RouteCase(
+        "DELETE",
+        API + "/{organisation_id}/admins/{user_id}",
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=API + "/{org_in}/admins/{org_admin}",
+        outside=API + "/{org_out}/admins/{org_admin}",
+    ),
+    # -- pages
+    RouteCase("GET", "/rollout", Action.ROLLOUT_ORG_READ, inside="/rollout"),
+    RouteCase("GET", PAGE, Action.ROLLOUT_ORG_READ, inside=PAGE),
+    RouteCase("GET", PAGE + "/new", Action.ROLLOUT_ORGANISATIONS, inside=PAGE + "/new"),
+    RouteCase(
+        "POST",
+        PAGE,
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=PAGE,
+        outside=PAGE,
+        form=ORG_FORM,
+        outside_form={**ORG_FORM, "ward_code": "00070"},
+        new_subject=True,
+    ),
+    RouteCase(
+        "POST",
+        PAGE + "/import",
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=PAGE + "/import",
+        files={"file": ("don-vi.csv", ORG_CSV, "text/csv")},
+    ),
+    RouteCase(
+        "GET", PAGE + "/template.xlsx", Action.ROLLOUT_ORGANISATIONS, inside=PAGE + "/template.xlsx"
+    ),
+    _org("GET", PAGE, "", Action.ROLLOUT_ORG_READ),
+    _org("GET", PAGE, "/edit", Action.ROLLOUT_ORGANISATIONS),
+    _org(
+        "POST",
+        PAGE,
+        "/edit",
+        Action.ROLLOUT_ORGANISATIONS,
+        form={**ORG_FORM, "head_name": "Lê Thị Hoa"},
+    ),
+    _org("POST", PAGE, "/admins", Action.ROLLOUT_ORGANISATIONS, form={"username": "m-org_admin"}),
+    RouteCase(
+        "POST",
+        PAGE + "/{organisation_id}/admins/{user_id}/remove",
+        Action.ROLLOUT_ORGANISATIONS,
+        inside=PAGE + "/{org_in}/admins/{org_admin}/remove",
+        outside=PAGE + "/{org_out}/admins/{org_admin}/remove",
+        form={},
+    ),
+    RouteCase("GET", "/rollout/sectors", Action.ROLLOUT_MANAGE, inside="/rollout/sectors"),
+    RouteCase(
+        "POST",
+        "/rollout/sectors",
+        Action.ROLLOUT_MANAGE,
+        inside="/rollout/sectors",
+        outside="/rollout/sectors",
+        form={"username": "m-sector_director", "sector": "health"},
+        outside_form={"username": "m-sd-01", "sector": "health"},
+    ),
+    RouteCase(
+        "POST",
+        "/rollout/sectors/{user_id}/{sector}/remove",
+        Action.ROLLOUT_MANAGE,
+        inside="/rollout/sectors/{sd_in}/transport/remove",
+        outside="/rollout/sectors/{sd_out}/transport/remove",
+        form={},
+    ),
+]
