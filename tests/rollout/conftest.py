@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
+from epitrace.accounts.models import Person, UserAccount
 from epitrace.db import Database
 from epitrace.rollout.models import OrganisationAdmin, SectorDirector
 from epitrace.venues import service as venue_service
@@ -72,3 +74,18 @@ def sector_director(db: Database, make_staff: Any) -> Callable[..., dict[str, st
 def count_organisations(db: Database) -> int:
     with db.session_scope() as s:
         return s.scalar(select(func.count()).select_from(Organisation)) or 0
+
+
+def citizen_person(
+    session: Any, *, phone: str, name: str = "", ward: str | None = "26743"
+) -> uuid.UUID:
+    """A citizen who signed up with this phone (an account and its person); the person's id."""
+    canonical = phone_numbers.normalise(phone)
+    person = Person(full_name=name, phone=canonical, ward_code=ward)
+    session.add(person)
+    session.flush()
+    session.add(
+        UserAccount(kind="citizen", phone=canonical, display_name=name, person_id=person.id)
+    )
+    session.flush()
+    return person.id

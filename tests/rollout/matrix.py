@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
-from epitrace.rollout.models import OrganisationAdmin, SectorDirector
+from epitrace.rollout.models import OrganisationAdmin, RosterMember, SectorDirector
 from epitrace.security.roles import Action, Role
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
@@ -16,6 +16,8 @@ from tests.matrix_support import RouteCase, Users
 ORG_CSV = (
     "Tên đơn vị,Loại hình,Ngành quản lý,Mã phường/xã\nTrường Tiểu học Thử,school,education,26743\n"
 ).encode()
+ROSTER_CSV = "Họ và tên,Số điện thoại\nTrần Thị Bình,0912000002\n".encode()
+MEMBER = {"full_name": "Lê Văn Cường", "phone": "0912000003"}
 ORG_FORM = {
     "name": "Trường THCS Thử",
     "kind": "school",
@@ -60,7 +62,13 @@ def setup(session: Session, users: Users) -> dict[str, str]:
         )
         # a membership alone is not enough: outside the grant's area the org admin is refused
         session.add(OrganisationAdmin(organisation_id=org.id, user_id=users.ids[Role.ORG_ADMIN]))
+        member = RosterMember(
+            organisation_id=org.id, full_name="Nguyễn Văn An", phone="+84912000001"
+        )
+        session.add(member)
+        session.flush()
         orgs[key] = str(org.id)
+        orgs[key.replace("org", "member")] = str(member.id)
     _ensure_sector(session, users.ids[Role.SECTOR_DIRECTOR], Sector.EDUCATION)
     # sector assignments to take away: the matrix's director (inside) and one of 01 (outside)
     _director(session, users, "m-sd-01", "01")
@@ -122,6 +130,65 @@ CASES = [
         Action.ROLLOUT_ORGANISATIONS,
         inside=API + "/{org_in}/admins/{org_admin}",
         outside=API + "/{org_out}/admins/{org_admin}",
+    ),
+    # -- rosters: counts for everyone above, names for the organisation's admin
+    _org("GET", API, "/coverage", Action.ROLLOUT_ORG_READ),
+    _org("GET", API, "/roster", Action.ROLLOUT_ROSTER),
+    _org(
+        "POST",
+        API,
+        "/roster/import",
+        Action.ROLLOUT_ROSTER,
+        files={"file": ("nhan-su.csv", ROSTER_CSV, "text/csv")},
+    ),
+    _org("POST", API, "/roster", Action.ROLLOUT_ROSTER, body=MEMBER, ok=(201,)),
+    RouteCase(
+        "PATCH",
+        API + "/{organisation_id}/roster/{member_id}",
+        Action.ROLLOUT_ROSTER,
+        inside=API + "/{org_in}/roster/{member_in}",
+        outside=API + "/{org_out}/roster/{member_out}",
+        body={"department": "Bảo vệ"},
+    ),
+    RouteCase(
+        "DELETE",
+        API + "/{organisation_id}/roster/{member_id}",
+        Action.ROLLOUT_ROSTER,
+        inside=API + "/{org_in}/roster/{member_in}",
+        outside=API + "/{org_out}/roster/{member_out}",
+    ),
+    _org("GET", PAGE, "/roster", Action.ROLLOUT_ROSTER),
+    _org("GET", PAGE, "/roster/template.xlsx", Action.ROLLOUT_ROSTER),
+    _org(
+        "POST",
+        PAGE,
+        "/roster/import",
+        Action.ROLLOUT_ROSTER,
+        files={"file": ("nhan-su.csv", ROSTER_CSV, "text/csv")},
+    ),
+    _org("POST", PAGE, "/roster/add", Action.ROLLOUT_ROSTER, form=MEMBER),
+    RouteCase(
+        "GET",
+        PAGE + "/{organisation_id}/roster/{member_id}",
+        Action.ROLLOUT_ROSTER,
+        inside=PAGE + "/{org_in}/roster/{member_in}",
+        outside=PAGE + "/{org_out}/roster/{member_out}",
+    ),
+    RouteCase(
+        "POST",
+        PAGE + "/{organisation_id}/roster/{member_id}",
+        Action.ROLLOUT_ROSTER,
+        inside=PAGE + "/{org_in}/roster/{member_in}",
+        outside=PAGE + "/{org_out}/roster/{member_out}",
+        form={**MEMBER, "department": "Bảo vệ"},
+    ),
+    RouteCase(
+        "POST",
+        PAGE + "/{organisation_id}/roster/{member_id}/remove",
+        Action.ROLLOUT_ROSTER,
+        inside=PAGE + "/{org_in}/roster/{member_in}/remove",
+        outside=PAGE + "/{org_out}/roster/{member_out}/remove",
+        form={},
     ),
     # -- pages
     RouteCase("GET", "/rollout", Action.ROLLOUT_ORG_READ, inside="/rollout"),

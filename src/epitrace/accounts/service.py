@@ -569,3 +569,40 @@ def audit_person_read(session: Session, *, actor: Principal, person: Person, pur
         subject_id=person.id,
         purpose=purpose,
     )
+
+
+# -- reads for rollout oversight (counts and matches, no personal data leaves) ------------
+
+
+def citizens_by_phone(
+    session: Session, *, phones: Sequence[str]
+) -> dict[str, tuple[uuid.UUID, uuid.UUID]]:
+    """Citizen accounts by canonical phone number: phone → (account id, person id)."""
+    found: dict[str, tuple[uuid.UUID, uuid.UUID]] = {}
+    unique = sorted(set(phones))
+    for start in range(0, len(unique), 5000):
+        stmt = select(UserAccount.phone, UserAccount.id, UserAccount.person_id).where(
+            UserAccount.kind == "citizen",
+            UserAccount.person_id.is_not(None),
+            UserAccount.phone.in_(unique[start : start + 5000]),
+        )
+        for phone, user_id, person_id in session.execute(stmt):
+            if phone is not None and person_id is not None:
+                found[phone] = (user_id, person_id)
+    return found
+
+
+def dependents_of(
+    session: Session, *, guardian_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The dependents (relatives declared by a citizen) of each guardian: guardian → ids."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    unique = sorted(set(guardian_ids))
+    for start in range(0, len(unique), 5000):
+        stmt = select(Person.guardian_id, Person.id).where(
+            Person.guardian_id.in_(unique[start : start + 5000])
+        )
+        for guardian_id, person_id in session.execute(stmt):
+            if guardian_id is not None:
+                found.setdefault(guardian_id, []).append(person_id)
+    return found

@@ -812,3 +812,32 @@ class PassRefused(InvalidInput):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+# -- reads for rollout oversight ----------------------------------------------------------
+
+
+def present_since(
+    session: Session,
+    *,
+    person_ids: Sequence[uuid.UUID],
+    venue_ids: Sequence[uuid.UUID],
+    since: datetime,
+) -> set[uuid.UUID]:
+    """The people among `person_ids` who entered one of the venues at or after `since`."""
+    if not venue_ids:
+        return set()
+    found: set[uuid.UUID] = set()
+    unique = sorted(set(person_ids))
+    for start in range(0, len(unique), 5000):
+        stmt = (
+            select(Presence.person_id)
+            .where(
+                Presence.person_id.in_(unique[start : start + 5000]),
+                Presence.venue_id.in_(list(venue_ids)),
+                Presence.entered_at >= since,
+            )
+            .distinct()
+        )
+        found.update(p for p in session.scalars(stmt) if p is not None)
+    return found

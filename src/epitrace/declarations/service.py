@@ -580,3 +580,25 @@ def get_expired(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [ExpiredDeclaration(p, g, last) for p, g, last in session.execute(stmt)]
+
+
+# -- reads for rollout oversight ----------------------------------------------------------
+
+
+def declared_since(
+    session: Session, *, person_ids: Sequence[uuid.UUID], since: datetime
+) -> set[uuid.UUID]:
+    """The people among `person_ids` who declared at or after `since`."""
+    found: set[uuid.UUID] = set()
+    unique = sorted(set(person_ids))
+    for start in range(0, len(unique), 5000):
+        stmt = (
+            select(Declaration.person_id)
+            .where(
+                Declaration.person_id.in_(unique[start : start + 5000]),
+                Declaration.submitted_at >= since,
+            )
+            .distinct()
+        )
+        found.update(session.scalars(stmt))
+    return found

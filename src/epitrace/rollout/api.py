@@ -20,7 +20,7 @@ from epitrace.rollout.schemas import (
     OrganisationPage,
     OrganisationPatch,
 )
-from epitrace.rollout.spreadsheets import MAX_UPLOAD_BYTES
+from epitrace.rollout.spreadsheets import read_upload
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.venues import service as venue_service
@@ -40,18 +40,6 @@ def _check_ward(session: DbSession, code: str) -> None:
             params={"code": code},
             fields={"ward_code": N_("Choose a ward from the list of administrative units.")},
         )
-
-
-async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
-    """The uploaded file's bytes, refused (413) beyond the limit without reading it all."""
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise InvalidInput(
-            N_("The file is larger than %(mb)s MB; split the list."),
-            params={"mb": limit // (1024 * 1024)},
-            fields={"file": N_("The file is too large.")},
-        )
-    return content
 
 
 # -- organisations -----------------------------------------------------------------------
@@ -221,3 +209,7 @@ def remove_admin(
         detail={"user_id": str(user_id)},
     )
     return Response(status_code=204)
+
+
+# The other rollout modules register their routes on this router.
+from epitrace.rollout import roster_routes  # noqa: E402, F401

@@ -9,13 +9,12 @@ from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from epitrace.db import utcnow
 from epitrace.errors import N_, DomainError, Forbidden, InvalidInput
 from epitrace.places import service as place_service
-from epitrace.places.models import AdminUnit
-from epitrace.rollout import access, templates_xlsx
+from epitrace.rollout import access, rosters, templates_xlsx, ui
 from epitrace.rollout import organisations as org_service
-from epitrace.rollout.api import read_upload
-from epitrace.rollout.spreadsheets import FileRejected
+from epitrace.rollout.spreadsheets import FileRejected, read_upload
 from epitrace.security import audit
 from epitrace.security.permissions import Principal, require
 from epitrace.security.roles import Action
@@ -30,27 +29,6 @@ from epitrace.web.templating import render
 router = make_router(include_in_schema=False)
 
 PAGE_SIZE = 100
-
-
-def kind_labels() -> dict[str, str]:
-    return {k.value: i18n.gettext(m) for k, m in venue_service.ORGANISATION_KIND_NAMES.items()}
-
-
-def sector_labels() -> dict[str, str]:
-    return {s.value: i18n.gettext(m) for s, m in venue_service.SECTOR_NAMES.items()}
-
-
-def wards_for(session: Session, principal: Principal, action: Action) -> list[AdminUnit]:
-    """The wards (leaf units) inside the principal's grants for an action, by path."""
-    seen: dict[str, AdminUnit] = {}
-    for grant in principal.grants_for(action):
-        for unit in place_service.leaf_units(session, area_path=grant.area_path):
-            seen.setdefault(unit.code, unit)
-    return sorted(seen.values(), key=lambda u: u.path)
-
-
-def ward_names(session: Session, codes: set[str]) -> dict[str, str]:
-    return {code: unit.name for code in codes if (unit := place_service.get(session, code=code))}
 
 
 # -- hub ---------------------------------------------------------------------------------
@@ -111,9 +89,9 @@ def _list_context(
         "q": q or "",
         "sector": sector or "",
         "kind": kind or "",
-        "kinds": kind_labels(),
-        "sectors": sector_labels(),
-        "ward_names": ward_names(session, {o.ward_code for o in items}),
+        "kinds": ui.kind_labels(),
+        "sectors": ui.sector_labels(),
+        "ward_names": ui.ward_names(session, {o.ward_code for o in items}),
         "can_manage": user.can(Action.ROLLOUT_ORGANISATIONS),
         "problems": [],
         "import_message": "",
@@ -200,9 +178,9 @@ def _form_context(
         "organisation": organisation,
         "form": form,
         "errors": errors,
-        "kinds": kind_labels(),
-        "sectors": sector_labels(),
-        "wards": wards_for(session, user, Action.ROLLOUT_ORGANISATIONS),
+        "kinds": ui.kind_labels(),
+        "sectors": ui.sector_labels(),
+        "wards": ui.wards_for(session, user, Action.ROLLOUT_ORGANISATIONS),
     }
 
 
@@ -314,14 +292,18 @@ def organisation_page(
         {
             "organisation": organisation,
             "ward": place_service.get(session, code=organisation.ward_code),
-            "kinds": kind_labels(),
-            "sectors": sector_labels(),
+            "kinds": ui.kind_labels(),
+            "sectors": ui.sector_labels(),
             "venues": venue_service.get_venues_of(session, organisation_id=organisation.id),
             "admins": org_service.get_admins(session, organisation_id=organisation.id)
             if can_manage
             else [],
             "can_manage": can_manage,
             "can_roster": access.may(session, user, Action.ROLLOUT_ROSTER, organisation),
+            "coverage": rosters.coverage(
+                session, organisation=organisation, days=rosters.DEFAULT_DAYS, now=utcnow()
+            ),
+            "days": rosters.DEFAULT_DAYS,
         },
     )
 
@@ -451,7 +433,7 @@ def _sectors_context(session: Session, user: Principal) -> dict[str, Any]:
         "directors": org_service.get_directors(
             session, area_paths=user.area_paths(Action.ROLLOUT_MANAGE)
         ),
-        "sectors": sector_labels(),
+        "sectors": ui.sector_labels(),
         "errors": {},
         "form": {},
     }
@@ -530,3 +512,7 @@ def sectors_unassign(
     )
     flash(request, i18n.gettext("The director no longer answers for the sector."))
     return RedirectResponse("/rollout/sectors", status_code=303)
+
+
+# The other rollout modules register their routes on this router.
+from epitrace.rollout import roster_routes  # noqa: E402, F401

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from epitrace.rollout.models import RosterKind
 from epitrace.venues.models import OrganisationKind, Sector
 
 _LEGACY_KINDS = {"agency": OrganisationKind.STATE_AGENCY.value}
@@ -86,3 +87,68 @@ class AdminOut(BaseModel):
     user_id: uuid.UUID
     username: str | None
     display_name: str
+
+
+class CoverageOut(BaseModel):
+    """A roster's take-up: counts, and percentages of the people on it (None when empty)."""
+
+    days: int
+    members: int
+    signed_up: int
+    declared: int
+    checked_in: int
+    relatives: int
+    relatives_declared: int
+    signed_up_pct: float | None
+    declared_pct: float | None
+    checked_in_pct: float | None
+
+
+class MemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=1, max_length=20, examples=["0912345678"])
+    id_number: str | None = Field(default=None, max_length=20)
+    department: str = Field(default="", max_length=200)
+    kind: RosterKind = RosterKind.STAFF
+
+
+class MemberPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: str | None = Field(default=None, min_length=1, max_length=20)
+    id_number: str | None = Field(default=None, max_length=20)
+    department: str | None = Field(default=None, max_length=200)
+    kind: RosterKind | None = None
+
+
+class MemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    full_name: str
+    phone: str
+    id_number: str | None
+    department: str
+    kind: RosterKind
+
+
+class MemberCoverageOut(MemberOut):
+    signed_up: bool
+    declared: bool
+    checked_in: bool
+    relatives: int
+    relatives_declared: int
+
+
+class RosterOut(BaseModel):
+    coverage: CoverageOut
+    items: list[MemberCoverageOut]
+
+
+class RosterImportOut(BaseModel):
+    added: int
+    updated: int
+    removed: int

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import UploadFile
 from openpyxl import load_workbook
 
 from epitrace.errors import N_, InvalidInput
@@ -180,3 +181,15 @@ def match_choice(value: str, choices: Mapping[str, Sequence[str]]) -> str | None
         if wanted == fold(key) or any(wanted == fold(label) for label in labels):
             return key
     return None
+
+
+async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD_BYTES) -> bytes:
+    """The uploaded file's bytes, refused (413) beyond the limit without reading it all."""
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise InvalidInput(
+            N_("The file is larger than %(mb)s MB; split the list."),
+            params={"mb": limit // (1024 * 1024)},
+            fields={"file": N_("The file is too large.")},
+        )
+    return content

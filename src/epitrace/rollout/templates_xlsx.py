@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.responses import Response
 
 from epitrace.rollout import organisations as org_service
+from epitrace.rollout import rosters
 from epitrace.venues import service as venue_service
 from epitrace.web import exports, i18n
 
@@ -34,3 +35,21 @@ def organisations_template() -> Response:
         exports.Sheet("Giá trị hợp lệ", ["Cột", "Mã", "Ý nghĩa"], choices),
     )
     return exports.attachment(content, name=exports.filename("mau-danh-sach-don-vi", ext="xlsx"))
+
+
+def roster_template() -> Response:
+    columns = rosters.COLUMNS
+    order = ["full_name", "phone", "id_number", "department", "kind"]
+    rows = [
+        ["Nguyễn Thị Lan", "0912 345 678", "079190001234", "Phòng Hành chính", "cán bộ"],
+        ["Trần Minh Khoa", "0987 654 321", "", "Lớp 10A1", "học sinh"],
+    ]
+    content = exports.to_xlsx(
+        exports.Sheet("Danh sách", [columns[name][0] for name in order], rows),
+        exports.Sheet(
+            "Giá trị hợp lệ",
+            ["Cột", "Giá trị"],
+            [(columns["kind"][0], ", ".join(labels)) for labels in rosters.KIND_ALIASES.values()],
+        ),
+    )
+    return exports.attachment(content, name=exports.filename("mau-danh-sach-nhan-su", ext="xlsx"))

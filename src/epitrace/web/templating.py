@@ -26,10 +26,20 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 
 def number(value: int | float | None) -> str:
+    """`12.345` and `87,5` in Vietnamese (dot for thousands, comma for decimals)."""
     if value is None:
         return ""
     text = f"{value:,.0f}" if isinstance(value, int) else f"{value:,.1f}"
-    return text.replace(",", ".") if i18n.get_locale() == "vi" else text
+    if i18n.get_locale() == "vi":
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def percent(value: float | None) -> str:
+    """A share in per cent with one decimal (`87,5%`); a dash when there is nothing to share."""
+    if value is None:
+        return "—"
+    return number(float(value)) + "%"
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +59,7 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["number"] = number
+    env.filters["percent"] = percent
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     return env
 
