@@ -70,9 +70,9 @@ def issue_token(
     )
     account: UserAccount
     if body.username is not None and body.password is not None:
-        ratelimit.hit(
+        account_service.count_login_attempt(
             session,
-            key=f"login-user:{body.username.lower()}",
+            username=body.username,
             limit=settings.login_rate_limit,
             window_seconds=settings.login_rate_window_seconds,
         )

@@ -91,9 +91,9 @@ async def login_submit(
             limit=settings.login_rate_limit,
             window_seconds=settings.login_rate_window_seconds,
         )
-        ratelimit.hit(
+        account_service.count_login_attempt(
             session,
-            key=f"login-user:{username.lower()}",
+            username=username,
             limit=settings.login_rate_limit,
             window_seconds=settings.login_rate_window_seconds,
         )

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
+from epitrace.accounts import usernames
 from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount
 from epitrace.accounts.sms import SmsChannel
 from epitrace.db import utcnow
@@ -341,9 +342,10 @@ def create_staff(
     display_name: str | None = None,
     grants: Sequence[tuple[Role, str | None]] = (),
 ) -> UserAccount:
-    username = username.strip().lower()
-    if not username or len(username) > 80:
-        raise InvalidInput(N_("A username is required."), fields={"username": N_("Required.")})
+    username = usernames.normalise(username)
+    reason = usernames.problem(username)
+    if reason is not None:
+        raise InvalidInput(reason, fields={"username": reason})
     if len(password) < 10:
         raise InvalidInput(
             N_("Passwords need at least 10 characters."),
@@ -446,10 +448,27 @@ def reset_password(
     set_password(session, account=account, password=password)
 
 
+def count_login_attempt(
+    session: Session, *, username: str, limit: int, window_seconds: int
+) -> None:
+    """Count one password sign-in against the username (429 once its attempts are spent).
+
+    The counter is keyed by the normalised spelling, the one lookup uses, so no padded or
+    differently cased spelling of a name gets fresh attempts.
+    """
+    ratelimit.hit(
+        session, key=login_limit_key(username), limit=limit, window_seconds=window_seconds
+    )
+
+
+def login_limit_key(username: str) -> str:
+    return f"login-user:{usernames.normalise(username)}"
+
+
 def authenticate_staff(session: Session, *, username: str, password: str) -> UserAccount:
     account = session.scalars(
         select(UserAccount).where(
-            UserAccount.username == username.strip().lower(), UserAccount.kind == "staff"
+            UserAccount.username == usernames.normalise(username), UserAccount.kind == "staff"
         )
     ).first()
     if not verify_password(account.password_hash if account else None, password) or not account:
@@ -483,7 +502,7 @@ def get_account_or_404(session: Session, *, user_id: uuid.UUID) -> UserAccount:
 
 
 def get_by_username(session: Session, *, username: str) -> UserAccount | None:
-    stmt = select(UserAccount).where(UserAccount.username == username.strip().lower())
+    stmt = select(UserAccount).where(UserAccount.username == usernames.normalise(username))
     return session.scalars(stmt).first()
 
 
