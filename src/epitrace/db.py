@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, String, create_engine, event, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +64,25 @@ class Base(DeclarativeBase):
 uuid_pk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
 place_code = Annotated[str, mapped_column(String(16))]
+
+
+# Text matching. LIKE patterns are built here only, so that `_` and `%` typed by a user (or
+# stored in a path) match themselves and never stand for "any character".
+
+
+def contains_text(column: Any, text: str) -> ColumnElement[bool]:
+    """Case-insensitive: the column contains `text` (trimmed) literally."""
+    condition: ColumnElement[bool] = column.icontains(text.strip(), autoescape=True)
+    return condition
+
+
+def path_within(path: Any, area_path: Any) -> ColumnElement[bool]:
+    """A unit's materialised path lies at or below `area_path` (both a string or SQL)."""
+    if isinstance(area_path, str):
+        condition: ColumnElement[bool] = path.startswith(area_path, autoescape=True)
+        return condition
+    prefix: ColumnElement[bool] = func.substr(path, 1, func.length(area_path)) == area_path
+    return prefix
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -30,7 +30,7 @@ from epitrace.checkins.models import (
     PresenceMethod,
     ScanReceipt,
 )
-from epitrace.db import utcnow
+from epitrace.db import path_within, utcnow
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput, NotFound
@@ -703,7 +703,7 @@ def _paths(column: Any, area_paths: Sequence[str | None]) -> ColumnElement[bool]
         return true()
     if not area_paths:
         return false()
-    return or_(*(column.like(p + "%") for p in area_paths if p is not None))
+    return or_(*(path_within(column, p) for p in area_paths if p is not None))
 
 
 def counts(

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from epitrace.db import contains_text, path_within
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.places.models import AdminUnit
 
@@ -62,7 +63,7 @@ def get_ancestors(session: Session, *, code: str) -> list[AdminUnit]:
     target = select(AdminUnit.path).where(AdminUnit.code == code).scalar_subquery()
     stmt = (
         select(AdminUnit)
-        .where(literal("").op("||")(target).like(AdminUnit.path + "%"))
+        .where(path_within(target, AdminUnit.path))
         .where(AdminUnit.code != code)
         .order_by(AdminUnit.level)
     )
@@ -78,7 +79,7 @@ def get_children(session: Session, *, code: str | None) -> list[AdminUnit]:
 
 def descendant_codes(path: str) -> Select[Any]:
     """A subquery of the codes in the subtree whose root has `path` (root included)."""
-    return select(AdminUnit.code).where(AdminUnit.path.like(path + "%"))
+    return select(AdminUnit.code).where(path_within(AdminUnit.path, path))
 
 
 def within_area(column: InstrumentedAttribute[Any] | ColumnElement[Any], path: str | None) -> Any:
@@ -92,7 +93,7 @@ def get_descendants(
     session: Session, *, code: str, max_level: int | None = None
 ) -> list[AdminUnit]:
     unit = get_or_404(session, code=code)
-    stmt = select(AdminUnit).where(AdminUnit.path.like(unit.path + "%"))
+    stmt = select(AdminUnit).where(path_within(AdminUnit.path, unit.path))
     if max_level is not None:
         stmt = stmt.where(AdminUnit.level <= max_level)
     return list(session.scalars(stmt.order_by(AdminUnit.path)))
@@ -102,7 +103,7 @@ def area_contains(session: Session, *, area_code: str, unit_code: str) -> bool:
     """True when `unit_code` is `area_code` or lies below it (one query)."""
     area = select(AdminUnit.path).where(AdminUnit.code == area_code).scalar_subquery()
     stmt = select(func.count()).where(
-        AdminUnit.code == unit_code, AdminUnit.path.like(area.op("||")("%"))
+        AdminUnit.code == unit_code, path_within(AdminUnit.path, area)
     )
     return bool(session.scalar(stmt))
 
@@ -122,8 +123,9 @@ def path_of(session: Session, *, code: str) -> str | None:
 
 
 def search(session: Session, *, query: str, limit: int = 20) -> list[AdminUnit]:
-    pattern = f"%{query.strip()}%"
-    stmt = select(AdminUnit).where(AdminUnit.name.ilike(pattern) | (AdminUnit.code == query))
+    stmt = select(AdminUnit).where(
+        contains_text(AdminUnit.name, query) | (AdminUnit.code == query.strip())
+    )
     return list(session.scalars(stmt.order_by(AdminUnit.level, AdminUnit.name).limit(limit)))
 
 
@@ -138,7 +140,7 @@ def leaf_units(session: Session, *, area_path: str | None = None) -> list[AdminU
         ~select(child.c.code).where(child.c.parent_code == AdminUnit.code).exists()
     )
     if area_path is not None:
-        stmt = stmt.where(AdminUnit.path.like(area_path + "%"))
+        stmt = stmt.where(path_within(AdminUnit.path, area_path))
     return list(session.scalars(stmt.order_by(AdminUnit.path)))
 
 

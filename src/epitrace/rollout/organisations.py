@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import UserAccount
+from epitrace.db import path_within
 from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
@@ -129,7 +130,7 @@ def _importer_area(session: Session, principal: Principal) -> _Area:
     grants = principal.grants_for(Action.ROLLOUT_ORGANISATIONS)
     stmt = select(AdminUnit.code, AdminUnit.name, AdminUnit.path)
     if not any(g.area_path is None for g in grants):
-        stmt = stmt.where(or_(false(), *(AdminUnit.path.like(f"{g.area_path}%") for g in grants)))
+        stmt = stmt.where(or_(false(), *(path_within(AdminUnit.path, g.area_path) for g in grants)))
     paths: dict[str, str] = {}
     by_name: dict[str, list[str]] = {}
     for code, name, path in session.execute(stmt):

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from epitrace.db import contains_text
 from epitrace.security.models import AuditEntry
 from epitrace.security.permissions import Principal
 
@@ -101,7 +102,7 @@ def get_all(
     if subject_id:
         stmt = stmt.where(AuditEntry.subject_id == subject_id)
     if actor_label:
-        stmt = stmt.where(AuditEntry.actor_label.ilike(f"%{actor_label}%"))
+        stmt = stmt.where(contains_text(AuditEntry.actor_label, actor_label))
     if since:
         stmt = stmt.where(AuditEntry.at >= since)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import UserAccount
-from epitrace.db import utcnow
+from epitrace.db import contains_text, path_within, utcnow
 from epitrace.errors import N_, Conflict, Gone, InvalidInput, NotFound
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
@@ -224,7 +224,7 @@ def _scope_condition(
     if scope_ids:
         conditions.append(Organisation.id.in_(list(scope_ids)))
     for path, sector in scopes:
-        condition: ColumnElement[bool] = true() if path is None else AdminUnit.path.like(path + "%")
+        condition = true() if path is None else path_within(AdminUnit.path, path)
         if sector is not None:
             condition = and_(condition, Organisation.sector == sector)
         conditions.append(condition)
@@ -307,7 +307,7 @@ def _organisation_query(
     if ward_code:
         stmt = stmt.where(Organisation.ward_code == ward_code)
     if query:
-        stmt = stmt.where(Organisation.name.ilike(f"%{query.strip()}%"))
+        stmt = stmt.where(contains_text(Organisation.name, query))
     if ids is not None:
         stmt = stmt.where(Organisation.id.in_(list(ids)))
     return stmt
@@ -358,7 +358,7 @@ def _any_path(column: Any, area_paths: Sequence[str | None]) -> ColumnElement[bo
         return true()
     if not area_paths:
         return false()
-    return or_(*(column.like(p + "%") for p in area_paths if p is not None))
+    return or_(*(path_within(column, p) for p in area_paths if p is not None))
 
 
 def _new_number(session: Session) -> int:
@@ -467,7 +467,7 @@ def get_all(
     if status is not None:
         stmt = stmt.where(Venue.status == status)
     if query:
-        stmt = stmt.where(Venue.name.ilike(f"%{query.strip()}%"))
+        stmt = stmt.where(contains_text(Venue.name, query))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Venue.name, Venue.number).limit(limit).offset(offset))
     return list(rows), total
