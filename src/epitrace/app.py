@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from epitrace import __version__, localtime
@@ -25,6 +26,7 @@ from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
 from epitrace.web import fields, i18n
+from epitrace.web.routing import iter_api_routes
 from epitrace.web.templating import render
 
 log = logging.getLogger("epitrace")
@@ -155,14 +157,28 @@ _VALIDATION_MESSAGES = {
 }
 
 
+_OBJECT_MESSAGES = {
+    _VALIDATION_MESSAGES["model_attributes_type"],
+    _VALIDATION_MESSAGES["dict_type"],
+}
+
+
+def _sent_json(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in {"", "application/json"} or content_type.endswith("+json")
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, RequestValidationError):
         raise exc
     errors: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
-        key = ".".join(loc) or "body"
+        # a JSON syntax error is located by character offset: it is the body's error
+        key = "body" if err.get("type") == "json_invalid" else ".".join(loc) or "body"
         msgid = _VALIDATION_MESSAGES.get(err.get("type", ""))
+        if key == "body" and msgid in _OBJECT_MESSAGES and not _sent_json(request):
+            msgid = N_("Send the body as JSON, with the header Content-Type: application/json.")
         if msgid is not None:
             ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
             errors[key] = i18n.gettext(msgid, **ctx)
@@ -180,18 +196,38 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     )
 
 
+_HTTP_MESSAGES = {
+    # the framework's 400 is a body it could not parse (broken multipart, undecodable JSON)
+    400: N_("The request body could not be read."),
+    404: N_("The page you asked for does not exist."),
+    405: N_("This method is not allowed here."),
+    413: N_("The upload is too large."),
+}
+_HTTP_FALLBACK_MESSAGE = N_("The request could not be served.")
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, StarletteHTTPException):
         raise exc
-    messages = {
-        404: N_("The page you asked for does not exist."),
-        405: N_("This method is not allowed here."),
-        413: N_("The upload is too large."),
-    }
-    detail = i18n.gettext(messages.get(exc.status_code, N_("The request could not be served.")))
+    detail = i18n.gettext(_HTTP_MESSAGES.get(exc.status_code, _HTTP_FALLBACK_MESSAGE))
     if _wants_json(request):
-        return problem(exc.status_code, f"http_{exc.status_code}", detail)
-    return _error_page(request, exc.status_code, detail)
+        response: Response = problem(exc.status_code, f"http_{exc.status_code}", detail)
+    else:
+        response = _error_page(request, exc.status_code, detail)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
+    return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (the router names only the first route's)."""
+    routes = [*request.app.router.routes, *iter_api_routes(request.app.routes)]
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,4 @@
-"""The route class every router uses: permission-check guard and transaction ownership.
+"""The route class every router uses: permission-check guard, UTF-8 bodies, transactions.
 
 A route's database session (created on demand by `get_db`) is committed here after the
 endpoint succeeds and before the response leaves, so that a failed commit is an error
@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 
 from epitrace.errors import N_, Forbidden
 from epitrace.security.permissions import begin_checks, end_checks, is_public
+from epitrace.web.bodies import check_encoding
 
 
 class GuardedRoute(APIRoute):
@@ -28,6 +29,7 @@ class GuardedRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             record, token = begin_checks(public_route=endpoint_public)
             try:
+                await check_encoding(request)
                 response = await handler(request)
                 if not record.checked and response.status_code < 400:
                     raise Forbidden(N_("This page has no permission rule; access is refused."))
