@@ -1,6 +1,8 @@
 """Demo data: one province with a few wards and populations, one staff account per role.
 
-Running it again is harmless: units are upserted and demo passwords reset. Domains add their
+The wards are real units of Thành phố Hồ Chí Minh under their official codes and names; a unit
+already loaded (by `epitrace places load vietnam`) is never renamed, only given a population.
+Running it again is harmless: missing units are added and demo passwords reset. Domains add their
 own demo data through a `demo` module with `seed(session, context)`.
 """
 
@@ -20,12 +22,13 @@ from epitrace.security.roles import Role
 
 DEMO_PASSWORD = "epitrace-demo-2026"  # noqa: S105 - printed demo credential, not a secret
 PROVINCE = "79"
+PROVINCE_NAME = "Thành phố Hồ Chí Minh"
 WARDS = [
     ("26743", "Phường Bến Thành", 63_000),
-    ("26734", "Phường Sài Gòn", 47_000),
-    ("26740", "Phường Tân Định", 58_000),
+    ("26740", "Phường Sài Gòn", 47_000),
+    ("26737", "Phường Tân Định", 58_000),
     ("26758", "Phường Cầu Ông Lãnh", 52_000),
-    ("27004", "Phường Bàn Cờ", 71_000),
+    ("27160", "Phường Bàn Cờ", 71_000),
 ]
 ACCOUNTS: list[tuple[str, Role, str | None]] = [
     ("admin", Role.SYSTEM_ADMIN, None),
@@ -48,9 +51,15 @@ class DemoContext:
 
 def seed(session: Session, *, console: Console | None = None) -> list[tuple[str, str, str, str]]:
     """Create or refresh the demo data; returns (username, password, role, area) rows."""
-    rows = [UnitRow(PROVINCE, "Thành phố Hồ Chí Minh", "thành phố trung ương", None, 9_400_000)]
+    rows = [UnitRow(PROVINCE, PROVINCE_NAME, "thành phố trung ương", None, 9_400_000)]
     rows += [UnitRow(code, name, "phường", PROVINCE, pop) for code, name, pop in WARDS]
-    place_service.load(session, rows)
+    loaded = place_service.names_of(session, codes=[row.code for row in rows])
+    missing = [row for row in rows if row.code not in loaded]
+    if missing:
+        place_service.load(session, missing)
+    place_service.set_populations(
+        session, [(row.code, row.population) for row in rows if row.population is not None]
+    )
     context = DemoContext(province=PROVINCE, wards=[code for code, _n, _p in WARDS])
     credentials = []
     for username, role, area in ACCOUNTS:

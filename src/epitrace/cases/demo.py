@@ -20,7 +20,7 @@ from epitrace.venues.models import Venue
 PEOPLE = [
     ("Trần Văn Hùng", "0908000101", "26743"),
     ("Nguyễn Thị Lan", "0908000102", "26743"),
-    ("Phạm Minh Tuấn", "0908000103", "26734"),
+    ("Phạm Minh Tuấn", "0908000103", "26740"),
 ]
 
 

@@ -13,9 +13,9 @@ from epitrace.venues.models import Venue, VenueCategory
 VENUES = [
     ("Chợ Bến Thành", VenueCategory.MARKET, "26743", "Lê Lợi, Phường Bến Thành", "operator"),
     ("UBND Phường Bến Thành", VenueCategory.AGENCY_OFFICE, "26743", "92 Nguyễn Trãi", None),
-    ("Trường THCS Văn Lang", VenueCategory.SCHOOL, "26740", "Trần Quang Khải", None),
-    ("Bệnh viện Quận 1", VenueCategory.HOSPITAL_CLINIC, "26734", "338 Hai Bà Trưng", None),
-    ("Nhà hàng Phở Hòa", VenueCategory.SHOP_RESTAURANT, "26740", "260C Pasteur", None),
+    ("Trường THCS Văn Lang", VenueCategory.SCHOOL, "26737", "Trần Quang Khải", None),
+    ("Bệnh viện Quận 1", VenueCategory.HOSPITAL_CLINIC, "26740", "338 Hai Bà Trưng", None),
+    ("Nhà hàng Phở Hòa", VenueCategory.SHOP_RESTAURANT, "26737", "260C Pasteur", None),
 ]
 
 
