@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from epitrace import jobs, migrations
 from epitrace.accounts import service as account_service
-from epitrace.config import get_settings
+from epitrace.config import Settings, get_settings, is_loopback, served_address
 from epitrace.db import Database
 from epitrace.domains import domain_modules
 from epitrace.errors import DomainError
@@ -79,6 +80,28 @@ def explain(exc: DomainError) -> str:
     return i18n.gettext(exc.message, **exc.params)
 
 
+def public_base_url(settings: Settings, *, host: str, port: int) -> str:
+    """The base URL printed in QR codes: EPITRACE_BASE_URL, else the address being served.
+
+    The server processes read it from the environment, so the default is exported there.
+    A loopback base with a server reachable from elsewhere gets a warning: phones scanning
+    a poster can never open 127.0.0.1.
+    """
+    if "base_url" in settings.model_fields_set:
+        base_url = settings.base_url
+    else:
+        base_url = served_address(host, port)
+        os.environ["EPITRACE_BASE_URL"] = base_url
+        get_settings.cache_clear()  # the app, loaded next in this process, reads it again
+    base_host = urlsplit(base_url).hostname or ""
+    if is_loopback(base_host) and not is_loopback(host):
+        err.print(
+            f"[yellow]warning:[/yellow] the public address {base_url} is this machine only; "
+            "phones cannot open the QR codes. Set EPITRACE_BASE_URL to the address people use."
+        )
+    return base_url
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
@@ -92,6 +115,8 @@ def serve(
     settings = get_settings()
     if settings.is_sqlite and workers > 1:
         raise fail("SQLite serves one process; use PostgreSQL for several workers.")
+    base_url = public_base_url(settings, host=host, port=port)
+    console.print(f"public address (QR codes, links): {base_url}")
     uvicorn.run(
         "epitrace.asgi:app",
         host=host,

@@ -5,7 +5,9 @@ One `Settings` object per process; tests build their own with overrides.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+import socket
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -160,6 +162,41 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address) only ever reaches this machine."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_address() -> str | None:
+    """This machine's address on its default route, or None without a network.
+
+    Connecting a UDP socket sends nothing; it only asks the kernel which local address
+    would be used, so that phones on the same network can reach a server bound to 0.0.0.0.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if ipaddress.ip_address(address).is_loopback else address
+
+
+def served_address(host: str, port: int) -> str:
+    """The address a server bound to host:port is reached at, as a base URL."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - recognising a wildcard bind, not binding
+        host = lan_address() or "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @lru_cache(maxsize=1)
