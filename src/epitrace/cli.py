@@ -282,7 +282,7 @@ def i18n_update() -> None:
 
 @i18n_app.command("check")
 def i18n_check() -> None:
-    """List messages without a Vietnamese translation; exit 1 if there are any."""
+    """List messages without a Vietnamese translation or translated two ways; exit 1 if any."""
     total = 0
     for domain_dir in i18n_tools.domain_dirs():
         for msgid in i18n_tools.missing(domain_dir):
@@ -290,6 +290,11 @@ def i18n_check() -> None:
             total += 1
     if total:
         raise fail(f"{total} messages have no Vietnamese translation")
+    clashes = i18n_tools.conflicts()
+    for msgid, by_domain in sorted(clashes.items()):
+        console.print(f"{msgid!r} is translated differently: {by_domain}")
+    if clashes:
+        raise fail(f"{len(clashes)} messages have different translations in two domains")
 
 
 @demo_app.command("seed")

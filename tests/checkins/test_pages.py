@@ -114,3 +114,35 @@ def test_counts_page_and_spreadsheet(
         "Số lượt vào",
     ]
     assert [c.value for c in wards[2]][1:] == ["26743", "Phường Bến Thành", 1, 1]
+
+
+def test_a_relatives_visit_is_checked_out_on_its_own(
+    client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
+) -> None:
+    token = _token(db, keyring, operator()["venue_id"])
+    me = citizen()
+    child = client.post(
+        "/api/v1/me/dependents", json={"full_name": "Lê Văn Bé", "birth_year": 2019}, headers=me
+    ).json()
+    client.post(
+        "/api/v1/checkins", json={"token": token, "dependent_ids": [child["id"]]}, headers=me
+    )
+    page = client.get("/checkins", headers=me)
+    assert page.text.count('data-testid="checkout"') == 2
+    assert 'aria-label="Khai báo ra: Lê Văn Bé"' in page.text
+    visits = client.get("/api/v1/checkins", headers=me).json()
+    childs = next(v for v in visits if v["dependent_name"])
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    out = client.post(
+        f"/checkins/{childs['presence']['id']}/checkout",
+        data={"csrf_token": csrf},
+        headers=me,
+        follow_redirects=False,
+    )
+    assert out.status_code == 303
+    left = {
+        v["dependent_name"]: v["presence"]["left_at"]
+        for v in client.get("/api/v1/checkins", headers=me).json()
+    }
+    assert left["Lê Văn Bé"] is not None
+    assert left[""] is None  # the guardian is still inside

@@ -45,6 +45,19 @@ def test_healthz(client: TestClient, backend: str) -> None:
     assert body == {"status": "ok", "database": backend}
 
 
+def test_the_site_has_an_icon_for_browsers_and_the_installed_app(client: TestClient) -> None:
+    favicon = client.get("/favicon.ico")
+    assert favicon.status_code == 200
+    assert favicon.content[:4] == b"\x00\x00\x01\x00"  # the ICO signature
+    manifest = client.get("/manifest.webmanifest").json()
+    sizes = {icon["sizes"] for icon in manifest["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in manifest["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200
+        assert image.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_not_found_is_a_friendly_page_or_problem_details(client: TestClient) -> None:
     page = client.get("/no-such-page")
     assert page.status_code == 404
@@ -96,6 +109,25 @@ def test_unexpected_errors_never_show_a_traceback(app: FastAPI) -> None:
     assert "hunter2" not in api.text
 
 
+def test_the_code_page_offers_a_new_code_and_another_number(client: TestClient, sms: Any) -> None:
+    client.get("/signin?next=/declarations")
+    first = client.post(
+        "/signin",
+        data={"phone": "0912 345 679", "next": "/declarations", "csrf_token": _csrf(client)},
+    )
+    assert first.status_code == 200
+    assert 'data-testid="resend-code"' in first.text
+    assert "Gửi mã mới" in first.text
+    assert 'href="/signin?next=/declarations"' in first.text
+    # the resend form posts the number again without a code: a new code is sent
+    again = client.post(
+        "/signin",
+        data={"phone": "0912 345 679", "next": "/declarations", "csrf_token": _csrf(client)},
+    )
+    assert again.status_code == 200
+    assert len(sms.messages("+84912345679")) == 2
+
+
 def test_pages_refuse_cookie_writes_without_the_csrf_token(client: TestClient, sms: Any) -> None:
     client.get("/signin")
     client.post(
@@ -137,6 +169,11 @@ def _csrf(client: TestClient) -> str:
 @pytest.mark.parametrize("domain_dir", i18n_tools.domain_dirs(), ids=lambda p: p.name)
 def test_every_message_has_a_vietnamese_translation(domain_dir: Any) -> None:
     assert i18n_tools.missing(domain_dir) == []
+
+
+def test_no_message_is_translated_two_ways() -> None:
+    # Catalogs merge at start-up: a second translation of the same text would win somewhere.
+    assert i18n_tools.conflicts() == {}
 
 
 def test_translation_placeholders_match() -> None:

@@ -27,7 +27,7 @@ KIND_LABELS = {
     "quarantine": N_("Quarantine"),
     "feedback": N_("Feedback"),
     "notice": N_("Notice"),
-    "test": N_("Test"),
+    "test": N_("Test message"),
 }
 
 

@@ -90,3 +90,21 @@ def missing(domain_dir: Path) -> list[str]:
         if m.id and (m.string if isinstance(m.string, str) else all(m.string or ()))
     }
     return sorted(msgid for msgid in extract(domain_dir) if msgid not in translated)
+
+
+def conflicts() -> dict[str, dict[str, str]]:
+    """Msgids that two domains translate differently: {msgid: {domain: translation}}.
+
+    All catalogs are merged into one at start-up, so one of the two translations silently
+    wins on every page; the same English text must mean the same thing everywhere.
+    """
+    seen: dict[str, dict[str, str]] = {}
+    for domain_dir in domain_dirs():
+        for message in load_catalog(domain_dir):
+            if not message.id or not isinstance(message.id, str):
+                continue
+            if isinstance(message.string, str) and message.string:
+                seen.setdefault(message.id, {})[domain_dir.name] = message.string
+    return {
+        msgid: by_domain for msgid, by_domain in seen.items() if len(set(by_domain.values())) > 1
+    }
