@@ -93,6 +93,17 @@ def healthz(session: DbSession) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": session.get_bind().dialect.name})
 
 
+@router.get("/favicon.ico")
+@public
+def favicon() -> FileResponse:
+    """Browsers ask for it on every site whatever the page says; answer instead of 404."""
+    return FileResponse(
+        i18n.PACKAGE_DIR / "web" / "static" / "favicon.ico",
+        media_type="image/vnd.microsoft.icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
 @router.get("/manifest.webmanifest")
 @public
 def manifest() -> FileResponse:
