@@ -49,6 +49,17 @@ def test_f1_needs_fifteen_minutes_at_a_market(session: Session, places: Any) -> 
     assert out.f1_count == 1
 
 
+def test_an_overlap_under_a_minute_counts_as_one_minute(session: Session, places: Any) -> None:
+    f0, a = f.person(session), f.person(session, "A")
+    bus = f.venue(session, category=VenueCategory.VEHICLE, name="Xe buýt 02")
+    f.presence(session, venue=bus, who=f0, start=DAY * 3, end=DAY * 3 + 30)
+    f.presence(session, venue=bus, who=a, start=DAY * 3 + 29.5, end=DAY * 3 + 40)  # 30 s
+    case = f.case(session, who=f0, sampled=DAY * 4)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    (link,) = links(session, case, 1)
+    assert link.overlap_minutes == 1
+
+
 def test_any_overlap_in_vehicles_and_small_rooms(session: Session, places: Any) -> None:
     f0, a, b = f.person(session), f.person(session, "A"), f.visitor(session)
     bus = f.venue(session, category=VenueCategory.VEHICLE, name="Xe buýt 01")

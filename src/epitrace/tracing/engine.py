@@ -69,9 +69,14 @@ class Dialect:
         return f"strftime('%Y-%m-%d %H:%M:%f', {expr}, 'unixepoch') || '000'"
 
     def minutes(self, expr: str) -> str:
+        """Whole minutes of an overlap in seconds, rounded, and at least 1.
+
+        A link exists only for a real overlap, so a 40-second ride together is shown as
+        "1 phút", never as "0 phút".
+        """
         if self.name == "postgresql":
-            return f"CAST(floor(({expr}) / 60) AS INTEGER)"
-        return f"CAST(({expr}) / 60 AS INTEGER)"
+            return f"GREATEST(1, CAST(round(({expr}) / 60) AS INTEGER))"
+        return f"max(1, CAST(round(({expr}) / 60) AS INTEGER))"
 
     def num(self, param: str) -> str:
         # PostgreSQL needs the type of a bound number used in arithmetic.
