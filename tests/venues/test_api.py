@@ -165,6 +165,10 @@ def test_posters_carry_a_decodable_code(
     png = client.get(f"/api/v1/venues/{venue['id']}/poster.png", headers=headers)
     assert png.status_code == 200
     assert png.headers["content-type"] == "image/png"
+    # the file name tells a stack of downloaded posters apart
+    disposition = png.headers["content-disposition"]
+    assert disposition.startswith('inline; filename="ma-qr-nha-hang-pho-hoa-pasteur-')
+    assert "filename*=UTF-8''ma-qr-nha-hang-pho-hoa-pasteur-" in disposition
     image = Image.open(io.BytesIO(png.content))
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [venue["qr_url"]]
 

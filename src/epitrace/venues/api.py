@@ -29,7 +29,7 @@ from epitrace.venues.schemas import (
     VenueOut,
     VenuePage,
 )
-from epitrace.web import i18n
+from epitrace.web import exports, i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.fields import Limit, Offset
 from epitrace.web.routing import make_router
@@ -193,6 +193,12 @@ def _poster(
     return venue, poster_text(session, venue, url=url)
 
 
+def poster_disposition(venue: Venue, ext: str) -> str:
+    """`ma-qr-cho-ben-thanh-12.pdf`: a printed stack of posters is told apart by file name."""
+    name = f"ma-qr-{exports.slug(venue.name)[:80]}-{venue.number}.{ext}"
+    return exports.disposition(name, inline=True)
+
+
 @router.get("/venues/{venue_id}/poster.pdf", response_class=Response)
 def poster_pdf(
     venue_id: uuid.UUID,
@@ -207,7 +213,7 @@ def poster_pdf(
     return Response(
         posters.pdf(text, size=size),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="venue-{venue.number}.pdf"'},
+        headers={"Content-Disposition": poster_disposition(venue, "pdf")},
     )
 
 
@@ -225,7 +231,7 @@ def poster_png(
     return Response(
         posters.png(text, size=size),
         media_type="image/png",
-        headers={"Content-Disposition": f'inline; filename="venue-{venue.number}.png"'},
+        headers={"Content-Disposition": poster_disposition(venue, "png")},
     )
 
 

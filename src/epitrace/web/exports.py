@@ -150,18 +150,20 @@ def filename(*parts: str | None, ext: Format, day: date | None = None) -> str:
     return f"{name[:120]}.{ext}"
 
 
-def attachment(content: bytes, *, name: str) -> Response:
-    """A download with the right media type and a file name every browser understands."""
+def disposition(name: str, *, inline: bool = False) -> str:
+    """A Content-Disposition value (RFC 6266) with an ASCII fallback and the UTF-8 name."""
     stem, _, ext = name.rpartition(".")
     fallback = f"{slug(stem) or 'export'}.{ext}"  # plain ASCII for old browsers
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''" + quote(name)
+
+
+def attachment(content: bytes, *, name: str) -> Response:
+    """A download with the right media type and a file name every browser understands."""
     return Response(
         content,
-        media_type=MEDIA_TYPES[ext],
-        headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''"
-            + quote(name),
-            "Cache-Control": "no-store",
-        },
+        media_type=MEDIA_TYPES[name.rpartition(".")[2]],
+        headers={"Content-Disposition": disposition(name), "Cache-Control": "no-store"},
     )
 
 
