@@ -84,15 +84,18 @@ def _empty_all_tables(db: Database) -> None:
             names = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} CASCADE"))
         return
-    with db.engine.connect() as conn:
-        # Self-referencing rows (units, dependents) are deleted in any order.
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        conn.commit()
-        with conn.begin():
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - our table names
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-        conn.commit()
+    raw = db.engine.raw_connection()
+    try:
+        # Self-referencing rows (units, dependents) are deleted in any order; the pragma
+        # only takes effect outside a transaction.
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("BEGIN IMMEDIATE")
+        for table in tables:
+            raw.execute(f'DELETE FROM "{table}"')  # noqa: S608 - our table names
+        raw.execute("COMMIT")
+        raw.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -83,3 +83,10 @@ class TooManyRequests(DomainError):
 class PayloadTooLarge(DomainError):
     status_code = 413
     code = "too_large"
+
+
+class ServiceBusy(TooManyRequests):
+    """The database stayed busy with other writes for longer than a request may wait."""
+
+    status_code = 503
+    code = "busy"

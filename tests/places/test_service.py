@@ -17,9 +17,15 @@ from epitrace.places.service import PlaceLoadError, UnitRow
 
 
 def count_queries(session: Session) -> list[str]:
+    """Statements sent from now on, leaving out the BEGIN that SQLite's transactions start with."""
     statements: list[str] = []
     engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def record(*args: Any) -> None:
+        if not args[2].startswith("BEGIN"):
+            statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
     return statements
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from epitrace.db import end_read_only_transaction
 from epitrace.errors import N_, TooManyRequests
 from epitrace.security.models import RateCounter
 
@@ -25,6 +26,7 @@ def hit(session: Session, *, key: str, limit: int, window_seconds: int) -> int:
         index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
     ).returning(RateCounter.count)
     # The count commits on its own so that a refused request still counts.
+    end_read_only_transaction(session)
     with Session(engine) as counter_session, counter_session.begin():
         count = int(counter_session.execute(stmt).scalar_one())
     if count > limit:
@@ -44,6 +46,7 @@ def hit_many(session: Session, *, keys: list[str], limit: int, window_seconds: i
     engine = bind.engine if isinstance(bind, Connection) else bind
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     counts = []
+    end_read_only_transaction(session)
     with Session(engine) as counter_session, counter_session.begin():
         for key in keys:
             values = insert(RateCounter).values(key=key[:200], window_start=window, count=1)

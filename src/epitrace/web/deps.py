@@ -31,11 +31,19 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_db(request: Request) -> Session:
-    """The request's session; the route wrapper commits it after a successful response."""
+async def get_db(request: Request) -> Session:
+    """The request's session; the route wrapper commits it after a successful response.
+
+    On SQLite the request first waits for its turn to write (the database's write gate),
+    which the route wrapper gives back after the commit or rollback.
+    """
     session: Session | None = getattr(request.state, "db", None)
     if session is None:
-        session = request.app.state.db.sessionmaker()
+        database: Database = request.app.state.db
+        if database.serialises_writes:
+            await database.gate.acquire_async()
+            request.state.write_gate = database.gate
+        session = database.writer()
         request.state.db = session
     return session
 

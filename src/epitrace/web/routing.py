@@ -2,7 +2,8 @@
 
 A route's database session (created on demand by `get_db`) is committed here after the
 endpoint succeeds and before the response leaves, so that a failed commit is an error
-response, never a lost write behind a 200.
+response, never a lost write behind a 200. On SQLite the request holds the database's write
+gate from its first use of the session until after the commit (see `epitrace.db.WriteGate`).
 """
 
 from __future__ import annotations
@@ -48,9 +49,15 @@ class GuardedRoute(APIRoute):
             finally:
                 end_checks(token)
                 session = getattr(request.state, "db", None)
-                if session is not None:
-                    request.state.db = None
-                    await run_in_threadpool(session.close)
+                try:
+                    if session is not None:
+                        request.state.db = None
+                        await run_in_threadpool(session.close)
+                finally:
+                    gate = getattr(request.state, "write_gate", None)
+                    if gate is not None:
+                        request.state.write_gate = None
+                        gate.release()
 
         return guarded
 
