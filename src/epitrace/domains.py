@@ -22,6 +22,7 @@ DOMAINS = (
     "cases",
     "tracing",
     "exposure",
+    "people",
     "rollout",
 )
 

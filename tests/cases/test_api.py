@@ -79,13 +79,21 @@ def test_register_trace_and_export(
     lines = text.strip().splitlines()
     assert len(lines) == 2 and lines[1].startswith("F2,Đỗ Minh Khôi")
 
-    official = make_staff("ward_official", "79")
+    official = make_staff("district_official", "79")
     response = client.get(f"/api/v1/cases/{case['id']}/contacts", headers=official)
     assert response.status_code == 200
     body = response.json()
     assert body["identities"] is False
     assert (body["f1_count"], body["f2_count"], body["f1"]) == (1, 1, [])
     response = client.get(f"/api/v1/cases/{case['id']}/contacts/export.xlsx", headers=official)
+    assert response.status_code == 403
+    # the ward official of the case's ward sees who the contacts are; another ward's does not
+    ward = make_staff("ward_official", "26743")
+    response = client.get(f"/api/v1/cases/{case['id']}/contacts", headers=ward)
+    assert response.json()["identities"] is True
+    assert [c["full_name"] for c in response.json()["f1"]] == ["Phạm Thị Hoa"]
+    other_ward = make_staff("ward_official", "26734")
+    response = client.get(f"/api/v1/cases/{case['id']}/contacts", headers=other_ward)
     assert response.status_code == 403
 
     with db.session_scope() as s:

@@ -47,11 +47,14 @@ def test_case_form_trace_and_privacy(
     assert graph.status_code == 200 and "<svg" in graph.text and "Lý Thị Cúc" in graph.text
     listing = client.get("/cases", headers=officer)
     assert "Châu Văn Bình" in listing.text
-    official = make_staff("ward_official", "79")
+    official = make_staff("province_official", "79")
     counts = client.get(url, headers=official)
     assert counts.status_code == 200
     assert "Lý Thị Cúc" not in counts.text and "F1: 1" in counts.text
     assert client.get(url + "/graph", headers=official).status_code == 403
+    ward = make_staff("ward_official", "26743")  # the ward the case is filed in
+    assert "Lý Thị Cúc" in client.get(url, headers=ward).text
+    assert client.get(url + "/graph", headers=ward).status_code == 200
 
 
 def test_quarantine_pages_orders_visits_and_self_report(

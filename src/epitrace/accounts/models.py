@@ -7,8 +7,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from epitrace.accounts.names import fold
 from epitrace.db import Base, created_at, utcnow, uuid_pk
 from epitrace.security.roles import Role
 
@@ -22,6 +23,9 @@ class Person(Base):
 
     `guardian_id` is set for dependents (relatives without a smartphone) declared by a citizen.
     `pseudonym` is the random id used in personal passes instead of anything identifying.
+    `search_name` is `full_name` folded for search (no diacritics, lower case), kept in step
+    by the model. `merged_into_id` is set when the record was merged into another record of
+    the same human: it stays for history, everything about the human now points to the other.
     """
 
     __tablename__ = "person"
@@ -39,7 +43,16 @@ class Person(Base):
     )
     relationship_to_guardian: Mapped[str | None] = mapped_column(String(40))
     pseudonym: Mapped[str] = mapped_column(String(24), unique=True, default=new_pseudonym)
+    search_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("person.id"), default=None, index=True
+    )
     created_at: Mapped[created_at]
+
+    @validates("full_name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.search_name = fold(value)[:200]
+        return value
 
 
 class UserAccount(Base):

@@ -15,6 +15,7 @@ from epitrace.cases.schemas import (
     CaseIn,
     CaseOut,
     FollowUpOut,
+    NewPerson,
     OrderIn,
     OrderOut,
     QuarantineRow,
@@ -24,7 +25,8 @@ from epitrace.cases.schemas import (
     VisitIn,
 )
 from epitrace.db import utcnow
-from epitrace.errors import N_, InvalidInput, NotFound
+from epitrace.errors import N_, NotFound
+from epitrace.people import resolve
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.web import exports
@@ -32,6 +34,10 @@ from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["cases"])
+
+
+def _details(person: NewPerson | None) -> resolve.Details | None:
+    return resolve.Details(**person.model_dump()) if person is not None else None
 
 
 def _case_out(session: DbSession, case: Case) -> CaseOut:
@@ -44,17 +50,21 @@ def _case_out(session: DbSession, case: Case) -> CaseOut:
 def create_case(body: CaseIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
     """Register a confirmed case (F0) for a known person or a new one.
 
-    A known person is checked by the area stored for them, a new one by the ward given for
-    them; a `ward_code` to file the case in must lie in the caller's area too.
+    Details (`person`) whose phone or ID number match known people answer 409 with the
+    candidates (`candidates`, with the evidence of each match): send the chosen `person_id`,
+    or `new_person: true`. A known person is checked by the area stored for them, a new one
+    by the ward given for them; a `ward_code` to file the case in must lie in the caller's
+    area too.
     """
     access.manage_cases(principal, session, None)
-    if body.person_id is not None:
-        person = case_service.get_person_or_404(session, person_id=body.person_id)
-    elif body.person is not None:
-        access.for_new_person(principal, session, Action.CASES_MANAGE, body.person.ward_code)
-        person = case_service.new_person(session, **body.person.model_dump())
-    else:
-        raise InvalidInput(N_("Choose the person or enter a new one."))
+    person = resolve.subject(
+        principal,
+        session,
+        Action.CASES_MANAGE,
+        person_id=body.person_id,
+        details=_details(body.person),
+        new_person=body.new_person,
+    )
     scope = access.for_person(
         principal, session, Action.CASES_MANAGE, person, named_ward=body.ward_code
     )
@@ -103,9 +113,19 @@ def get_case(case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 
 @router.post("/tests", response_model=TestOut, status_code=201)
 def record_test(body: TestIn, session: DbSession, principal: CurrentPrincipal) -> LabTest:
-    """Record a rapid or PCR test; `promote` turns a positive PCR into a case."""
+    """Record a rapid or PCR test; `promote` turns a positive PCR into a case.
+
+    The person is chosen or matched as for a case (409 with the candidates on a match).
+    """
     access.manage_cases(principal, session, None)
-    person = case_service.get_person_or_404(session, person_id=body.person_id)
+    person = resolve.subject(
+        principal,
+        session,
+        Action.CASES_MANAGE,
+        person_id=body.person_id,
+        details=_details(body.person),
+        new_person=body.new_person,
+    )
     scope = access.for_person(
         principal, session, Action.CASES_MANAGE, person, named_ward=body.ward_code
     )
@@ -131,9 +151,19 @@ def record_test(body: TestIn, session: DbSession, principal: CurrentPrincipal) -
 
 @router.post("/quarantine", response_model=OrderOut, status_code=201)
 def issue_order(body: OrderIn, session: DbSession, principal: CurrentPrincipal) -> QuarantineOrder:
-    """Order quarantine at home or in a facility; dates and tests follow the policy."""
+    """Order quarantine at home or in a facility; dates and tests follow the policy.
+
+    The person is chosen or matched as for a case (409 with the candidates on a match).
+    """
     access.manage_quarantine(principal, session, None)
-    person = case_service.get_person_or_404(session, person_id=body.person_id)
+    person = resolve.subject(
+        principal,
+        session,
+        Action.QUARANTINE_MANAGE,
+        person_id=body.person_id,
+        details=_details(body.person),
+        new_person=body.new_person,
+    )
     scope = access.for_person(
         principal, session, Action.QUARANTINE_MANAGE, person, named_ward=body.ward_code
     )

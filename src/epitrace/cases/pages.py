@@ -17,6 +17,8 @@ from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
 from epitrace.db import utcnow
 from epitrace.errors import N_, DomainError, InvalidInput
+from epitrace.people import resolve
+from epitrace.people.service import PersonMatch
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
@@ -94,13 +96,26 @@ def cases_page(request: Request, session: DbSession, principal: CurrentPrincipal
     )
 
 
+MATCHED_ON = {"phone": N_("phone number"), "id_number": N_("ID number")}
+
+
 def _form_page(
-    request: Request, form: dict[str, str], errors: dict[str, str], status: int = 200
+    request: Request,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    candidates: list[dict[str, Any]] | None = None,
 ) -> HTMLResponse:
     return render(
         request,
         "cases/new.html",
-        {"form": form, "errors": errors, "test_types": [t.value for t in TestType]},
+        {
+            "form": form,
+            "errors": errors,
+            "test_types": [t.value for t in TestType],
+            "candidates": candidates or [],
+            "matched_on": MATCHED_ON,
+        },
         status_code=status,
     )
 
@@ -122,6 +137,7 @@ def case_create(
     person_id: Annotated[str, Form(max_length=40)] = "",
     full_name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=20)] = "",
+    id_number: Annotated[str, Form(max_length=20)] = "",
     birth_year: Annotated[str, Form(max_length=4)] = "",
     ward_code: Annotated[str, Form(max_length=16)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
@@ -131,11 +147,13 @@ def case_create(
     isolated_at: Annotated[str, Form(max_length=30)] = "",
     isolation_place: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
+    """Register a case; details that match known people show them to choose from first."""
     user = access.manage_cases(principal, session, None)
     form = {
         "person_id": person_id,
         "full_name": full_name,
         "phone": phone,
+        "id_number": id_number,
         "birth_year": birth_year,
         "ward_code": ward_code,
         "address": address,
@@ -156,28 +174,36 @@ def case_create(
                 N_("Choose one of the allowed values."),
                 fields={"test_type": N_("Choose one of the allowed values.")},
             ) from None
-        if person_id.strip():
+        chosen = person_id.strip()
+        ident = None
+        if chosen and chosen != "new":
             try:
-                ident = uuid.UUID(person_id.strip())
+                ident = uuid.UUID(chosen)
             except ValueError:
                 raise InvalidInput(
                     N_("This person does not exist."),
                     fields={"person_id": N_("This person does not exist.")},
                 ) from None
-            person = case_service.get_person_or_404(session, person_id=ident)
-        else:
-            year, problem, params = fields.parse_form_birth_year(birth_year)
-            if problem is not None:
-                raise fields.form_error("birth_year", problem, params)
-            access.for_new_person(principal, session, Action.CASES_MANAGE, ward_code)
-            person = case_service.new_person(
-                session,
+        year, problem, params = (
+            (None, None, {}) if ident else fields.parse_form_birth_year(birth_year)
+        )
+        if problem is not None:
+            raise fields.form_error("birth_year", problem, params)
+        person = resolve.subject(
+            principal,
+            session,
+            Action.CASES_MANAGE,
+            person_id=ident,
+            details=resolve.Details(
                 full_name=full_name,
                 ward_code=ward_code,
                 phone=phone,
+                id_number=id_number,
                 birth_year=year,
                 address=address,
-            )
+            ),
+            new_person=chosen == "new",
+        )
         scope = access.for_person(
             principal, session, Action.CASES_MANAGE, person, named_ward=ward_code or None
         )
@@ -194,6 +220,10 @@ def case_create(
             isolation_place=isolation_place,
             created_by=user.user_id,
         )
+    except PersonMatch as match:
+        session.rollback()
+        errors = {"form": i18n.gettext(match.message)}
+        return _form_page(request, form, errors, status=409, candidates=match.candidates)
     except (InvalidInput, DomainError) as exc:
         if exc.status_code == 403:
             raise
@@ -222,6 +252,10 @@ def _case_context(session: DbSession, user: Any, case: Case, ward: str | None) -
         purpose="contact tracing",
         detail={"ward": ward},
     )
+    trace = tracing_service.last_trace(session, case_id=case.id)
+    f0_presences = (
+        tracing_service.presences_in_window(session, case=case, trace=trace) if trace else None
+    )
     wards = tracing_service.names_of_wards(
         session, [case.ward_code, *counts.by_ward, *(c.home_ward for c in contacts if c.home_ward)]
     )
@@ -232,7 +266,9 @@ def _case_context(session: DbSession, user: Any, case: Case, ward: str | None) -
         "counts": counts,
         "f1": [c for c in contacts if c.level == 1],
         "f2": [c for c in contacts if c.level == 2],
-        "trace": tracing_service.last_trace(session, case_id=case.id),
+        "trace": trace,
+        "no_checkins": f0_presences == 0,
+        "no_checkins_text": tracing_service.NO_CHECKINS,
         "can_trace": user.can(Action.CASES_MANAGE),
         "wards": wards,
         "ward": ward or "",

@@ -18,17 +18,30 @@ from epitrace.web.fields import BirthYear, MedicalDateTime, Temperature
 
 
 class NewPerson(BaseModel):
-    full_name: str = Field(min_length=1, max_length=200)
-    ward_code: str = Field(min_length=1, max_length=16)
+    """A person as the laboratory reports them: a phone or ID number is matched first.
+
+    Name and ward are needed only when nobody known matches (or `new_person` is set).
+    """
+
+    full_name: str = Field(default="", max_length=200)
+    ward_code: str = Field(default="", max_length=16)
     phone: str | None = Field(default=None, max_length=20)
-    id_number: str | None = Field(default=None, max_length=20)
+    id_number: str | None = Field(default=None, max_length=20, description="CCCD or passport.")
     birth_year: BirthYear | None = None
     address: str | None = Field(default=None, max_length=300)
 
 
+_PERSON_ID = "A known person (from a match or a search)."
+_NEW = (
+    "Register `person` as a new person although their phone or ID number matches someone "
+    "known; without it such a request answers 409 with the candidates."
+)
+
+
 class CaseIn(BaseModel):
-    person_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = Field(default=None, description=_PERSON_ID)
     person: NewPerson | None = None
+    new_person: bool = Field(default=False, description=_NEW)
     ward_code: str | None = Field(default=None, max_length=16)
     test_type: TestType = TestType.PCR
     sampled_at: MedicalDateTime
@@ -55,7 +68,9 @@ class CaseOut(BaseModel):
 
 
 class TestIn(BaseModel):
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None = Field(default=None, description=_PERSON_ID)
+    person: NewPerson | None = None
+    new_person: bool = Field(default=False, description=_NEW)
     test_type: TestType
     sampled_at: MedicalDateTime
     result: TestResult = TestResult.PENDING
@@ -75,7 +90,9 @@ class TestOut(BaseModel):
 
 
 class OrderIn(BaseModel):
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None = Field(default=None, description=_PERSON_ID)
+    person: NewPerson | None = None
+    new_person: bool = Field(default=False, description=_NEW)
     reason: str = Field(pattern="^f[012]$")
     kind: QuarantineKind
     ward_code: str | None = Field(default=None, max_length=16)

@@ -166,7 +166,10 @@ def new_person(
     birth_year: int | None = None,
     address: str | None = None,
 ) -> Person:
-    """A person the health officer registers (someone without an account)."""
+    """A person the health officer registers (someone without an account).
+
+    `phone` and `id_number` are stored as given: callers normalise them (`people.service`).
+    """
     name = " ".join(full_name.split())
     if not name:
         raise InvalidInput(

@@ -46,6 +46,8 @@ class Action(enum.StrEnum):
     TRACING_IDENTITIES = "tracing.identities"
     TRACING_COUNTS = "tracing.counts"
     QUARANTINE_MANAGE = "quarantine.manage"
+    PEOPLE_SEARCH = "people.search"
+    PEOPLE_MERGE = "people.merge"
     EXPOSURE_CODES = "exposure.codes"
     EXPOSURE_COUNTS = "exposure.counts"
     ROLLOUT_READ = "rollout.read"
@@ -92,12 +94,23 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
         _OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER, Role.SYSTEM_ADMIN}
     ),
     Action.FEEDBACK_HANDLE: frozenset(_OFFICIALS),
+    # Cases, contacts and quarantine (see docs/security.md, "People of a ward"): health
+    # officers register cases and tests and run traces; ward officials, who supervise home
+    # quarantine, read the cases and contacts of their ward and act on its quarantine. Every
+    # check is on the area stored for the subject, so a ward official's grant on a ward
+    # reaches only the people of that ward.
     Action.CASES_MANAGE: frozenset({Role.HEALTH_OFFICER}),
-    Action.TRACING_IDENTITIES: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN}),
+    Action.TRACING_IDENTITIES: frozenset(
+        {Role.HEALTH_OFFICER, Role.WARD_OFFICIAL, Role.SYSTEM_ADMIN}
+    ),
     Action.TRACING_COUNTS: frozenset(
         _OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER, Role.SYSTEM_ADMIN}
     ),
-    Action.QUARANTINE_MANAGE: frozenset({Role.HEALTH_OFFICER}),
+    Action.QUARANTINE_MANAGE: frozenset({Role.HEALTH_OFFICER, Role.WARD_OFFICIAL}),
+    # finding a person by name, phone, ID number or ward (audited), and merging two records
+    # of one human (which moves their cases and orders: health officers only)
+    Action.PEOPLE_SEARCH: frozenset({Role.HEALTH_OFFICER, Role.WARD_OFFICIAL}),
+    Action.PEOPLE_MERGE: frozenset({Role.HEALTH_OFFICER}),
     Action.EXPOSURE_CODES: frozenset({Role.HEALTH_OFFICER}),
     Action.EXPOSURE_COUNTS: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN, Role.DIC_OFFICER}),
     # Rollout oversight (see docs/rollout.md, "Who may do what"): figures are aggregated for

@@ -28,7 +28,7 @@ from epitrace.tracing.schemas import (
     WardRiskOut,
 )
 from epitrace.tracing.service import ContactRow
-from epitrace.web import exports
+from epitrace.web import exports, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.fields import Days, MinPresences
 from epitrace.web.routing import make_router
@@ -89,6 +89,10 @@ def contacts_view(
         counts_by_ward={k: list(v) for k, v in sorted(counts.by_ward.items())},
         identities=access.sees_identities(principal, session, case.ward_code),
     )
+    if last is not None:
+        out.f0_presences = tracing_service.presences_in_window(session, case=case, trace=last)
+        if out.f0_presences == 0:
+            out.warning = i18n.gettext(tracing_service.NO_CHECKINS)
     if out.identities:
         rows = tracing_service.contacts(session, case=case, ward_code=ward)
         out.f1 = [contact_out(r) for r in rows if r.level == 1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Evidence(BaseModel):
@@ -54,6 +54,12 @@ class ContactsOut(BaseModel):
     f2_count: int
     counts_by_ward: dict[str, list[int]]
     identities: bool
+    f0_presences: int | None = Field(
+        default=None, description="The F0's check-ins in the infectious window (after a trace)."
+    )
+    warning: str | None = Field(
+        default=None, description="Why the trace could find nobody, when that is the reason."
+    )
     f1: list[ContactOut] = []
     f2: list[ContactOut] = []
 

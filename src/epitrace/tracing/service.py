@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from epitrace.accounts.models import Person
 from epitrace.cases.models import Case, CaseStatus
 from epitrace.checkins.models import ManualVisitor, Presence
+from epitrace.errors import N_
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
 from epitrace.tracing import policy_store
@@ -30,6 +31,30 @@ def run_trace(
     """Trace a case under the policy in force; the trace records the version it used."""
     return trace_case(
         session, case=case, policy=policy_store.current(session), as_of=now, ran_by=ran_by
+    )
+
+
+NO_CHECKINS = N_(
+    "The F0 has no check-ins in the infectious window, so the trace had nothing to start "
+    "from: finding no F1 here does not mean there were no contacts. Check that the case is on "
+    "the person's own record (search by phone or ID number, merge duplicates) and ask where "
+    "they went."
+)
+
+
+def presences_in_window(session: Session, *, case: Case, trace: Trace) -> int:
+    """The F0's own check-ins in the trace's infectious window: 0 means nothing to trace from."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Presence)
+            .where(
+                Presence.person_id == case.person_id,
+                Presence.entered_at < trace.window_end,
+                or_(Presence.left_at.is_(None), Presence.left_at > trace.window_start),
+            )
+        )
+        or 0
     )
 
 

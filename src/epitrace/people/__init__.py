@@ -1,0 +1,1 @@
+"""One person record per human: matching new registrations to known people, search, merging."""
