@@ -43,4 +43,21 @@ CASES = [
         body={"keep_id": "{kept}", "merge_id": "{copy}"},
         outside_body={"keep_id": "{kept}", "merge_id": "{hanoi}"},
     ),
+    # pages
+    RouteCase(
+        "GET",
+        "/people",
+        Action.PEOPLE_SEARCH,
+        inside="/people?q=phan&ward=26743",
+        outside="/people?q=phan&ward=00070",
+    ),
+    RouteCase(
+        "POST",
+        "/people/merge",
+        Action.PEOPLE_MERGE,
+        inside="/people/merge",
+        outside="/people/merge",
+        form={"keep_id": "{kept}", "merge_id": "{copy}"},
+        outside_form={"keep_id": "{kept}", "merge_id": "{hanoi}"},
+    ),
 ]

@@ -1,0 +1,106 @@
+"""Pages: find a person (name, phone, ID number, ward) and merge two records of one human."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from epitrace.errors import N_, Conflict, InvalidInput
+from epitrace.people import access, flows
+from epitrace.people import service as people_service
+from epitrace.people.schemas import CandidateOut
+from epitrace.security import audit
+from epitrace.security.roles import Action
+from epitrace.web import i18n
+from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
+from epitrace.web.routing import make_router
+from epitrace.web.templating import render
+
+router = make_router(include_in_schema=False)
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(max_length=100)] = "",
+    ward: Annotated[str, Query(max_length=16)] = "",
+) -> HTMLResponse:
+    user = access.search_people(principal, session, ward or None)
+    ensure_csrf(request)
+    error = ""
+    found: list[CandidateOut] = []
+    try:
+        results = people_service.search(
+            session,
+            area_paths=user.area_paths(Action.PEOPLE_SEARCH),
+            query=people_service.parse_query(q),
+            ward_code=ward or None,
+        )
+    except InvalidInput as exc:
+        error = i18n.gettext(exc.message)
+        results = []
+    if q or ward:
+        audit.record(
+            session,
+            actor=user,
+            action="read",
+            subject_type="person",
+            subject_id="*",
+            purpose="person search",
+            detail={"ward": ward or None, "ids": [str(c.person.id) for c in results]},
+        )
+        found = access.candidates_out(user, session, Action.PEOPLE_SEARCH, results)
+    return render(
+        request,
+        "people/search.html",
+        {
+            "q": q,
+            "ward": ward,
+            "found": found,
+            "error": error,
+            "searched": bool(q or ward),
+            "can_register": user.can(Action.CASES_MANAGE),
+            "can_merge": user.can(Action.PEOPLE_MERGE),
+        },
+    )
+
+
+@router.post("/people/merge")
+def people_merge(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    keep_id: Annotated[str, Form(max_length=40)] = "",
+    merge_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Merge the second record into the first; the form comes from the search results."""
+    try:
+        keep_uuid, merge_uuid = uuid.UUID(keep_id), uuid.UUID(merge_id)
+    except ValueError:
+        raise InvalidInput(N_("Choose two different records.")) from None
+    keep = people_service.current_person_or_404(session, person_id=keep_uuid)
+    other = people_service.get_person_or_404(session, person_id=merge_uuid)
+    user = access.merge_people(principal, session, keep, other)
+    try:
+        outcome = flows.merge_people(session, keep=keep, merge=other)
+    except (Conflict, InvalidInput) as exc:
+        session.rollback()
+        flash(request, i18n.gettext(exc.message))
+        return RedirectResponse("/people", status_code=303)
+    for subject, role in ((keep.id, "kept"), (other.id, "merged")):
+        audit.record(
+            session,
+            actor=user,
+            action="merge",
+            subject_type="person",
+            subject_id=subject,
+            purpose="identity merge",
+            detail={"role": role, "kept": str(keep.id), "merged": str(other.id), **outcome.moved},
+        )
+    flash(request, i18n.gettext("The two records were merged into one."))
+    return RedirectResponse(f"/people?q={keep.phone or ''}", status_code=303)
