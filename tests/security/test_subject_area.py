@@ -64,6 +64,10 @@ NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/inbox/settings"): OWN_INBOX,
     ("POST", "/api/v1/organisations/import"): IMPORT_BY_LINE,
     ("POST", "/rollout/organisations/import"): IMPORT_BY_LINE,
+    ("POST", "/api/v1/people/match"): (
+        "a read sent as a body (phone, ID number): it writes only its audit entry, and a match "
+        "outside the caller's area is shown with initials, never acted on"
+    ),
     ("POST", "/api/v1/passes/verify"): (
         "a pass is shown wherever its holder goes; the door writes nothing about their area"
     ),
