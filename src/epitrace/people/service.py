@@ -21,6 +21,7 @@ from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts.models import Person, UserAccount
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, QuarantineOrder
+from epitrace.db import contains_text
 from epitrace.declarations.models import Declaration
 from epitrace.errors import N_, Conflict, InvalidInput
 from epitrace.people.idnumbers import normalise_id_number
@@ -257,7 +258,7 @@ def search(
             return []
         stmt = stmt.where(Person.id.in_(list(matched)))
     if query.name:
-        stmt = stmt.where(Person.search_name.contains(query.name, autoescape=True))
+        stmt = stmt.where(contains_text(Person.search_name, query.name))
     if ward_code:
         stmt = stmt.where(_placed_in(None, ward_code))
     if None not in area_paths:

@@ -1,7 +1,7 @@
 """people: folded names for person search, and the record a merged person was merged into
 
-Revision ID: 10_people_identity
-Revises: 09_rollout_rosters
+Revision ID: 11_people_identity
+Revises: 10_normalised_usernames
 Create Date: 2026-11-29 22:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from epitrace.accounts.names import fold
 
-revision: str = "10_people_identity"
-down_revision: str | Sequence[str] | None = "09_rollout_rosters"
+revision: str = "11_people_identity"
+down_revision: str | Sequence[str] | None = "10_normalised_usernames"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
