@@ -14,7 +14,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from PIL import Image
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.e2e.a11y import PageAudit
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -60,20 +62,54 @@ def playwright_instance() -> Iterator[Playwright]:
 
 
 @pytest.fixture
-def launch(playwright_instance: Playwright) -> Iterator[Callable[..., Browser]]:
-    """Start Chromium with extra flags (e.g. a fake camera); closed after the test."""
+def page_audit() -> PageAudit:
+    """The accessibility and phone-width findings of this test's pages."""
+    return PageAudit()
+
+
+@pytest.fixture
+def launch(
+    playwright_instance: Playwright, page_audit: PageAudit
+) -> Iterator[Callable[..., Browser]]:
+    """Start Chromium with extra flags (e.g. a fake camera); closed after the test.
+
+    Every page of every context made from it is checked by `page_audit`; the test fails if any
+    page it showed has a serious accessibility problem or overflows a phone's width.
+    """
     browsers: list[Browser] = []
 
     def _launch(*extra_args: str) -> Browser:
         browser = playwright_instance.chromium.launch(
             executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
         )
+        new_context = browser.new_context
+
+        def _new_context(**options: Any) -> BrowserContext:
+            options.setdefault("service_workers", "block")
+            context = new_context(**options)
+            close = context.close
+
+            def _close(**close_options: Any) -> None:
+                page_audit.finish([context])
+                close(**close_options)
+
+            context.close = _close  # type: ignore[method-assign]
+            page_audit.watch_context(context, options.get("locale"))
+            return context
+
+        browser.new_context = _new_context  # type: ignore[method-assign]
         browsers.append(browser)
         return browser
 
     yield _launch
-    for browser in browsers:
-        browser.close()
+    try:
+        page_audit.finish([c for b in browsers for c in b.contexts])
+        if browsers:
+            page_audit.revisit(browsers[0])
+    finally:
+        for browser in browsers:
+            browser.close()
+    page_audit.assert_clean()
 
 
 @pytest.fixture
