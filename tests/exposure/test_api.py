@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -235,6 +236,16 @@ def test_uploads_are_rate_limited(client: TestClient) -> None:
 
 
 def test_exports_publish_only_ended_keys_padded_sorted_and_signed(
+    client: TestClient, db: Database, settings: Settings, issue: Any
+) -> None:
+    # Yesterday's key is published two hours after the UTC midnight: run at 03:00 or later.
+    now = datetime.now(UTC)
+    later = max(now, now.replace(hour=3, minute=0, second=0, microsecond=0))
+    with time_machine.travel(later, tick=True):
+        _publish_only_ended_keys(client, db, settings, issue)
+
+
+def _publish_only_ended_keys(
     client: TestClient, db: Database, settings: Settings, issue: Any
 ) -> None:
     keys = day_keys(3)  # three whole days and today's partial key
