@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         default="declaration_based",
         description="Rules of the status colour: 'declaration_based' or 'vaccination_based'.",
     )
+    rollout_smartphone_share: float = Field(
+        default=0.75,
+        gt=0,
+        le=1,
+        description="Share of the population expected to have a smartphone (sign-up target).",
+    )
     run_jobs_in_process: bool = Field(
         default=True, description="Run scheduled jobs inside the web process (SQLite set-ups)."
     )

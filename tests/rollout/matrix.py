@@ -250,4 +250,13 @@ CASES = [
         outside="/rollout/sectors/{sd_out}/transport/remove",
         form={},
     ),
+    # -- API: indicators (an area's; sector and organisation reads are tested in
+    # test_indicators.py, they follow access.sector_in_area and access.organisation)
+    RouteCase(
+        "GET",
+        "/api/v1/rollout/indicators",
+        Action.ROLLOUT_READ,
+        inside="/api/v1/rollout/indicators?unit=79",
+        outside="/api/v1/rollout/indicators?unit=01",
+    ),
 ]

@@ -146,3 +146,20 @@ def home_area(principal: Principal, action: Action) -> str | None:
     if not grants or any(g.area_code is None for g in grants):
         return None
     return grants[0].area_code
+
+
+def sector_in_area(
+    session: Session, principal: Principal | None, code: str, sector: Sector
+) -> Principal:
+    """A sector's figures inside an area: its sector directors and the area's officials."""
+    action = Action.ROLLOUT_ORG_READ
+    user = require(principal, action, code, session=session)
+    path = place_service.path_of(session, code=code)
+    for grant in user.grants_for(action):
+        if not _covers(grant, path) or grant.role is Role.ORG_ADMIN:
+            continue
+        if grant.role is not Role.SECTOR_DIRECTOR or sector in sectors_of(
+            session, user_id=user.user_id
+        ):
+            return user
+    raise Forbidden(N_("This sector is outside your responsibility."))

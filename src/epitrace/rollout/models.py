@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, Enum, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.db import Base, created_at, utcnow, uuid_pk
@@ -76,3 +76,47 @@ class RosterMember(Base):
     kind: Mapped[RosterKind] = mapped_column(_enum(RosterKind), default=RosterKind.STAFF)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IndicatorUnit(enum.StrEnum):
+    """What a row of indicators is about (docs/rollout.md, "Indicators")."""
+
+    AREA = "area"  # an administrative unit and everything below it
+    SECTOR = "sector"  # a sector's organisations inside an administrative unit
+    ORGANISATION = "organisation"
+
+
+class IndicatorSnapshot(Base):
+    """One day's indicators of one unit, written by the indicator job (`rollout.indicators`).
+
+    Rows are written set-wise by `INSERT … SELECT`, so the key is a database-generated
+    integer; a day's rows are deleted before they are written again. Figures that do not
+    apply to a kind of unit are NULL (an organisation has no population). A past day's
+    rows are never rewritten unless the computation is forced.
+    """
+
+    __tablename__ = "indicator_snapshot"
+    __table_args__ = (
+        Index("ix_indicator_snapshot_area", "unit_type", "area_code", "day"),
+        Index("ix_indicator_snapshot_organisation", "organisation_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)  # the local day (deployment time zone)
+    unit_type: Mapped[IndicatorUnit] = mapped_column(_enum(IndicatorUnit))
+    # the administrative unit: itself, the sector's area, or the organisation's ward
+    area_code: Mapped[str] = mapped_column(String(16))
+    sector: Mapped[str] = mapped_column(String(40), default="")  # "" on area rows
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    population: Mapped[int | None] = mapped_column(Integer)
+    smartphone_share: Mapped[float | None] = mapped_column(Float)
+    citizens: Mapped[int | None] = mapped_column(Integer)
+    declarations: Mapped[int | None] = mapped_column(Integer)
+    venues: Mapped[int] = mapped_column(Integer, default=0)
+    venues_with_poster: Mapped[int] = mapped_column(Integer, default=0)
+    venues_active: Mapped[int] = mapped_column(Integer, default=0)
+    venues_door_control: Mapped[int] = mapped_column(Integer, default=0)
+    checkins: Mapped[int] = mapped_column(Integer, default=0)
+    roster_members: Mapped[int] = mapped_column(Integer, default=0)
+    roster_signed_up: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -152,3 +152,44 @@ class RosterImportOut(BaseModel):
     added: int
     updated: int
     removed: int
+
+
+class IndicatorDayOut(BaseModel):
+    """One day's indicators of a unit: counts, and percentages of their base (None when the
+    base is zero or unknown). Definitions: docs/rollout.md, "Indicators"."""
+
+    day: date
+    computed_at: datetime
+    population: int | None
+    smartphone_share: float | None
+    signup_target: int | None
+    citizens: int | None
+    citizens_pct: float | None
+    declarations: int | None
+    venues: int
+    venues_with_poster: int
+    venues_with_poster_pct: float | None
+    venues_active: int
+    venues_active_pct: float | None
+    venues_door_control: int
+    venues_door_control_pct: float | None
+    checkins: int
+    roster_members: int
+    roster_signed_up: int
+    roster_signed_up_pct: float | None
+
+
+class IndicatorUnitOut(BaseModel):
+    type: str  # area | sector | organisation
+    code: str  # the administrative unit
+    name: str
+    sector: Sector | None = None
+    organisation_id: uuid.UUID | None = None
+    organisation_name: str | None = None
+
+
+class IndicatorsOut(BaseModel):
+    unit: IndicatorUnitOut
+    first: date = Field(serialization_alias="from")
+    last: date = Field(serialization_alias="to")
+    days: list[IndicatorDayOut]
