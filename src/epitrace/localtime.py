@@ -30,6 +30,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_offset_minutes(moment: datetime | None = None) -> int:
+    """The zone's offset from UTC at `moment` (now by default), in minutes."""
+    offset = (moment or now_utc()).astimezone(_zone).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
 def to_local(moment: datetime) -> datetime:
     """A UTC (or any aware) datetime seen on the local wall clock."""
     if moment.tzinfo is None:

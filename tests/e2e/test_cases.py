@@ -9,8 +9,8 @@ from typing import Any
 from openpyxl import load_workbook
 from playwright.sync_api import Page
 
+from epitrace import localtime
 from epitrace.db import Database
-from epitrace.web.templating import VN_TZ
 from tests import factories
 from tests.e2e.conftest import sign_in_staff
 from tests.tracing import factories as f
@@ -35,7 +35,8 @@ def test_officer_registers_traces_and_exports(page: Page, db: Database, places: 
     page.get_by_test_id("new-case").click()
     # the laboratory gives the phone number only: the person is found and shown
     page.fill("#phone", "0933 000 001")
-    page.fill("#sampled_at", (now - timedelta(days=1)).astimezone(VN_TZ).strftime("%Y-%m-%dT%H:%M"))
+    sampled = (now - timedelta(days=1)).astimezone(localtime.zone())
+    page.fill("#sampled_at", sampled.strftime("%Y-%m-%dT%H:%M"))
     page.select_option("#test_type", "pcr")
     page.get_by_test_id("save-case").click()
     candidates = page.get_by_test_id("person-candidates")

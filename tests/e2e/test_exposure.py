@@ -9,6 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from epitrace import localtime
 from epitrace.config import Settings
 from epitrace.db import Database
 from epitrace.exposure import exportfile
@@ -27,7 +28,7 @@ def test_code_upload_match_and_warning(
     sign_in_staff(page, "bacsi", factories.STAFF_PASSWORD)
     page.click("text=Mã xác minh Bluetooth")
     page.select_option("#area_code", "79")
-    page.fill("#test_date", datetime.now(UTC).date().isoformat())
+    page.fill("#test_date", localtime.today().isoformat())
     page.click("button:has-text('Cấp mã')")
     code = page.get_by_test_id("code").inner_text()
     assert len(code) == 9 and code[4] == "-"

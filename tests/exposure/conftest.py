@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from epitrace import localtime
 from epitrace.exposure import schedule
 
 WARD = "26743"  # inside area 79
@@ -20,7 +21,8 @@ def b64(data: bytes) -> str:
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    """The local calendar's today, which officers and code dates use."""
+    return localtime.today()
 
 
 def day_keys(

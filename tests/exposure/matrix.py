@@ -6,17 +6,18 @@ for the area named in the request.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.accounts.models import Person
 from epitrace.cases.models import Case, TestType
 from epitrace.db import utcnow
 from epitrace.security.roles import Action
 from tests.matrix_support import RouteCase, Users
 
-TODAY = datetime.now(UTC).date().isoformat()
+TODAY = localtime.today().isoformat()
 
 
 def cases(session: Session, users: Users) -> dict[str, str]:

@@ -9,6 +9,7 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from epitrace import localtime
 from epitrace.config import Settings
 from epitrace.db import Database
 from epitrace.exposure import exportfile, schedule
@@ -113,9 +114,8 @@ def test_code_for_a_case_takes_the_cases_ward_and_dates(
     body = response.json()
     assert body["case_id"] == case_id
     assert body["area_code"] == WARD
-    local = exposure_service.LOCAL_TZ
-    assert body["test_date"] == (now - timedelta(days=1)).astimezone(local).date().isoformat()
-    assert body["onset_date"] == (now - timedelta(days=3)).astimezone(local).date().isoformat()
+    assert body["test_date"] == localtime.local_date(now - timedelta(days=1)).isoformat()
+    assert body["onset_date"] == localtime.local_date(now - timedelta(days=3)).isoformat()
     with db.session_scope() as s:
         assert str(s.scalars(select(VerificationCode)).one().case_id) == case_id
     # an officer of another area may not issue a code for this case

@@ -12,6 +12,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from epitrace import localtime
 from epitrace.cases import access
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
@@ -26,7 +27,7 @@ from epitrace.tracing import service as tracing_service
 from epitrace.web import fields, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.routing import make_router
-from epitrace.web.templating import VN_TZ, render
+from epitrace.web.templating import render
 
 router = make_router(include_in_schema=False)
 
@@ -57,7 +58,7 @@ def parse_local(value: str, field: str, *, required: bool = False) -> datetime |
             N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
         ) from None
     if local.tzinfo is None:
-        local = local.replace(tzinfo=VN_TZ)
+        local = local.replace(tzinfo=localtime.zone())
     if not fields.datetime_in_range(local):
         raise InvalidInput(
             fields.DATE_RANGE_MESSAGE,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.accounts.models import Person
 from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import Channel
@@ -39,7 +40,6 @@ from epitrace.tracing import policy_store
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
 from epitrace.web import fields
-from epitrace.web.templating import VN_TZ
 
 
 @dataclass(frozen=True)
@@ -338,7 +338,7 @@ def tests_of(session: Session, *, person_id: uuid.UUID) -> list[LabTest]:
 
 
 def local_day(at: datetime) -> date:
-    return at.astimezone(VN_TZ).date()
+    return localtime.local_date(at)
 
 
 def issue_order(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person
@@ -41,7 +42,6 @@ from epitrace.security.permissions import Principal
 from epitrace.security.tokens import TokenError
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import Venue
-from epitrace.web.templating import VN_TZ
 
 
 class Outcome:
@@ -588,12 +588,11 @@ def door_exit(session: Session, *, venue: Venue, presence_id: uuid.UUID, at: dat
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=VN_TZ).astimezone(UTC)
-    return start, start + timedelta(days=1)
+    return localtime.day_bounds(day)
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(VN_TZ).date()
+    return localtime.today(now)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person
@@ -492,9 +493,11 @@ class WardDay:
 
 def _local_day(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(status.VN_TZ.key, Declaration.submitted_at), Date)
-    # SQLite keeps UTC text; Vietnam has no daylight saving time, so +7 hours is exact.
-    return func.date(Declaration.submitted_at, literal_column("'+7 hours'"))
+        return cast(func.timezone(localtime.zone().key, Declaration.submitted_at), Date)
+    # SQLite keeps UTC text and knows no zones: shift by the zone's present offset (exact for
+    # zones without daylight saving time, such as Asia/Ho_Chi_Minh).
+    minutes = localtime.utc_offset_minutes()
+    return func.date(Declaration.submitted_at, literal_column(f"'{minutes:+d} minutes'"))
 
 
 def count_per_ward_day(

@@ -10,12 +10,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from epitrace import localtime
 from epitrace.declarations.passes import Colour
 from epitrace.errors import N_
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # A declaration speaks for the 14 days before it and stays valid this long after it.
 DECLARATION_VALID_DAYS = 7
@@ -95,11 +93,11 @@ def _status(colour: Colour, code: str, **params: Any) -> Status:
 
 
 def local_date(moment: datetime) -> date:
-    return moment.astimezone(VN_TZ).date()
+    return localtime.local_date(moment)
 
 
 def _start_of_local_day(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+    return datetime(day.year, day.month, day.day, tzinfo=localtime.zone())
 
 
 def is_active_case(case: CaseFacts, now: datetime) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from fastapi import Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
+from epitrace import localtime
 from epitrace.errors import N_, InvalidInput
 from epitrace.exposure import access, schemas
 from epitrace.exposure import service as exposure_service
@@ -188,7 +189,7 @@ def exposure_counts(
 ) -> schemas.CountsOut:
     """Codes issued and used, keys uploaded and exposures reported in an area."""
     _, area_code = access.can_see_counts(session, principal, area_code=area)
-    since = datetime.now(UTC).date() - timedelta(days=max(1, min(days, 90)))
+    since = localtime.today() - timedelta(days=max(1, min(days, 90)))
     path = None
     if area_code is not None:
         path = place_service.path_of(session, code=area_code)

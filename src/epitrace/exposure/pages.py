@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
+from epitrace import localtime
 from epitrace.accounts import access as account_access
 from epitrace.errors import N_, DomainError, InvalidInput
 from epitrace.exposure import access
@@ -49,7 +50,7 @@ def _codes_context(session: DbSession, principal: CurrentPrincipal) -> dict[str,
         "codes": exposure_service.get_codes(session, area_paths=[g.area_path for g in grants]),
         "report_types": [(k, i18n.gettext(v)) for k, v in REPORT_TYPE_LABELS.items()],
         "report_names": {REPORT_TYPES[k]: i18n.gettext(v) for k, v in REPORT_TYPE_LABELS.items()},
-        "today": datetime.now(UTC).date().isoformat(),
+        "today": localtime.today().isoformat(),
         "errors": {},
         "issued": None,
         "form": {},
@@ -157,7 +158,7 @@ def counts_page(
 ) -> HTMLResponse:
     _, area_code = access.can_see_counts(session, principal, area_code=area)
     days = max(1, min(days, 90))
-    since = datetime.now(UTC).date() - timedelta(days=days)
+    since = localtime.today() - timedelta(days=days)
     unit = place_service.get(session, code=area_code) if area_code else None
     path = unit.path if unit is not None else None
     figures = exposure_service.counts(session, area_path=path, since=since)
@@ -172,7 +173,7 @@ def counts_page(
 def my_exposure(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     person_id = account_access.citizen_person_id(principal)
     reports = exposure_service.get_reports_for_person(session, person_id=person_id)
-    today = datetime.now(UTC).date()
+    today = localtime.today()
     recent = [r for r in reports if r.exposure_date >= today - timedelta(days=14)]
     watch_until = max((r.exposure_date for r in recent), default=None)
     return render(

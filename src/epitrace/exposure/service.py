@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.cases import service as case_service
 from epitrace.errors import N_, Conflict, Gone, InvalidInput, NotFound
 from epitrace.exposure import exportfile, schedule
@@ -43,7 +43,6 @@ VERIFICATION_KEY_ID = "452"  # Viet Nam's mobile country code, the EN key-id con
 PADDING_MINIMUM = 200  # a file holds at least this many keys, real or random
 PADDING_EXTRA = 20  # plus up to this many random keys, so the count does not leak
 KEY_RETENTION_DAYS = 14  # exported files and keys leave after this
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # officers and cases count days in local time
 REPORT_TYPES = {
     "confirmed_test": ReportType.CONFIRMED_TEST,
     "clinical_diagnosis": ReportType.CONFIRMED_CLINICAL_DIAGNOSIS,
@@ -78,8 +77,8 @@ def case_dates(session: Session, *, case_id: uuid.UUID) -> CaseDates:
     onset = case.onset_at
     return CaseDates(
         area_code=case.ward_code,
-        test_date=case.sampled_at.astimezone(LOCAL_TZ).date(),
-        onset_date=onset.astimezone(LOCAL_TZ).date() if onset is not None else None,
+        test_date=localtime.local_date(case.sampled_at),
+        onset_date=localtime.local_date(onset) if onset is not None else None,
     )
 
 
@@ -108,7 +107,7 @@ def issue_code(
             params={"code": area_code},
             fields={"area_code": N_("Unknown area code.")},
         )
-    today = now.date()
+    today = localtime.today(now)  # officers and cases count days on the local calendar
     if test_date > today:
         raise InvalidInput(
             N_("The test date cannot be in the future."),
@@ -527,7 +526,9 @@ def report_exposure(
 ) -> tuple[ExposureReport, bool]:
     """Count one reported exposure; the same idempotency key twice counts once."""
     now = now or datetime.now(UTC)
-    if exposure_date > now.date() or exposure_date < now.date() - timedelta(
+    # Phones count exposure days in UTC, people in local time: accept both calendars' today.
+    latest = max(now.date(), localtime.today(now))
+    if exposure_date > latest or exposure_date < now.date() - timedelta(
         days=schedule.MAX_KEY_AGE_DAYS + 1
     ):
         raise InvalidInput(
@@ -581,7 +582,7 @@ class Counts:
 def counts(session: Session, *, area_path: str | None, since: date) -> Counts:
     """Aggregate figures for an area: codes, uploads, reported exposures per day."""
     code_area = place_service.within_area(VerificationCode.area_code, area_path)
-    since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    since_dt, _ = localtime.day_bounds(since)
     issued = session.scalar(
         select(func.count()).where(code_area, VerificationCode.created_at >= since_dt)
     )

@@ -26,7 +26,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from epitrace.web.templating import VN_TZ, local_time
+from epitrace import localtime
+from epitrace.web.templating import local_time
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -144,7 +145,7 @@ def slug(text: str) -> str:
 
 def filename(*parts: str | None, ext: Format, day: date | None = None) -> str:
     """`cach-ly-26743-2026-11-29.xlsx`: the parts slugged, then the day (local today by default)."""
-    stamp = day or datetime.now(VN_TZ).date()
+    stamp = day or localtime.today()
     words = [slug(p) for p in parts if p]
     name = "-".join(w for w in [*words, stamp.isoformat()] if w)
     return f"{name[:120]}.{ext}"

@@ -16,14 +16,14 @@ Ranges:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field
 from pydantic_core import PydanticCustomError
 
+from epitrace import localtime
 from epitrace.errors import N_, InvalidInput
-from epitrace.web.templating import VN_TZ
 
 EARLIEST_MEDICAL_DATE = date(2019, 1, 1)
 EARLIEST_BIRTH_YEAR = 1900
@@ -43,7 +43,7 @@ _YEAR_TEMPLATE = "Enter a year between {earliest} and {latest}."
 
 
 def local_today() -> date:
-    return datetime.now(VN_TZ).date()
+    return localtime.today()
 
 
 def latest_medical_date(today: date | None = None) -> date:
@@ -68,11 +68,11 @@ def date_range_problem(value: date, today: date | None = None) -> dict[str, str]
 
 
 def earliest_medical_datetime() -> datetime:
-    return datetime.combine(EARLIEST_MEDICAL_DATE, time.min, VN_TZ).astimezone(UTC)
+    return localtime.at_local(EARLIEST_MEDICAL_DATE, time.min)
 
 
 def latest_medical_datetime(today: date | None = None) -> datetime:
-    return datetime.combine(latest_medical_date(today), time.max, VN_TZ).astimezone(UTC)
+    return localtime.at_local(latest_medical_date(today), time.max)
 
 
 def datetime_in_range(value: datetime, today: date | None = None) -> bool:

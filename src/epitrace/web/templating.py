@@ -5,24 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from epitrace import localtime
 from epitrace.web import i18n
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """Show a UTC datetime in Vietnam's time zone, the way people read it."""
+    """Show a UTC datetime on the local wall clock (dd/mm/yyyy 24 h), the way people read it."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(VN_TZ).strftime(fmt)
+    return localtime.to_local(value).strftime(fmt)
 
 
 def number(value: int | float | None) -> str:
