@@ -12,9 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from epitrace import __version__, localtime
 from epitrace.accounts.sms import get_channel
@@ -27,6 +27,7 @@ from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
 from epitrace.web import fields, i18n
 from epitrace.web.routing import iter_api_routes
+from epitrace.web.sessions import SessionMiddleware
 from epitrace.web.templating import render
 
 log = logging.getLogger("epitrace")
@@ -57,8 +58,9 @@ class RequestContextMiddleware:
         i18n.set_locale(
             i18n.negotiate(request.query_params.get("lang"), request.cookies.get("lang"), accept)
         )
-        forwarded = request.headers.get("x-forwarded-for", "")
-        ip = forwarded.split(",")[0].strip() or (request.client.host if request.client else None)
+        # The client address as ProxyHeadersMiddleware resolved it: X-Forwarded-For counts
+        # only when the direct peer is a trusted proxy (EPITRACE_TRUSTED_PROXIES).
+        ip = request.client.host if request.client else None
         set_origin(RequestOrigin(ip=ip, user_agent=request.headers.get("user-agent")))
 
         async def send_with_headers(message: Message) -> None:
@@ -275,15 +277,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)
 
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key(),
-        session_cookie="epitrace_session",
-        max_age=settings.session_max_age_seconds,
-        same_site="lax",
-        https_only=settings.secure_cookies,
-    )
+    # Outermost last: proxy headers → request context (language, audit origin) → session.
+    app.add_middleware(SessionMiddleware, database=database, settings=settings)
     app.add_middleware(RequestContextMiddleware)
+    # The same rule as `epitrace serve` gives uvicorn, so that any ASGI server in front
+    # resolves the client address alike; applying it twice gives the same address.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
 
     static_dir = i18n.PACKAGE_DIR / "web" / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

@@ -117,7 +117,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=21, ge=1, le=3650)
     otp_ttl_seconds: int = Field(default=300, ge=30)
     otp_length: int = Field(default=6, ge=4, le=10)
-    session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+    session_max_age_seconds: int = Field(
+        default=12 * 3600, ge=60, description="A browser session ends this long after sign-in."
+    )
+    session_idle_seconds: int = Field(
+        default=2 * 3600, ge=60, description="A browser session ends after this long unused."
+    )
     api_token_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     login_rate_limit: int = Field(default=10, description="Sign-in attempts per key per window.")
     login_rate_window_seconds: int = Field(default=300, ge=1)
@@ -125,6 +130,11 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = Field(
         default=None,
         description="Force the Secure cookie flag; by default it follows base_url's scheme.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed; empty: none.",
     )
     environment: str = Field(default="development", description="development | production | test")
     status_policy: Literal["declaration_based", "vaccination_based"] = Field(
@@ -149,6 +159,29 @@ class Settings(BaseSettings):
         except (ValueError, ZoneInfoNotFoundError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        # Written back in canonical form: uvicorn reads "10.0.0.1/8" (host bits set) as a
+        # name, not a network, and would silently trust nothing.
+        entries = []
+        for entry in (item.strip() for item in value.split(",")):
+            if not entry:
+                continue
+            try:
+                if "/" in entry:
+                    entries.append(str(ipaddress.ip_network(entry, strict=False)))
+                else:
+                    entries.append(str(ipaddress.ip_address(entry)))
+            except ValueError:
+                raise ValueError(f"not an address or network (CIDR): {entry!r}") from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies as uvicorn's `forwarded_allow_ips` takes them."""
+        return [item for item in self.trusted_proxies.split(",") if item]
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,9 +15,12 @@ from epitrace.accounts.schemas import (
     MeOut,
     OtpRequest,
     OtpRequested,
+    PasswordChange,
     PasswordReset,
     PersonOut,
     ProfileIn,
+    SessionOut,
+    SignedOut,
     StaffGrantIn,
     StaffGrantOut,
     StaffIn,
@@ -28,7 +31,8 @@ from epitrace.accounts.schemas import (
 )
 from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import public
-from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms, client_ip
+from epitrace.web import sessions as web_sessions
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, Sms, bearer, client_ip
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["accounts"])
@@ -94,6 +98,52 @@ def revoke(request: Request, session: DbSession, principal: CurrentPrincipal) ->
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     if token:
         account_service.revoke_token(session, token=token)
+    return Response(status_code=204)
+
+
+@router.get("/me/sessions", response_model=list[SessionOut])
+def my_sessions(
+    request: Request, session: DbSession, settings: AppSettings, principal: CurrentPrincipal
+) -> list[SessionOut]:
+    """The account's browser sessions that are still open, most recently used first."""
+    user = access.signed_in(principal)
+    current = web_sessions.current_session_id(request)
+    rows = web_sessions.sessions_of(session, user_id=user.user_id, settings=settings)
+    return [
+        SessionOut.model_validate(row).model_copy(update={"current": row.id == current})
+        for row in rows
+    ]
+
+
+@router.post("/me/sign-out-everywhere", response_model=SignedOut)
+def sign_out_everywhere(session: DbSession, principal: CurrentPrincipal) -> SignedOut:
+    """End every browser session and bearer token of the account, this one included."""
+    user = access.signed_in(principal)
+    ended = account_service.end_access(session, user_id=user.user_id)
+    audit.record(
+        session, actor=user, action="sign_out", subject_type="user_account", subject_id=user.user_id
+    )
+    return SignedOut(ended=ended)
+
+
+@router.put("/me/password", status_code=204)
+def change_password(
+    body: PasswordChange, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Change one's own staff password; the account's other sessions and tokens end."""
+    user = access.signed_in(principal)
+    account = account_service.get_account_or_404(session, user_id=user.user_id)
+    account_service.change_own_password(
+        session,
+        account=account,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session_id=web_sessions.current_session_id(request),
+        keep_token=bearer(request),
+    )
+    audit.record(
+        session, actor=user, action="password", subject_type="user_account", subject_id=user.user_id
+    )
     return Response(status_code=204)
 
 
@@ -285,3 +335,17 @@ def reset_password(
         subject_id=account.id,
     )
     return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/sign-out", response_model=SignedOut)
+def sign_out_staff(
+    user_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> SignedOut:
+    """End every session and token of a staff account of the administrator's area."""
+    user = access.manage_users(principal)
+    account = account_service.get_staff_for(session, granter=user, user_id=user_id)
+    ended = account_service.sign_out_account(session, account=account, granter=user)
+    audit.record(
+        session, actor=user, action="sign_out", subject_type="user_account", subject_id=account.id
+    )
+    return SignedOut(ended=ended)

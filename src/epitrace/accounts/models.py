@@ -1,12 +1,14 @@
-"""People (citizens, dependents, anyone traced), sign-in accounts, role grants, one-time codes."""
+"""People (citizens, dependents, anyone traced), sign-in accounts, role grants, one-time codes,
+browser sessions."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from epitrace.accounts.names import fold
@@ -105,3 +107,28 @@ class OtpChallenge(Base):
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A browser session. The cookie holds a random id; only its SHA-256 is stored here.
+
+    `user_id` is None before sign-in (the session then only carries the CSRF token of the
+    sign-in forms and one-time messages). Signing out deletes the row, so a copied cookie
+    is worthless afterwards. A session ends at `expires_at` or after the idle timeout
+    counted from `last_seen_at` (settings `session_max_age_seconds`, `session_idle_seconds`).
+    """
+
+    __tablename__ = "web_session"
+
+    id: Mapped[uuid_pk]
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[created_at]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

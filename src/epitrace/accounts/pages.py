@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 from functools import lru_cache
@@ -22,6 +21,7 @@ from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import Principal, grant_covers, public
 from epitrace.security.roles import STAFF_ROLES, Role
 from epitrace.web import fields, i18n
+from epitrace.web import sessions as web_sessions
 from epitrace.web.deps import (
     AppSettings,
     CurrentPrincipal,
@@ -38,13 +38,6 @@ from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
 router = make_router(include_in_schema=False)
-
-
-def start_session(request: Request, account: UserAccount) -> None:
-    """A fresh session (new CSRF token) for a freshly signed-in account."""
-    request.session.clear()
-    request.session["uid"] = str(account.id)
-    request.session["csrf"] = secrets.token_urlsafe(24)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -106,17 +99,96 @@ async def login_submit(
             {"next": next, "errors": {"form": message}, "username": username},
             status_code=exc.status_code,
         )
-    start_session(request, account)
+    web_sessions.sign_in(request, session, account, settings)
     return RedirectResponse(safe_next(next, "/staff"), status_code=303)
 
 
 @router.post("/logout")
 @public
-async def logout(request: Request) -> Response:
-    if request.session.get("uid"):
+async def logout(request: Request, session: DbSession) -> Response:
+    """End this browser's session: its row goes, so a copy of the cookie is worthless."""
+    if web_sessions.signed_in_user(request) is not None:
         await check_csrf(request)
-    request.session.clear()
+    web_sessions.sign_out(request, session)
     return RedirectResponse("/", status_code=303)
+
+
+# -- one's own account: sessions, signing out everywhere, password -------------------------
+
+
+def _account_page(
+    request: Request,
+    session: Any,
+    settings: Any,
+    user: Principal,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "sessions": web_sessions.sessions_of(session, user_id=user.user_id, settings=settings),
+            "current_id": web_sessions.current_session_id(request),
+            "is_staff": user.kind == "staff",
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(
+    request: Request, session: DbSession, settings: AppSettings, principal: CurrentPrincipal
+) -> HTMLResponse:
+    user = access.signed_in(principal)
+    return _account_page(request, session, settings, user)
+
+
+@router.post("/account/sign-out-everywhere")
+def account_sign_out_everywhere(
+    request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    user = access.signed_in(principal)
+    account_service.end_access(session, user_id=user.user_id)
+    audit.record(
+        session, actor=user, action="sign_out", subject_type="user_account", subject_id=user.user_id
+    )
+    web_sessions.sign_out(request, session)
+    flash(request, i18n.gettext("You were signed out on every device."))
+    return RedirectResponse("/login" if user.kind == "staff" else "/signin", status_code=303)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def account_password(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    current_password: Annotated[str, Form(max_length=200)] = "",
+    new_password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    user = access.signed_in(principal)
+    account = account_service.get_account_or_404(session, user_id=user.user_id)
+    try:
+        account_service.change_own_password(
+            session,
+            account=account,
+            current_password=current_password,
+            new_password=new_password,
+            keep_session_id=web_sessions.current_session_id(request),
+        )
+    except DomainError as exc:
+        session.rollback()
+        return _account_page(
+            request, session, settings, user, errors=_form_errors(exc), status_code=exc.status_code
+        )
+    audit.record(
+        session, actor=user, action="password", subject_type="user_account", subject_id=user.user_id
+    )
+    flash(request, i18n.gettext("Your password was changed; your other sessions ended."))
+    return RedirectResponse("/account", status_code=303)
 
 
 # -- citizen sign-in ----------------------------------------------------------------------
@@ -181,7 +253,7 @@ async def signin_submit(
             {"step": step, "phone": phone, "next": next, "errors": errors},
             status_code=exc.status_code,
         )
-    start_session(request, account)
+    web_sessions.sign_in(request, session, account, settings)
     return RedirectResponse(safe_next(next, "/me"), status_code=303)
 
 
@@ -522,6 +594,17 @@ def admin_user_revoke(
         )
         detail = {"grant": [grant.role.value, grant.area_code]}
         return "revoke", detail, i18n.gettext("The role was taken away.")
+
+    return _admin_change(request, session, principal, user_id, change)
+
+
+@router.post("/admin/users/{user_id}/sign-out", response_class=HTMLResponse)
+def admin_user_sign_out(
+    user_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
+        account_service.sign_out_account(session, account=account, granter=user)
+        return "sign_out", None, i18n.gettext("The account was signed out on every device.")
 
     return _admin_change(request, session, principal, user_id, change)
 

@@ -115,3 +115,28 @@ class StaffUpdate(BaseModel):
 
 class PasswordReset(BaseModel):
     password: str = Field(min_length=10, max_length=200)
+
+
+class PasswordChange(BaseModel):
+    """A staff member's own new password; their other sessions and tokens end."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
+class SessionOut(BaseModel):
+    """A browser session of the signed-in account."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    current: bool = False
+
+
+class SignedOut(BaseModel):
+    ended: int = Field(description="Sessions and tokens that ended.")

@@ -9,10 +9,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
+from epitrace.accounts import sessions as web_sessions
 from epitrace.accounts import usernames
 from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount
 from epitrace.accounts.sms import SmsChannel
@@ -435,6 +436,8 @@ def update_staff(
         if not is_active and granter is not None and granter.user_id == account.id:
             raise Conflict(N_("You cannot deactivate your own account."), code="self_deactivate")
         account.is_active = is_active
+        if not is_active:
+            end_access(session, user_id=account.id)
     session.flush()
     return account
 
@@ -442,10 +445,60 @@ def update_staff(
 def reset_password(
     session: Session, *, account: UserAccount, password: str, granter: Principal | None
 ) -> None:
-    """An administrator sets a new password for a staff account they manage."""
+    """An administrator sets a new password for a staff account they manage.
+
+    Whoever knew the old password may be signed in with it: every session and bearer token
+    of the account ends.
+    """
     if granter is not None and not may_manage(session, granter=granter, account=account):
         raise Forbidden(N_("This account is outside your area."), code="account_outside_area")
     set_password(session, account=account, password=password)
+    end_access(session, user_id=account.id)
+
+
+def sign_out_account(session: Session, *, account: UserAccount, granter: Principal | None) -> int:
+    """An administrator ends every session and token of an account they manage."""
+    if granter is not None and not may_manage(session, granter=granter, account=account):
+        raise Forbidden(N_("This account is outside your area."), code="account_outside_area")
+    return end_access(session, user_id=account.id)
+
+
+def change_own_password(
+    session: Session,
+    *,
+    account: UserAccount,
+    current_password: str,
+    new_password: str,
+    keep_session_id: uuid.UUID | None = None,
+    keep_token: str | None = None,
+) -> None:
+    """A staff member replaces their password; their other sessions and tokens end."""
+    if account.kind != "staff":
+        raise Forbidden(N_("Only staff accounts have a password."))
+    if not verify_password(account.password_hash, current_password):
+        message = N_("The current password is wrong.")
+        raise InvalidInput(message, fields={"current_password": message}, code="wrong_password")
+    set_password(session, account=account, password=new_password)
+    end_access(session, user_id=account.id, keep_session_id=keep_session_id, keep_token=keep_token)
+
+
+def end_access(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    keep_session_id: uuid.UUID | None = None,
+    keep_token: str | None = None,
+) -> int:
+    """Sign an account out everywhere: its browser sessions end and its tokens are revoked,
+    but for the session and token (if given) of the request doing it. Returns how many."""
+    ended = web_sessions.end_all(session, user_id=user_id, except_id=keep_session_id)
+    stmt = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    if keep_token is not None:
+        stmt = stmt.where(ApiToken.token_hash != _token_hash(keep_token))
+    result = session.execute(
+        stmt.values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return ended + int(getattr(result, "rowcount", 0) or 0)
 
 
 def count_login_attempt(

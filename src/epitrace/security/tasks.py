@@ -1,4 +1,5 @@
-"""Periodic clean-up of security records: old rate-limit windows, expired tokens and codes."""
+"""Periodic clean-up of security records: old rate-limit windows, expired tokens, codes and
+browser sessions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from epitrace.accounts import sessions as web_sessions
 from epitrace.accounts.models import OtpChallenge
 from epitrace.config import Settings
 from epitrace.db import utcnow
@@ -16,9 +18,11 @@ from epitrace.security.models import ApiToken
 
 
 def purge_expired(session: Session, settings: Settings) -> int:
-    """Delete rate-limit windows older than a day and tokens/codes expired over a day ago."""
+    """Delete rate-limit windows older than a day, tokens/codes expired over a day ago and
+    browser sessions past their absolute or idle timeout."""
     cutoff = utcnow() - timedelta(days=1)
     removed = ratelimit.purge(session, older_than_seconds=86400)
+    removed += web_sessions.purge(session, timeouts=web_sessions.timeouts_of(settings))
     for stmt in (
         delete(ApiToken).where(ApiToken.expires_at < cutoff),
         delete(OtpChallenge).where(OtpChallenge.expires_at < cutoff),

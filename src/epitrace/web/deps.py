@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,6 +16,7 @@ from epitrace.db import Database
 from epitrace.errors import N_, Forbidden
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
+from epitrace.web import sessions as web_sessions
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -64,7 +64,7 @@ AppKeyring = Annotated[Keyring, Depends(get_keyring)]
 Sms = Annotated[SmsChannel, Depends(get_sms)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -73,10 +73,11 @@ def _bearer(request: Request) -> str | None:
 async def get_principal(request: Request, session: DbSession) -> Principal | None:
     """Who is calling: a bearer token (API) or the session cookie (pages and their scripts).
 
-    Cookie-authenticated writes must carry the session's CSRF token, in the `X-CSRF-Token`
-    header or a `csrf_token` form field.
+    The cookie names a server-side session (`epitrace.web.sessions`); a signed-out, expired
+    or revoked one is anonymous. Cookie-authenticated writes must carry the session's CSRF
+    token, in the `X-CSRF-Token` header or a `csrf_token` form field.
     """
-    token = _bearer(request)
+    token = bearer(request)
     principal: Principal | None = None
     if token is not None:
         user_id = account_service.resolve_token(session, token=token)
@@ -84,24 +85,18 @@ async def get_principal(request: Request, session: DbSession) -> Principal | Non
             principal = account_service.load_principal(
                 session, user_id=user_id, auth_method="token"
             )
-    elif "session" in request.scope and request.session.get("uid"):
-        try:
-            user_id = uuid.UUID(request.session["uid"])
-        except ValueError:
-            request.session.clear()
-            user_id = None
+    else:
+        user_id = web_sessions.signed_in_user(request)
         if user_id is not None:
             principal = account_service.load_principal(session, user_id=user_id)
-        if principal is None:
-            request.session.clear()
-        elif request.method in UNSAFE_METHODS:
+        if principal is not None and request.method in UNSAFE_METHODS:
             await check_csrf(request)
     request.state.principal = principal
     return principal
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    """The caller's address (X-Forwarded-For counts only from EPITRACE_TRUSTED_PROXIES)."""
     return request.client.host if request.client else "unknown"
 
 
