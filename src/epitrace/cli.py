@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -102,6 +102,18 @@ def public_base_url(settings: Settings, *, host: str, port: int) -> str:
     return base_url
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header options: X-Forwarded-* only from EPITRACE_TRUSTED_PROXIES.
+
+    uvicorn would otherwise trust 127.0.0.1 (or its FORWARDED_ALLOW_IPS variable); with no
+    trusted proxy the headers are not read at all.
+    """
+    proxies = settings.trusted_proxy_list
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
@@ -123,7 +135,7 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        **proxy_options(settings),
         log_level=os.environ.get("EPITRACE_LOG_LEVEL", "info"),
     )
 
