@@ -21,11 +21,12 @@ from epitrace.accounts.sms import get_channel
 from epitrace.config import Settings, get_settings
 from epitrace.db import Database
 from epitrace.domains import domain_modules, import_models
-from epitrace.errors import N_, DomainError, TooManyRequests
+from epitrace.errors import N_, DomainError, SignInRequired, TooManyRequests
 from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
 from epitrace.web import fields, i18n
+from epitrace.web.redirects import sign_in_url
 from epitrace.web.routing import iter_api_routes
 from epitrace.web.sessions import SessionMiddleware
 from epitrace.web.templating import render
@@ -116,9 +117,12 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     if _wants_json(request):
         response: Response = problem(exc.status_code, exc.code, detail, fields, **exc.details())
-    elif exc.code == "unauthenticated":
-        target = "/signin" if request.url.path.startswith(("/me", "/c/", "/checkins")) else "/login"
-        response = RedirectResponse(f"{target}?next={request.url.path}", status_code=303)
+    elif isinstance(exc, SignInRequired):
+        # staff pages to the password sign-in, everything a citizen may open to the phone
+        # sign-in (it links to the staff one); both come back here afterwards
+        page = "/login" if exc.audience == "staff" else "/signin"
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(sign_in_url(page, here), status_code=303)
     else:
         response = _error_page(request, exc.status_code, detail)
     response.headers.update(headers)

@@ -56,6 +56,17 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class SignInRequired(Unauthorized):
+    """Nobody is signed in. `audience` names the sign-in page that helps: citizens sign in
+    with a phone number and a one-time code, staff with a username and password."""
+
+    code = "unauthenticated"
+
+    def __init__(self, message: str, *, audience: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.audience = audience  # "citizen" | "staff" | "any"
+
+
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"

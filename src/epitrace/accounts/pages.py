@@ -34,16 +34,11 @@ from epitrace.web.deps import (
 )
 from epitrace.web.links import StaffLink
 from epitrace.web.pages import ROLE_NAMES
+from epitrace.web.redirects import safe_next
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
 router = make_router(include_in_schema=False)
-
-
-def safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +57,9 @@ def citizen_links() -> tuple[StaffLink, ...]:
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     ensure_csrf(request)
     return render(
-        request, "accounts/login.html", {"next": next or "", "errors": {}, "username": ""}
+        request,
+        "accounts/login.html",
+        {"next": safe_next(next, ""), "errors": {}, "username": ""},
     )
 
 
@@ -96,7 +93,7 @@ async def login_submit(
         return render(
             request,
             "accounts/login.html",
-            {"next": next, "errors": {"form": message}, "username": username},
+            {"next": safe_next(next, ""), "errors": {"form": message}, "username": username},
             status_code=exc.status_code,
         )
     web_sessions.sign_in(request, session, account, settings)
@@ -201,7 +198,7 @@ def signin_form(request: Request, next: str | None = None) -> HTMLResponse:
     return render(
         request,
         "accounts/signin.html",
-        {"step": "phone", "phone": "", "next": next or "", "errors": {}},
+        {"step": "phone", "phone": "", "next": safe_next(next, ""), "errors": {}},
     )
 
 
@@ -239,7 +236,7 @@ async def signin_submit(
                 {
                     "step": "code",
                     "phone": phone_numbers.display(canonical),
-                    "next": next,
+                    "next": safe_next(next, ""),
                     "errors": {},
                 },
             )
@@ -250,7 +247,7 @@ async def signin_submit(
         return render(
             request,
             "accounts/signin.html",
-            {"step": step, "phone": phone, "next": next, "errors": errors},
+            {"step": step, "phone": phone, "next": safe_next(next, ""), "errors": errors},
             status_code=exc.status_code,
         )
     web_sessions.sign_in(request, session, account, settings)

@@ -26,6 +26,7 @@ from epitrace.security.roles import Action
 from epitrace.tracing import service as tracing_service
 from epitrace.web import fields, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
+from epitrace.web.redirects import safe_next
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -528,8 +529,7 @@ def quarantine_new(
         subject_id=person.id,
     )
     flash(request, i18n.gettext("The quarantine order was issued."))
-    local = next_url.startswith("/") and not next_url.startswith("//")
-    return RedirectResponse(next_url if local else "/quarantine", status_code=303)
+    return RedirectResponse(safe_next(next_url, "/quarantine"), status_code=303)
 
 
 @router.get("/me/quarantine", response_class=HTMLResponse)

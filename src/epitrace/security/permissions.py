@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from epitrace.errors import N_, Forbidden, Unauthorized
+from epitrace.errors import N_, Forbidden, SignInRequired
 from epitrace.places import service as place_service
 from epitrace.security.roles import ROLE_ACTIONS, ROLE_RANK, Action, Role
 
@@ -93,7 +93,7 @@ def require(
     """
     mark_checked(action.value)
     if principal is None:
-        raise Unauthorized(N_("Please sign in to continue."), code="unauthenticated")
+        raise SignInRequired(N_("Please sign in to continue."), audience=audience(action))
     if not principal.can(action):
         raise Forbidden(N_("Your role does not allow this."))
     if area is None and area_path is None:
@@ -110,6 +110,14 @@ def require(
         if path is None or area_path.startswith(path):
             return principal
     raise Forbidden(N_("This area is outside your responsibility."))
+
+
+def audience(action: Action) -> str:
+    """Who may do `action`: "citizen" (citizens only), "staff" (staff only) or "any"."""
+    roles = ROLE_ACTIONS[action]
+    if roles == {Role.CITIZEN}:
+        return "citizen"
+    return "any" if Role.CITIZEN in roles else "staff"
 
 
 def area_within(inner: str | None, outer: str | None) -> bool:

@@ -16,6 +16,7 @@ from epitrace.security.roles import Action, Role
 from epitrace.web import i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.links import StaffLink
+from epitrace.web.redirects import safe_next
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -79,7 +80,7 @@ def staff_home(request: Request, session: DbSession, principal: CurrentPrincipal
 @router.get("/lang/{code}")
 @public
 def switch_language(code: str, next: str = "/") -> RedirectResponse:
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = safe_next(next, "/")
     response = RedirectResponse(target, status_code=303)
     if code in i18n.LOCALES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
