@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import RoleGrant, UserAccount
 from epitrace.security.passwords import hash_password
-from epitrace.security.roles import Action, Role
+from epitrace.security.roles import STAFF_ROLES, Action, Role
+from tests.factories import STAFF_PASSWORD
 from tests.matrix_support import RouteCase, Users
 
 PASSWORD_HASH = hash_password("a-long-password")
@@ -60,6 +61,51 @@ CASES = [
         "POST", "/api/v1/auth/logout", Action.ACCOUNT_SELF, inside="/api/v1/auth/logout", ok=(204,)
     ),
     RouteCase("GET", "/api/v1/me", Action.ACCOUNT_SELF, inside="/api/v1/me"),
+    RouteCase("GET", "/api/v1/me/sessions", Action.ACCOUNT_SELF, inside="/api/v1/me/sessions"),
+    RouteCase(
+        "POST",
+        "/api/v1/me/sign-out-everywhere",
+        Action.ACCOUNT_SELF,
+        inside="/api/v1/me/sign-out-everywhere",
+    ),
+    RouteCase(
+        "PUT",
+        "/api/v1/me/password",
+        Action.ACCOUNT_SELF,
+        inside="/api/v1/me/password",
+        # the same password again, so that later cases still sign in with it
+        body={"current_password": STAFF_PASSWORD, "new_password": STAFF_PASSWORD},
+        roles=frozenset(STAFF_ROLES),
+    ),
+    RouteCase("GET", "/account", Action.ACCOUNT_SELF, inside="/account"),
+    RouteCase(
+        "POST",
+        "/account/sign-out-everywhere",
+        Action.ACCOUNT_SELF,
+        inside="/account/sign-out-everywhere",
+    ),
+    RouteCase(
+        "POST",
+        "/account/password",
+        Action.ACCOUNT_SELF,
+        inside="/account/password",
+        form={"current_password": STAFF_PASSWORD, "new_password": STAFF_PASSWORD},
+        roles=frozenset(STAFF_ROLES),
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/users/{user_id}/sign-out",
+        Action.USERS_MANAGE,
+        inside="/api/v1/users/{staff_in}/sign-out",
+        outside="/api/v1/users/{staff_out}/sign-out",
+    ),
+    RouteCase(
+        "POST",
+        "/admin/users/{user_id}/sign-out",
+        Action.USERS_MANAGE,
+        inside="/admin/users/{staff_in}/sign-out",
+        outside="/admin/users/{staff_out}/sign-out",
+    ),
     RouteCase(
         "PUT",
         "/api/v1/me/profile",

@@ -34,12 +34,17 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CITIZEN_SELF = "a citizen acts on themselves and the relatives in their care"
 OWN_INBOX = "the caller's own inbox and its settings"
+OWN_ACCOUNT = "the caller's own sessions, tokens and password"
 IMPORT_BY_LINE = (
     "a list of new or existing organisations: each line's stored (or named) ward is checked "
     "against the importer's area, and a line outside it refuses the whole file (422, by line)"
 )
 NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/logout"): "ends the caller's own token",
+    ("POST", "/api/v1/me/sign-out-everywhere"): OWN_ACCOUNT,
+    ("POST", "/account/sign-out-everywhere"): OWN_ACCOUNT,
+    ("PUT", "/api/v1/me/password"): OWN_ACCOUNT,
+    ("POST", "/account/password"): OWN_ACCOUNT,
     ("PUT", "/api/v1/me/profile"): CITIZEN_SELF,
     ("POST", "/api/v1/me/dependents"): CITIZEN_SELF,
     ("DELETE", "/api/v1/me/dependents/{dependent_id}"): CITIZEN_SELF,
