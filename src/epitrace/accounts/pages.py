@@ -148,18 +148,14 @@ async def signin_submit(
     step = "code" if code else "phone"
     try:
         if step == "phone":
-            ratelimit.hit(
-                session,
-                key=f"otp-ip:{client_ip(request)}",
-                limit=settings.login_rate_limit * 3,
-                window_seconds=settings.login_rate_window_seconds,
-            )
             canonical = account_service.request_otp(
                 session,
                 phone=phone,
+                address=client_ip(request),
                 sms=sms,
                 ttl_seconds=settings.otp_ttl_seconds,
                 length=settings.otp_length,
+                limits=account_service.otp_limits(settings),
             )
             return render(
                 request,
@@ -171,16 +167,20 @@ async def signin_submit(
                     "errors": {},
                 },
             )
-        account = account_service.verify_otp(session, phone=phone, code=code)
+        account = account_service.verify_otp(
+            session, phone=phone, code=code, live_codes=settings.limit_otp_live_codes
+        )
     except DomainError as exc:
         errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
         errors.setdefault("form", i18n.gettext(exc.message, **exc.params))
-        return render(
+        response = render(
             request,
             "accounts/signin.html",
             {"step": step, "phone": phone, "next": next, "errors": errors},
             status_code=exc.status_code,
         )
+        response.headers.update(exc.headers())
+        return response
     start_session(request, account)
     return RedirectResponse(safe_next(next, "/me"), status_code=303)
 
