@@ -108,6 +108,29 @@ def local_day_window(now: datetime | None = None) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
+def check_daily_quota(
+    *,
+    used: int,
+    limit: int,
+    message: str,
+    now: datetime,
+    fields: dict[str, str] | None = None,
+) -> None:
+    """Refuse (429 until local midnight) when `used` rows of today already reach `limit`.
+
+    Quotas count the rows the request's own transaction sees (feedback, declarations).
+    """
+    if used < limit:
+        return
+    raise TooManyRequests(
+        message,
+        params={"limit": limit},
+        retry_after=local_day_window(now)[1] - int(now.timestamp()),
+        fields=fields,
+        code="daily_limit",
+    )
+
+
 def consume(session: Session, *, key: str, amount: int, limit: int, window: tuple[int, int]) -> int:
     """Take up to `amount` units of `key`'s budget in the request's transaction; how many.
 
