@@ -134,8 +134,10 @@ def list_dependents(session: DbSession, principal: CurrentPrincipal) -> list[Per
 
 
 @router.post("/me/dependents", response_model=PersonOut, status_code=201)
-def add_dependent(body: DependentIn, session: DbSession, principal: CurrentPrincipal) -> Person:
-    """Add a relative without a smartphone."""
+def add_dependent(
+    body: DependentIn, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> Person:
+    """Add a relative without a smartphone (at most EPITRACE_LIMIT_DEPENDENTS)."""
     person_id = access.citizen_person_id(principal)
     return account_service.add_dependent(
         session,
@@ -144,6 +146,7 @@ def add_dependent(body: DependentIn, session: DbSession, principal: CurrentPrinc
         birth_year=body.birth_year,
         relationship=body.relationship,
         gender=body.gender,
+        max_dependents=settings.limit_dependents,
     )
 
 

@@ -244,7 +244,9 @@ def add_dependent(
     birth_year: int | None,
     relationship: str | None,
     gender: str | None = None,
+    max_dependents: int | None = None,
 ) -> Person:
+    """Add a relative in the citizen's care, at most `max_dependents` of them (then 409)."""
     name = full_name.strip()
     if not name:
         raise InvalidInput(N_("Full name is required."), fields={"full_name": N_("Required.")})
@@ -254,6 +256,19 @@ def add_dependent(
             fields={"birth_year": N_("Birth year must be between 1900 and this year.")},
         )
     guardian = get_person(session, person_id=guardian_id)
+    if max_dependents is not None:
+        held = session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.guardian_id == guardian.id, Person.merged_into_id.is_(None))
+        )
+        if (held or 0) >= max_dependents:
+            # Waiting does not help (no Retry-After): removing a relative frees a place.
+            raise Conflict(
+                N_("You already have %(limit)s relatives, the most one account may hold."),
+                params={"limit": max_dependents},
+                code="limit_reached",
+            )
     dependent = Person(
         full_name=name,
         birth_year=birth_year,
