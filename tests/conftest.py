@@ -137,6 +137,9 @@ def settings(db: Database, tmp_path: Path, keys_dir: Path) -> Settings:
         environment="test",
         cookie_secure=False,
         login_rate_limit=1000,
+        # The route matrices add a relative for every route and role they walk through;
+        # tests of the limit set their own.
+        limit_dependents=1000,
     )
 
 

@@ -21,7 +21,7 @@ from epitrace.accounts.sms import get_channel
 from epitrace.config import Settings, get_settings
 from epitrace.db import Database
 from epitrace.domains import domain_modules, import_models
-from epitrace.errors import N_, DomainError, SignInRequired, TooManyRequests
+from epitrace.errors import N_, DomainError, SignInRequired
 from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
@@ -112,9 +112,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         raise exc
     detail = i18n.gettext(exc.message, **exc.params)
     fields = {k: i18n.gettext(v) for k, v in exc.fields.items()}
-    headers = {}
-    if isinstance(exc, TooManyRequests):
-        headers["Retry-After"] = str(exc.retry_after)
+    headers = exc.headers()
     if _wants_json(request):
         response: Response = problem(exc.status_code, exc.code, detail, fields, **exc.details())
     elif isinstance(exc, SignInRequired):

@@ -126,6 +126,53 @@ class Settings(BaseSettings):
     api_token_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     login_rate_limit: int = Field(default=10, description="Sign-in attempts per key per window.")
     login_rate_window_seconds: int = Field(default=300, ge=1)
+    # -- limits: volumes a citizen (or an anonymous caller) may write; docs/security.md -----
+    limit_batch_scans_per_day: int = Field(
+        default=300,
+        ge=1,
+        description="New offline scans accepted per account per local day (duplicates are free).",
+    )
+    limit_scan_max_age_hours: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 3650,
+        description="How far back an offline scan may be dated (hours; never beyond retention).",
+    )
+    limit_feedback_per_day: int = Field(
+        default=10, ge=1, description="Feedback reports per account per local day."
+    )
+    limit_feedback_photos_per_day: int = Field(
+        default=5, ge=0, description="Feedback reports with a photo per account per local day."
+    )
+    limit_photo_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=64 * 1024,
+        le=50 * 1024 * 1024,
+        description="Largest feedback photo accepted (bytes).",
+    )
+    limit_declarations_for_others_per_day: int = Field(
+        default=20,
+        ge=1,
+        description="Declarations an account makes for other people per local day.",
+    )
+    limit_dependents: int = Field(
+        default=10, ge=0, description="Relatives (dependents) one citizen account may hold."
+    )
+    limit_otp_per_number_address: int = Field(
+        default=3, ge=1, description="Sign-in codes per phone number from one address per window."
+    )
+    limit_otp_per_address: int = Field(
+        default=60, ge=1, description="Sign-in codes requested from one address per window."
+    )
+    limit_otp_per_number: int = Field(
+        default=10, ge=1, description="Sign-in codes sent to one phone number per window."
+    )
+    limit_otp_window_seconds: int = Field(
+        default=3600, ge=60, le=86400, description="Window of the sign-in code budgets."
+    )
+    limit_otp_live_codes: int = Field(
+        default=3, ge=1, le=10, description="Latest unexpired codes of a number valid together."
+    )
     default_locale: str = Field(default="vi")
     cookie_secure: bool | None = Field(
         default=None,

@@ -40,6 +40,10 @@ class DomainError(Exception):
         """Extra members of the problem document, built in the request's language."""
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries, on the API and on pages alike."""
+        return {}
+
 
 class InvalidInput(DomainError):
     status_code = 422
@@ -88,7 +92,13 @@ class TooManyRequests(DomainError):
 
     def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+        self.retry_after = max(1, retry_after)
+
+    def details(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class PayloadTooLarge(DomainError):

@@ -136,7 +136,13 @@ def test_batch_sync_is_idempotent_and_refuses_per_scan(
     assert naive.status_code == 422
     assert "scans.0.at" in naive.json()["errors"]
     empty = client.post("/api/v1/checkins/batch", json={"scans": []}, headers=me)
-    assert empty.json() == {"accepted": 0, "duplicates": 0, "refused": 0, "results": []}
+    assert empty.json() == {
+        "accepted": 0,
+        "duplicates": 0,
+        "refused": 0,
+        "results": [],
+        "retry_after": None,
+    }
     too_many = [
         {"client_key": f"k-many-{i:04d}", "token": token, "at": now.isoformat()} for i in range(201)
     ]

@@ -44,18 +44,14 @@ def request_code(
     body: OtpRequest, request: Request, session: DbSession, settings: AppSettings, sms: Sms
 ) -> OtpRequested:
     """Send a one-time sign-in code by SMS to a Vietnamese mobile number."""
-    ratelimit.hit(
-        session,
-        key=f"otp-ip:{client_ip(request)}",
-        limit=settings.login_rate_limit * 3,
-        window_seconds=settings.login_rate_window_seconds,
-    )
     phone = account_service.request_otp(
         session,
         phone=body.phone,
+        address=client_ip(request),
         sms=sms,
         ttl_seconds=settings.otp_ttl_seconds,
         length=settings.otp_length,
+        limits=account_service.otp_limits(settings),
     )
     return OtpRequested(phone=phone, expires_in=settings.otp_ttl_seconds)
 
@@ -84,7 +80,12 @@ def issue_token(
             session, username=body.username, password=body.password
         )
     else:
-        account = account_service.verify_otp(session, phone=body.phone or "", code=body.code or "")
+        account = account_service.verify_otp(
+            session,
+            phone=body.phone or "",
+            code=body.code or "",
+            live_codes=settings.limit_otp_live_codes,
+        )
     token, ttl = account_service.issue_token(
         session, account=account, ttl_seconds=settings.api_token_ttl_seconds
     )
@@ -183,8 +184,10 @@ def list_dependents(session: DbSession, principal: CurrentPrincipal) -> list[Per
 
 
 @router.post("/me/dependents", response_model=PersonOut, status_code=201)
-def add_dependent(body: DependentIn, session: DbSession, principal: CurrentPrincipal) -> Person:
-    """Add a relative without a smartphone."""
+def add_dependent(
+    body: DependentIn, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> Person:
+    """Add a relative without a smartphone (at most EPITRACE_LIMIT_DEPENDENTS)."""
     person_id = access.citizen_person_id(principal)
     return account_service.add_dependent(
         session,
@@ -193,6 +196,7 @@ def add_dependent(body: DependentIn, session: DbSession, principal: CurrentPrinc
         birth_year=body.birth_year,
         relationship=body.relationship,
         gender=body.gender,
+        max_dependents=settings.limit_dependents,
     )
 
 

@@ -217,18 +217,14 @@ async def signin_submit(
     step = "code" if code else "phone"
     try:
         if step == "phone":
-            ratelimit.hit(
-                session,
-                key=f"otp-ip:{client_ip(request)}",
-                limit=settings.login_rate_limit * 3,
-                window_seconds=settings.login_rate_window_seconds,
-            )
             canonical = account_service.request_otp(
                 session,
                 phone=phone,
+                address=client_ip(request),
                 sms=sms,
                 ttl_seconds=settings.otp_ttl_seconds,
                 length=settings.otp_length,
+                limits=account_service.otp_limits(settings),
             )
             return render(
                 request,
@@ -240,16 +236,20 @@ async def signin_submit(
                     "errors": {},
                 },
             )
-        account = account_service.verify_otp(session, phone=phone, code=code)
+        account = account_service.verify_otp(
+            session, phone=phone, code=code, live_codes=settings.limit_otp_live_codes
+        )
     except DomainError as exc:
         errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
         errors.setdefault("form", i18n.gettext(exc.message, **exc.params))
-        return render(
+        response = render(
             request,
             "accounts/signin.html",
             {"step": step, "phone": phone, "next": safe_next(next, ""), "errors": errors},
             status_code=exc.status_code,
         )
+        response.headers.update(exc.headers())
+        return response
     web_sessions.sign_in(request, session, account, settings)
     return RedirectResponse(safe_next(next, "/me"), status_code=303)
 
@@ -260,6 +260,19 @@ async def signin_submit(
 @router.get("/me", response_class=HTMLResponse)
 def my_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     person_id = access.citizen_person_id(principal)
+    return _my_page(request, session, person_id)
+
+
+def _my_page(
+    request: Request,
+    session: DbSession,
+    person_id: uuid.UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    dependent: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The citizen's page; after a refused relative, with the message and what was typed."""
     person = account_service.get_person(session, person_id=person_id)
     ward = place_service.get(session, code=person.ward_code) if person.ward_code else None
     links = [{"href": link.href, "label": i18n.gettext(link.label)} for link in citizen_links()]
@@ -271,8 +284,10 @@ def my_page(request: Request, session: DbSession, principal: CurrentPrincipal) -
             "ward": ward,
             "dependents": account_service.get_dependents(session, guardian_id=person_id),
             "links": links,
-            "errors": {},
+            "errors": errors or {},
+            "dependent": dependent or {},
         },
+        status_code=status_code,
     )
 
 
@@ -313,19 +328,37 @@ def my_dependent_add(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     full_name: Annotated[str, Form(max_length=200)] = "",
     birth_year: Annotated[str, Form(max_length=4)] = "",
     relationship: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     person_id = access.citizen_person_id(principal)
-    year = _birth_year(birth_year)
-    account_service.add_dependent(
-        session,
-        guardian_id=person_id,
-        full_name=full_name,
-        birth_year=year,
-        relationship=relationship,
-    )
+    try:
+        year = _birth_year(birth_year)
+        account_service.add_dependent(
+            session,
+            guardian_id=person_id,
+            full_name=full_name,
+            birth_year=year,
+            relationship=relationship,
+            max_dependents=settings.limit_dependents,
+        )
+    except DomainError as exc:
+        session.rollback()
+        errors = {f"dependent_{k}": i18n.gettext(v) for k, v in exc.fields.items()}
+        errors["dependent"] = i18n.gettext(exc.message, **exc.params)
+        typed = {"full_name": full_name, "birth_year": birth_year, "relationship": relationship}
+        response = _my_page(
+            request,
+            session,
+            person_id,
+            errors=errors,
+            dependent=typed,
+            status_code=exc.status_code,
+        )
+        response.headers.update(exc.headers())
+        return response
     flash(request, i18n.gettext("The relative was added."))
     return RedirectResponse("/me", status_code=303)
 

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, update
@@ -17,6 +18,7 @@ from epitrace.accounts import sessions as web_sessions
 from epitrace.accounts import usernames
 from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount
 from epitrace.accounts.sms import SmsChannel
+from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from epitrace.places import service as place_service
@@ -28,7 +30,22 @@ from epitrace.security.permissions import Grant, Principal, is_nationwide_admin,
 from epitrace.security.roles import ROLE_ACTIONS, Action, Role, roles_at_or_below
 
 OTP_MAX_ATTEMPTS = 5
-OTP_REQUESTS_PER_HOUR = 5
+
+
+@dataclass(frozen=True)
+class OtpLimits:
+    """Budgets of sign-in code requests (EPITRACE_LIMIT_OTP_*), per window.
+
+    Counted narrowest first: (number, address), then address, then number. A request refused
+    by a narrower budget does not spend the broader ones, so a stranger on one address spends
+    at most `per_number_address` of a number's `per_number` and cannot lock out its owner.
+    """
+
+    per_number_address: int = 3
+    per_address: int = 60
+    per_number: int = 10
+    window_seconds: int = 3600
+    live_codes: int = 3
 
 
 def _hash_code(phone: str, code: str) -> str:
@@ -36,15 +53,44 @@ def _hash_code(phone: str, code: str) -> str:
     return hashlib.sha256(f"{phone}:{code}".encode()).hexdigest()
 
 
+def otp_limits(settings: Settings) -> OtpLimits:
+    return OtpLimits(
+        per_number_address=settings.limit_otp_per_number_address,
+        per_address=settings.limit_otp_per_address,
+        per_number=settings.limit_otp_per_number,
+        window_seconds=settings.limit_otp_window_seconds,
+        live_codes=settings.limit_otp_live_codes,
+    )
+
+
 # -- citizens -----------------------------------------------------------------------------
 
 
 def request_otp(
-    session: Session, *, phone: str, sms: SmsChannel, ttl_seconds: int, length: int = 6
+    session: Session,
+    *,
+    phone: str,
+    address: str,
+    sms: SmsChannel,
+    ttl_seconds: int,
+    length: int = 6,
+    limits: OtpLimits | None = None,
 ) -> str:
-    """Send a one-time code to a mobile number; returns the canonical number."""
+    """Send a one-time code to a mobile number; returns the canonical number.
+
+    `address` is the requester's network address, for the per-address budgets.
+    """
     canonical = phone_numbers.normalise(phone)
-    ratelimit.hit(session, key=f"otp:{canonical}", limit=OTP_REQUESTS_PER_HOUR, window_seconds=3600)
+    limits = limits or OtpLimits()
+    ratelimit.hit_in_order(
+        session,
+        budgets=[
+            (f"otp-na:{canonical}|{address}", limits.per_number_address),
+            (f"otp-ip:{address}", limits.per_address),
+            (f"otp:{canonical}", limits.per_number),
+        ],
+        window_seconds=limits.window_seconds,
+    )
     code = "".join(secrets.choice("0123456789") for _ in range(length))
     session.add(
         OtpChallenge(
@@ -62,15 +108,23 @@ def request_otp(
     return canonical
 
 
-def verify_otp(session: Session, *, phone: str, code: str) -> UserAccount:
-    """Check a one-time code; signs up the citizen on first success."""
+def verify_otp(session: Session, *, phone: str, code: str, live_codes: int = 3) -> UserAccount:
+    """Check a one-time code; signs up the citizen on first success.
+
+    Any of the number's latest `live_codes` unexpired codes is accepted, so that a new request
+    (the owner's impatience, or a stranger's) does not void the code the owner is typing.
+    Success consumes every outstanding code of the number.
+    """
     canonical = phone_numbers.normalise(phone)
-    challenge = session.scalars(
-        select(OtpChallenge)
-        .where(OtpChallenge.phone == canonical, OtpChallenge.consumed_at.is_(None))
-        .order_by(OtpChallenge.created_at.desc())
-        .limit(1)
-    ).first()
+    now = utcnow()
+    latest = list(
+        session.scalars(
+            select(OtpChallenge)
+            .where(OtpChallenge.phone == canonical, OtpChallenge.expires_at >= now)
+            .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id)
+            .limit(live_codes)
+        )
+    )
     invalid = Unauthorized(
         N_("The code is wrong or has expired. Request a new code."),
         fields={"code": N_("The code is wrong or has expired.")},
@@ -80,11 +134,21 @@ def verify_otp(session: Session, *, phone: str, code: str) -> UserAccount:
     ratelimit.hit(
         session, key=f"otp-verify:{canonical}", limit=OTP_MAX_ATTEMPTS, window_seconds=900
     )
-    if challenge is None or challenge.expires_at < utcnow():
+    given = _hash_code(canonical, code.strip())
+    matches = [
+        c
+        for c in latest
+        if c.consumed_at is None and hmac.compare_digest(c.code_hash, given)  # every one compared
+    ]
+    if not matches:
         raise invalid
-    if not hmac.compare_digest(challenge.code_hash, _hash_code(canonical, code.strip())):
-        raise invalid
-    challenge.consumed_at = utcnow()
+    outstanding = session.scalars(
+        select(OtpChallenge).where(
+            OtpChallenge.phone == canonical, OtpChallenge.consumed_at.is_(None)
+        )
+    )
+    for challenge in outstanding:
+        challenge.consumed_at = now
     account = session.scalars(select(UserAccount).where(UserAccount.phone == canonical)).first()
     if account is None:
         person = Person(full_name="", phone=canonical)
@@ -181,7 +245,9 @@ def add_dependent(
     birth_year: int | None,
     relationship: str | None,
     gender: str | None = None,
+    max_dependents: int | None = None,
 ) -> Person:
+    """Add a relative in the citizen's care, at most `max_dependents` of them (then 409)."""
     name = full_name.strip()
     if not name:
         raise InvalidInput(N_("Full name is required."), fields={"full_name": N_("Required.")})
@@ -191,6 +257,19 @@ def add_dependent(
             fields={"birth_year": N_("Birth year must be between 1900 and this year.")},
         )
     guardian = get_person(session, person_id=guardian_id)
+    if max_dependents is not None:
+        held = session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.guardian_id == guardian.id, Person.merged_into_id.is_(None))
+        )
+        if (held or 0) >= max_dependents:
+            # Waiting does not help (no Retry-After): removing a relative frees a place.
+            raise Conflict(
+                N_("You already have %(limit)s relatives, the most one account may hold."),
+                params={"limit": max_dependents},
+                code="limit_reached",
+            )
     dependent = Person(
         full_name=name,
         birth_year=birth_year,

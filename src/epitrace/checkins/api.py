@@ -30,7 +30,7 @@ from epitrace.checkins.schemas import (
     WardCountOut,
 )
 from epitrace.db import utcnow
-from epitrace.errors import N_
+from epitrace.errors import N_, TooManyRequests
 from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import Principal
 from epitrace.venues import service as venue_service
@@ -48,6 +48,12 @@ OUTCOME_MESSAGES = {
     checkin_service.Outcome.ALREADY_OUT: N_("You have just checked out of %(venue)s."),
     "refused_entry": N_("Red pass: do not let this person in; call the health station."),
 }
+
+
+DAILY_LIMIT_REACHED = N_(
+    "Today's limit of %(limit)s offline scans is reached. The phone keeps the scans and sends "
+    "them tomorrow."
+)
 
 
 def outcome_message(outcome: str, venue_name: str) -> str:
@@ -114,12 +120,32 @@ def sync_batch(
     keyring: AppKeyring,
     settings: AppSettings,
 ) -> BatchOut:
-    """Scans made offline: each is accepted, recognised as sent before, or refused with a reason."""
+    """Scans made offline: each is accepted, recognised as sent before, or refused with a reason.
+
+    New scans count against the account's daily budget (EPITRACE_LIMIT_BATCH_SCANS_PER_DAY):
+    a batch is accepted up to it, oldest first, and the rest refused with 'daily_limit'; once
+    the budget is spent, a batch with new scans is answered 429 and nothing is stored.
+    """
     user, person_id = access.citizen(principal)
     device = device_of(request, body.device_id)
     limit_rate(
         session, kind="batch", user=user, device=device, per_minute=policy.BATCHES_PER_MINUTE
     )
+    now = utcnow()
+    limit = settings.limit_batch_scans_per_day
+    window = ratelimit.local_day_window(now)
+    budget_key = f"batch-scans:{user.user_id}"
+    unseen = checkin_service.count_unseen(
+        session, person_id=person_id, client_keys=[s.client_key for s in body.scans]
+    )
+    granted = ratelimit.consume(session, key=budget_key, amount=unseen, limit=limit, window=window)
+    if unseen and not granted:
+        raise TooManyRequests(
+            DAILY_LIMIT_REACHED,
+            params={"limit": limit},
+            retry_after=window[1] - int(now.timestamp()),
+            code="daily_limit",
+        )
     results = flows.sync_batch(
         session,
         keyring=keyring,
@@ -128,17 +154,26 @@ def sync_batch(
             checkin_service.ScanIn(s.client_key, s.token, s.at, tuple(s.dependent_ids))
             for s in body.scans
         ],
-        now=utcnow(),
+        now=now,
         retention_days=settings.retention_days,
         device_id=device,
+        max_age=timedelta(hours=settings.limit_scan_max_age_hours),
+        budget=granted,
     )
+    used = sum(1 for r in results if r.status == "accepted")
+    ratelimit.give_back(session, key=budget_key, amount=granted - used, window=window)
+    params = {
+        "days": settings.retention_days,
+        "hours": settings.limit_scan_max_age_hours,
+        "limit": limit,
+    }
     items = [
         BatchItemOut(
             client_key=r.client_key,
             status=r.status,
             outcome=r.outcome,
             reason=r.reason,
-            message=i18n.gettext(r.message, days=settings.retention_days) if r.message else None,
+            message=i18n.gettext(r.message, **params) if r.message else None,
             venue_id=r.venue_id,
             presence_ids=r.presence_ids,
         )
@@ -149,6 +184,11 @@ def sync_batch(
         duplicates=sum(1 for r in items if r.status == "duplicate"),
         refused=sum(1 for r in items if r.status == "refused"),
         results=items,
+        retry_after=(
+            window[1] - int(now.timestamp())
+            if any(r.reason == "daily_limit" for r in items)
+            else None
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,6 +66,8 @@ def sync_batch(
     now: datetime,
     retention_days: int,
     device_id: str | None = None,
+    max_age: timedelta | None = None,
+    budget: int | None = None,
 ) -> list[BatchItemResult]:
     """Scans made offline; each accepted check-in under home quarantine records a breach."""
     results = checkin_service.sync_batch(
@@ -76,6 +78,8 @@ def sync_batch(
         now=now,
         retention_days=retention_days,
         device_id=device_id,
+        max_age=max_age,
+        budget=budget,
     )
     entered = [
         presence_id

@@ -49,10 +49,19 @@ def auto_leave_time(category: VenueCategory, entered_at: datetime) -> datetime:
     return entered_at + dwell(category)
 
 
-def scan_time_problem(at: datetime, *, now: datetime, retention_days: int) -> str | None:
-    """Why a scan's time is refused ('too_old', 'future'), or None when it is acceptable."""
+def scan_time_problem(
+    at: datetime, *, now: datetime, retention_days: int, max_age: timedelta | None = None
+) -> str | None:
+    """Why a scan's time is refused, or None when it is acceptable.
+
+    'future': ahead of the server beyond the clock skew; 'too_old': older than the retention
+    (it would be deleted at once); 'too_late': older than an offline scan may be sent
+    (EPITRACE_LIMIT_SCAN_MAX_AGE_HOURS), so a phone cannot back-date visits for weeks.
+    """
     if at > now + CLOCK_SKEW:
         return "future"
     if at < now - timedelta(days=retention_days):
         return "too_old"
+    if max_age is not None and at < now - max_age:
+        return "too_late"
     return None

@@ -57,6 +57,11 @@ class BatchOut(BaseModel):
     duplicates: int
     refused: int
     results: list[BatchItemOut]
+    retry_after: int | None = Field(
+        default=None,
+        description="Seconds until the daily budget renews, when scans were held back "
+        "('daily_limit'); the phone sends those again then.",
+    )
 
 
 class PresenceOut(BaseModel):

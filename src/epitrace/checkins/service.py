@@ -372,6 +372,29 @@ def self_scan(
     return result
 
 
+def count_unseen(session: Session, *, person_id: uuid.UUID, client_keys: Sequence[str]) -> int:
+    """How many of these client keys the person's device has not sent before."""
+    if not client_keys:
+        return 0
+    seen = session.scalar(
+        select(func.count())
+        .select_from(ScanReceipt)
+        .where(ScanReceipt.person_id == person_id, ScanReceipt.client_key.in_(set(client_keys)))
+    )
+    return len(set(client_keys)) - int(seen or 0)
+
+
+TIME_REFUSALS = {
+    "future": N_("The scan is dated in the future; check the phone's clock."),
+    "too_old": N_("The scan is older than %(days)s days and is no longer kept."),
+    "too_late": N_("The scan is more than %(hours)s hours old; offline scans must be sent sooner."),
+}
+DAILY_LIMIT_MESSAGE = N_(
+    "Today's limit of %(limit)s offline scans is reached; the phone keeps this scan and "
+    "sends it tomorrow."
+)
+
+
 def sync_batch(
     session: Session,
     *,
@@ -381,30 +404,45 @@ def sync_batch(
     now: datetime,
     retention_days: int,
     device_id: str | None = None,
+    max_age: timedelta | None = None,
+    budget: int | None = None,
 ) -> list[BatchItemResult]:
-    """Apply scans made offline, oldest first; each is accepted or refused on its own."""
+    """Apply scans made offline, oldest first; each is accepted or refused on its own.
+
+    A scan sent before is answered as it was, whatever its age or the budget. At most
+    `budget` new scans are accepted (oldest first); the others are refused with the reason
+    'daily_limit' and stored nowhere, so the phone sends them again later.
+    """
     keys = [s.client_key for s in scans]
     if len(set(keys)) != len(keys):
         raise InvalidInput(
             N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
         )
     results: dict[str, BatchItemResult] = {}
+    accepted = 0
     for item in sorted(scans, key=lambda s: s.at):
-        problem = policy.scan_time_problem(item.at, now=now, retention_days=retention_days)
-        if problem == "future":
+        seen = _receipt(session, person_id=person_id, client_key=item.client_key)
+        if seen is not None:
+            replay = _replay(session, seen)
             results[item.client_key] = BatchItemResult(
                 item.client_key,
-                "refused",
-                reason="future",
-                message=N_("The scan is dated in the future; check the phone's clock."),
+                "duplicate",
+                outcome=replay.outcome,
+                venue_id=replay.venue.id,
+                presence_ids=[p.id for p in replay.presences],
             )
             continue
-        if problem == "too_old":
+        problem = policy.scan_time_problem(
+            item.at, now=now, retention_days=retention_days, max_age=max_age
+        )
+        if problem is not None:
             results[item.client_key] = BatchItemResult(
-                item.client_key,
-                "refused",
-                reason="too_old",
-                message=N_("The scan is older than %(days)s days and is no longer kept."),
+                item.client_key, "refused", reason=problem, message=TIME_REFUSALS[problem]
+            )
+            continue
+        if budget is not None and accepted >= budget:
+            results[item.client_key] = BatchItemResult(
+                item.client_key, "refused", reason="daily_limit", message=DAILY_LIMIT_MESSAGE
             )
             continue
         savepoint = session.begin_nested()
@@ -429,6 +467,8 @@ def sync_batch(
                 message=exc.message,
             )
             continue
+        if not result.duplicate:
+            accepted += 1
         results[item.client_key] = BatchItemResult(
             item.client_key,
             "duplicate" if result.duplicate else "accepted",

@@ -68,6 +68,7 @@ def create_declaration(
         account_person_id=me.person_id,
         data=data,
         now=now,
+        others_per_day=settings.limit_declarations_for_others_per_day,
     )
     person = account_service.get_person(session, person_id=declaration.person_id)
     current = declaration_service.get_status(

@@ -20,7 +20,7 @@ from epitrace.declarations import service as declaration_service
 from epitrace.declarations.api import qr_svg
 from epitrace.declarations.models import Declaration
 from epitrace.declarations.schemas import DeclarationIn, TravelIn
-from epitrace.errors import N_, InvalidInput
+from epitrace.errors import N_, InvalidInput, TooManyRequests
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
 from epitrace.web import fields, i18n
@@ -256,7 +256,11 @@ def parse_form(form: FormData) -> tuple[DeclarationIn, dict[str, Any], dict[str,
 
 @router.post("/declare", response_class=HTMLResponse)
 def declare_submit(
-    request: Request, session: DbSession, principal: CurrentPrincipal, form: Form_
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    form: Form_,
 ) -> Response:
     me = access.citizen(principal)
     data, values, errors = parse_form(form)
@@ -270,7 +274,15 @@ def declare_submit(
                 account_person_id=me.person_id,
                 data=data,
                 now=utcnow(),
+                others_per_day=settings.limit_declarations_for_others_per_day,
             )
+    except TooManyRequests as exc:
+        # Over a limit: the form comes back as typed, with the reason and when to retry.
+        session.rollback()
+        shown = {"form": i18n.gettext(exc.message, **exc.params)}
+        response = _render_form(request, session, me, values, shown, status_code=429)
+        response.headers.update(exc.headers())
+        return response
     except InvalidInput as exc:
         session.rollback()
         for field, msgid in exc.fields.items():

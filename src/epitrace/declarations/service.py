@@ -26,7 +26,7 @@ from epitrace.declarations.schemas import DeclarationIn
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
-from epitrace.security import audit
+from epitrace.security import audit, ratelimit
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
 from epitrace.security.tokens import TokenError
@@ -251,9 +251,16 @@ def create(
     account_person_id: uuid.UUID,
     data: DeclarationIn,
     now: datetime,
+    others_per_day: int | None = None,
 ) -> Declaration:
-    """Record a new declaration; it supersedes the person's earlier ones (kept as history)."""
+    """Record a new declaration; it supersedes the person's earlier ones (kept as history).
+
+    An account declares for other people (each a new person record) at most `others_per_day`
+    times per local day (429 beyond).
+    """
     clean = validate(session, data, today=status.local_date(now))
+    if data.subject == "other" and others_per_day is not None and account_id is not None:
+        _check_others_quota(session, account_id=account_id, limit=others_per_day, now=now)
     person = _subject_person(session, account_person_id=account_person_id, data=data, clean=clean)
     # Fill what the profile lacks (a new citizen has only a phone number); never overwrite it.
     if not person.full_name:
@@ -280,6 +287,30 @@ def create(
     session.add(declaration)
     session.flush()
     return declaration
+
+
+def _check_others_quota(
+    session: Session, *, account_id: uuid.UUID, limit: int, now: datetime
+) -> None:
+    start, _end = localtime.day_bounds(localtime.today(now))
+    made = session.scalar(
+        select(func.count())
+        .select_from(Declaration)
+        .where(
+            Declaration.submitted_by_id == account_id,
+            Declaration.subject == "other",
+            Declaration.submitted_at >= start,
+        )
+    )
+    ratelimit.check_daily_quota(
+        used=made or 0,
+        limit=limit,
+        message=N_(
+            "You have declared for %(limit)s other people today, the most for one day. "
+            "They can declare for themselves, or you can continue tomorrow."
+        ),
+        now=now,
+    )
 
 
 # -- reads of one's own declarations ----------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import File, Form, UploadFile
 from fastapi.responses import FileResponse
 
+from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.feedback import access
 from epitrace.feedback import service as feedback_service
@@ -36,14 +37,23 @@ def feedback_out(feedback: Feedback) -> FeedbackOut:
     )
 
 
-async def read_upload(photo: UploadFile | None) -> feedback_service.Photo | None:
+async def read_upload(
+    photo: UploadFile | None, *, max_bytes: int = feedback_service.MAX_PHOTO_BYTES
+) -> feedback_service.Photo | None:
     """The uploaded photo, read up to one byte past the limit, then checked by content."""
     if photo is None or not photo.filename:
         return None
-    data = await photo.read(feedback_service.MAX_PHOTO_BYTES + 1)
+    data = await photo.read(max_bytes + 1)
     if not data:
         return None
-    return feedback_service.check_photo(data)
+    return feedback_service.check_photo(data, max_bytes=max_bytes)
+
+
+def limits_of(settings: Settings) -> feedback_service.Limits:
+    return feedback_service.Limits(
+        per_day=settings.limit_feedback_per_day,
+        photos_per_day=settings.limit_feedback_photos_per_day,
+    )
 
 
 @router.post("", status_code=201, response_model=FeedbackOut)
@@ -58,7 +68,7 @@ async def send_feedback(
 ) -> FeedbackOut:
     """Send a report to the officials of a ward (multipart form; the photo is optional)."""
     person_id = access.citizen(principal)
-    checked = await read_upload(photo)
+    checked = await read_upload(photo, max_bytes=settings.limit_photo_bytes)
     feedback = feedback_service.create(
         session,
         person_id=person_id,
@@ -67,6 +77,7 @@ async def send_feedback(
         text=text,
         photo=checked,
         uploads_dir=settings.uploads_dir,
+        limits=limits_of(settings),
     )
     return feedback_out(feedback)
 

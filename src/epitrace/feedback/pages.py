@@ -15,7 +15,7 @@ from epitrace.declarations.pages import ward_chain
 from epitrace.errors import DomainError
 from epitrace.feedback import access
 from epitrace.feedback import service as feedback_service
-from epitrace.feedback.api import read_upload
+from epitrace.feedback.api import limits_of, read_upload
 from epitrace.places import service as place_service
 from epitrace.web import i18n
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
@@ -49,10 +49,20 @@ def _citizen_context(
 
 
 @router.get("/feedback", response_class=HTMLResponse)
-def feedback_page(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+def feedback_page(
+    request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> Response:
     person_id = access.citizen(principal)
     context = _citizen_context(session, person_id)
-    return render(request, "feedback/citizen.html", {**context, "errors": {}, "v": {}})
+    return render(
+        request,
+        "feedback/citizen.html",
+        {**context, "errors": {}, "v": {}, "photo_mb": _megabytes(settings.limit_photo_bytes)},
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g}"
 
 
 @router.post("/feedback", response_class=HTMLResponse)
@@ -68,7 +78,7 @@ async def feedback_submit(
 ) -> Response:
     person_id = access.citizen(principal)
     try:
-        checked = await read_upload(photo)
+        checked = await read_upload(photo, max_bytes=settings.limit_photo_bytes)
         feedback_service.create(
             session,
             person_id=person_id,
@@ -77,6 +87,7 @@ async def feedback_submit(
             text=text,
             photo=checked,
             uploads_dir=settings.uploads_dir,
+            limits=limits_of(settings),
         )
     except DomainError as exc:
         session.rollback()
@@ -84,12 +95,19 @@ async def feedback_submit(
         errors["form"] = i18n.gettext(exc.message, **exc.params)
         context = _citizen_context(session, person_id, ward_code)
         values = {"text": text, "category": category}
-        return render(
+        response = render(
             request,
             "feedback/citizen.html",
-            {**context, "errors": errors, "v": values},
+            {
+                **context,
+                "errors": errors,
+                "v": values,
+                "photo_mb": _megabytes(settings.limit_photo_bytes),
+            },
             status_code=exc.status_code,
         )
+        response.headers.update(exc.headers())
+        return response
     request.session.setdefault("flash", []).append(
         ["info", i18n.gettext("Your report was sent to the ward's officials.")]
     )

@@ -14,14 +14,16 @@ from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
+from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, InvalidInput, NotFound, PayloadTooLarge
 from epitrace.feedback.models import Feedback
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
-from epitrace.security import audit
+from epitrace.security import audit, ratelimit
 from epitrace.security.permissions import Principal
 
 CATEGORIES: dict[str, str] = {
@@ -56,12 +58,12 @@ class Photo:
     extension: str
 
 
-def check_photo(data: bytes) -> Photo:
+def check_photo(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> Photo:
     """Accept only a JPEG, PNG or WebP picture (by its content, not its name) under the limit."""
-    if len(data) > MAX_PHOTO_BYTES:
+    if len(data) > max_bytes:
         raise PayloadTooLarge(
             N_("The photo is larger than %(mb)s MB."),
-            params={"mb": MAX_PHOTO_BYTES // (1024 * 1024)},
+            params={"mb": f"{max_bytes / (1024 * 1024):.3g}"},
             fields={"photo": N_("The photo is too large.")},
         )
     try:
@@ -101,7 +103,14 @@ def create(
     text: str,
     photo: Photo | None,
     uploads_dir: Path,
+    limits: Limits | None = None,
+    now: datetime | None = None,
 ) -> Feedback:
+    """Store a report (and its photo), within the sender's daily quotas (429 beyond them)."""
+    if limits is not None:
+        _check_quotas(
+            session, person_id=person_id, limits=limits, with_photo=photo is not None, now=now
+        )
     fields: dict[str, str] = {}
     body = text.strip()
     if not body:
@@ -126,6 +135,53 @@ def create(
     session.add(feedback)
     session.flush()
     return feedback
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Reports and reports with a photo per account per local day (EPITRACE_LIMIT_FEEDBACK_*)."""
+
+    per_day: int
+    photos_per_day: int
+
+
+def _check_quotas(
+    session: Session,
+    *,
+    person_id: uuid.UUID,
+    limits: Limits,
+    with_photo: bool,
+    now: datetime | None,
+) -> None:
+    now = now or utcnow()
+    start, _end = localtime.day_bounds(localtime.today(now))
+    today = (Feedback.person_id == person_id, Feedback.created_at >= start)
+    sent = session.scalar(select(func.count()).select_from(Feedback).where(*today)) or 0
+    ratelimit.check_daily_quota(
+        used=sent,
+        limit=limits.per_day,
+        message=N_("You have sent %(limit)s reports today, the most for one day."),
+        now=now,
+    )
+    if with_photo:
+        photos = (
+            session.scalar(
+                select(func.count())
+                .select_from(Feedback)
+                .where(*today, Feedback.photo_file.is_not(None))
+            )
+            or 0
+        )
+        ratelimit.check_daily_quota(
+            used=photos,
+            limit=limits.photos_per_day,
+            message=N_(
+                "You have sent %(limit)s photos today, the most for one day; "
+                "send the report without a photo."
+            ),
+            now=now,
+            fields={"photo": N_("No more photos today.")},
+        )
 
 
 def get(session: Session, *, feedback_id: uuid.UUID) -> Feedback:

@@ -1,17 +1,38 @@
-"""Fixed-window rate limits stored in the database, so every server process shares them."""
+"""Fixed-window rate limits stored in the database, so every server process shares them.
+
+`hit` / `hit_many` / `hit_in_order` count attempts on their own connection (a refused attempt
+still counts). `consume` takes a share of a daily budget inside the request's transaction, so
+a request that fails gives its share back and two requests of one account take turns.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
+from epitrace import localtime
 from epitrace.db import end_read_only_transaction
 from epitrace.errors import N_, TooManyRequests
 from epitrace.security.models import RateCounter
+
+TOO_MANY = N_("Too many attempts. Please wait %(seconds)s seconds and try again.")
+
+
+def _add(session: Session, key: str, window_start: int, amount: int) -> ReturningInsert[Any]:
+    """Add `amount` to a counter (created at `amount`), returning the new count."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = insert(RateCounter).values(key=key[:200], window_start=window_start, count=amount)
+    return values.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"count": RateCounter.count + amount}
+    ).returning(RateCounter.count)
 
 
 def hit(session: Session, *, key: str, limit: int, window_seconds: int) -> int:
@@ -20,18 +41,13 @@ def hit(session: Session, *, key: str, limit: int, window_seconds: int) -> int:
     window = now - now % window_seconds
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    values = insert(RateCounter).values(key=key[:200], window_start=window, count=1)
-    stmt = values.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
-    ).returning(RateCounter.count)
     # The count commits on its own so that a refused request still counts.
     end_read_only_transaction(session)
     with Session(engine) as counter_session, counter_session.begin():
-        count = int(counter_session.execute(stmt).scalar_one())
+        count = int(counter_session.execute(_add(session, key, window, 1)).scalar_one())
     if count > limit:
         raise TooManyRequests(
-            N_("Too many attempts. Please wait %(seconds)s seconds and try again."),
+            TOO_MANY,
             params={"seconds": window + window_seconds - now},
             retry_after=window + window_seconds - now,
         )
@@ -44,22 +60,102 @@ def hit_many(session: Session, *, keys: list[str], limit: int, window_seconds: i
     window = now - now % window_seconds
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     counts = []
     end_read_only_transaction(session)
     with Session(engine) as counter_session, counter_session.begin():
         for key in keys:
-            values = insert(RateCounter).values(key=key[:200], window_start=window, count=1)
-            stmt = values.on_conflict_do_update(
-                index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
-            ).returning(RateCounter.count)
-            counts.append(int(counter_session.execute(stmt).scalar_one()))
+            counts.append(int(counter_session.execute(_add(session, key, window, 1)).scalar_one()))
     if any(count > limit for count in counts):
         raise TooManyRequests(
-            N_("Too many attempts. Please wait %(seconds)s seconds and try again."),
+            TOO_MANY,
             params={"seconds": window + window_seconds - now},
             retry_after=window + window_seconds - now,
         )
+
+
+def hit_in_order(
+    session: Session, *, budgets: Sequence[tuple[str, int]], window_seconds: int
+) -> None:
+    """Count one event against several budgets, narrowest first.
+
+    An event refused by a budget is not counted against the broader ones after it: a stranger
+    who exhausts the budget of (number, own address) has not spent the number's own budget.
+    """
+    now = int(time.time())
+    window = now - now % window_seconds
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    refused = False
+    end_read_only_transaction(session)
+    with Session(engine) as counter_session, counter_session.begin():
+        for key, limit in budgets:
+            count = int(counter_session.execute(_add(session, key, window, 1)).scalar_one())
+            if count > limit:
+                refused = True
+                break
+    if refused:
+        raise TooManyRequests(
+            TOO_MANY,
+            params={"seconds": window + window_seconds - now},
+            retry_after=window + window_seconds - now,
+        )
+
+
+def local_day_window(now: datetime | None = None) -> tuple[int, int]:
+    """[start, end) of the local day (EPITRACE_TIME_ZONE) in Unix seconds: daily budgets reset
+    at local midnight, when a citizen's "today" begins."""
+    start, end = localtime.day_bounds(localtime.today(now))
+    return int(start.timestamp()), int(end.timestamp())
+
+
+def check_daily_quota(
+    *,
+    used: int,
+    limit: int,
+    message: str,
+    now: datetime,
+    fields: dict[str, str] | None = None,
+) -> None:
+    """Refuse (429 until local midnight) when `used` rows of today already reach `limit`.
+
+    Quotas count the rows the request's own transaction sees (feedback, declarations).
+    """
+    if used < limit:
+        return
+    raise TooManyRequests(
+        message,
+        params={"limit": limit},
+        retry_after=local_day_window(now)[1] - int(now.timestamp()),
+        fields=fields,
+        code="daily_limit",
+    )
+
+
+def consume(session: Session, *, key: str, amount: int, limit: int, window: tuple[int, int]) -> int:
+    """Take up to `amount` units of `key`'s budget in the request's transaction; how many.
+
+    The counter is written by the request itself, so a request that fails takes nothing.
+    On PostgreSQL the counter row stays locked until the request ends, so concurrent requests
+    of one key queue instead of both spending the same remainder.
+    """
+    if amount <= 0:
+        return 0
+    count = int(session.execute(_add(session, key, window[0], amount)).scalar_one())
+    granted = max(0, min(amount, limit - (count - amount)))
+    if granted < amount:
+        give_back(session, key=key, amount=amount - granted, window=window)
+    return granted
+
+
+def give_back(session: Session, *, key: str, amount: int, window: tuple[int, int]) -> None:
+    """Return units taken by `consume` that were not used (same transaction)."""
+    if amount <= 0:
+        return
+    session.execute(
+        update(RateCounter)
+        .where(RateCounter.key == key[:200], RateCounter.window_start == window[0])
+        .values(count=RateCounter.count - amount)
+    )
 
 
 def purge(session: Session, *, older_than_seconds: int = 86400) -> int:

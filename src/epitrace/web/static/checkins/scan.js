@@ -43,15 +43,24 @@
   }
 
   let syncing = false;
+  let notBefore = 0;  // the daily budget is spent: wait until the server says it renews
   async function sync() {
     const items = readQueue();
-    if (syncing || !items.length || !navigator.onLine) { showQueue(); return; }
+    if (syncing || !items.length || !navigator.onLine || Date.now() < notBefore) { showQueue(); return; }
     syncing = true;
     try {
       const chunk = items.slice(0, 200);
       const response = await window.epitrace.api("POST", "/api/v1/checkins/batch", { device_id: deviceId(), scans: chunk });
+      const wait = response.data && response.data.retry_after;
+      if (wait) { notBefore = Date.now() + wait * 1000; }
+      if (response.status === 429 && response.data && response.data.detail) {
+        show(response.data.detail, "error");
+      }
       if (response.ok && response.data) {
-        const done = new Set(response.data.results.map(function (r) { return r.client_key; }));
+        // Scans held back by the daily limit stay on the phone and are sent again later.
+        const done = new Set(response.data.results
+          .filter(function (r) { return r.reason !== "daily_limit"; })
+          .map(function (r) { return r.client_key; }));
         writeQueue(readQueue().filter(function (s) { return !done.has(s.client_key); }));
         const refused = response.data.results.filter(function (r) { return r.status === "refused"; });
         if (refused.length) {
