@@ -25,7 +25,7 @@ from epitrace.errors import N_, DomainError, TooManyRequests
 from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
-from epitrace.web import fields, i18n
+from epitrace.web import fields, i18n, openapi
 from epitrace.web.routing import iter_api_routes
 from epitrace.web.templating import render
 
@@ -265,6 +265,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_url="/openapi.json",
         redoc_url=None,
     )
+    openapi.install(app)
     app.state.settings = settings
     app.state.db = database
     app.state.keyring = Keyring(settings.keys_dir)
