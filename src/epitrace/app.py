@@ -261,7 +261,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=__version__,
         description="Health declarations, QR check-in, contact tracing, exposure notification "
         "and rollout reporting for an epidemic response.",
-        docs_url="/docs",
+        # /docs is our own page (epitrace.web.pages): Swagger UI from the package, under the CSP
+        docs_url=None,
         openapi_url="/openapi.json",
         redoc_url=None,
     )

@@ -132,3 +132,26 @@ def test_errors_are_followed_through_the_functions_a_route_calls() -> None:
     assert Conflict in openapi.reachable_errors(account_service.create_staff)
     assert TooManyRequests in openapi.reachable_errors(account_service.request_otp)
     assert NotFound not in openapi.reachable_errors(len)  # not ours: not read
+
+
+def test_docs_page_serves_swagger_ui_from_the_package_without_inline_script(
+    client: TestClient,
+) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self';" in csp
+    assert "unsafe-inline" not in csp
+    html = page.text
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, flags=re.S)
+    assert scripts
+    assert all('src="/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "cdn" not in html.lower()
+    for asset in (
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
+        "/static/apidocs/apidocs.js",
+        "/static/apidocs/apidocs.css",
+    ):
+        assert asset in html
+        assert client.get(asset).status_code == 200, asset
