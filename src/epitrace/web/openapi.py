@@ -199,6 +199,12 @@ def needs_principal(route: APIRoute) -> bool:
     return 401 in error_statuses(route)
 
 
+def file_responses(*media_types: str, description: str = "The file.") -> dict[int | str, Any]:
+    """`responses=` of a route whose answer is a file, not JSON (the 200 document it shows)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": description, "content": dict.fromkeys(media_types, binary)}}
+
+
 # -- the document --------------------------------------------------------------------------
 
 
