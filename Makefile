@@ -30,6 +30,9 @@ node_modules/.installed: package.json package-lock.json
 frontend: node_modules/.installed
 	mkdir -p src/epitrace/web/static/vendor
 	cp node_modules/jsqr/dist/jsQR.js src/epitrace/web/static/vendor/jsQR.js
+	mkdir -p src/epitrace/web/static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE src/epitrace/web/static/vendor/swagger-ui/
 
 setup: $(VENV)/.installed frontend
 	mkdir -p var

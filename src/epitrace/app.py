@@ -25,7 +25,7 @@ from epitrace.errors import N_, DomainError, SignInRequired
 from epitrace.jobs import Scheduler
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
-from epitrace.web import fields, i18n
+from epitrace.web import fields, i18n, openapi
 from epitrace.web.redirects import sign_in_url
 from epitrace.web.routing import iter_api_routes
 from epitrace.web.sessions import SessionMiddleware
@@ -265,10 +265,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=__version__,
         description="Health declarations, QR check-in, contact tracing, exposure notification "
         "and rollout reporting for an epidemic response.",
-        docs_url="/docs",
+        # /docs is our own page (epitrace.web.pages): Swagger UI from the package, under the CSP
+        docs_url=None,
         openapi_url="/openapi.json",
         redoc_url=None,
     )
+    openapi.install(app)
     app.state.settings = settings
     app.state.db = database
     app.state.keyring = Keyring(settings.keys_dir)

@@ -7,6 +7,8 @@ from datetime import datetime, time
 
 from pydantic import BaseModel, Field
 
+from epitrace.web.fields import LocalTime
+
 
 class NoticeOut(BaseModel):
     key: uuid.UUID
@@ -38,8 +40,8 @@ class MarkedOut(BaseModel):
 class SettingsIn(BaseModel):
     sms_enabled: bool = True
     push_enabled: bool = True
-    reminder_start: time = time(8, 0)
-    reminder_end: time = time(10, 0)
+    reminder_start: LocalTime = time(8, 0)
+    reminder_end: LocalTime = time(10, 0)
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -236,7 +236,7 @@ def list_quarantine(
     return _quarantine_rows(session, principal, ward, list)
 
 
-@router.get("/quarantine/export.{fmt}")
+@router.get("/quarantine/export.{fmt}", responses=exports.RESPONSES)
 def export_quarantine(
     fmt: exports.Format, session: DbSession, principal: CurrentPrincipal, ward: str | None = None
 ) -> Response:

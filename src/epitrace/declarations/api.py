@@ -33,6 +33,7 @@ from epitrace.declarations.status import Status
 from epitrace.places import service as place_service
 from epitrace.web import exports, i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.openapi import file_responses
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["declarations"])
@@ -141,7 +142,7 @@ def get_pass(
     )
 
 
-@router.get("/passes/{person_id}/qr.svg")
+@router.get("/passes/{person_id}/qr.svg", responses=file_responses("image/svg+xml"))
 def get_pass_qr(
     person_id: uuid.UUID,
     session: DbSession,
@@ -243,7 +244,7 @@ def list_flagged(
     return flagged_out(rows)
 
 
-@router.get("/declarations/flagged.{fmt}")
+@router.get("/declarations/flagged.{fmt}", responses=exports.RESPONSES)
 def export_flagged(
     fmt: exports.Format,
     session: DbSession,

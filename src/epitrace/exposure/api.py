@@ -19,6 +19,7 @@ from epitrace.security.permissions import public
 from epitrace.web import i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession, client_ip
 from epitrace.web.fields import Days
+from epitrace.web.openapi import file_responses
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1/exposure", tags=["exposure"])
@@ -127,7 +128,7 @@ def export_index(session: DbSession) -> PlainTextResponse:
     )
 
 
-@router.get("/exports/{name}.zip")
+@router.get("/exports/{name}.zip", responses=file_responses("application/zip"))
 @public
 def export_file(name: str, session: DbSession, settings: AppSettings) -> FileResponse:
     """One export file (export.bin + export.sig, zipped)."""
@@ -142,7 +143,7 @@ def export_file(name: str, session: DbSession, settings: AppSettings) -> FileRes
     )
 
 
-@router.get("/public-key.pem")
+@router.get("/public-key.pem", responses=file_responses("application/x-pem-file"))
 @public
 def public_key(keyring: AppKeyring) -> Response:
     """The ECDSA P-256 public key that verifies the export files."""

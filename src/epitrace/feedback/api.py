@@ -16,6 +16,7 @@ from epitrace.feedback.models import Feedback
 from epitrace.feedback.schemas import AnswerIn, FeedbackOut
 from epitrace.security import audit
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.openapi import file_responses
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1/feedback", tags=["feedback"])
@@ -117,7 +118,7 @@ def answer_feedback(
     return feedback_out(feedback)
 
 
-@router.get("/{feedback_id}/photo")
+@router.get("/{feedback_id}/photo", responses=file_responses(*feedback_service.PHOTO_MEDIA_TYPES))
 def feedback_photo(
     feedback_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> FileResponse:

@@ -48,6 +48,7 @@ PHOTO_TYPES = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
+PHOTO_MEDIA_TYPES = tuple(media_type for media_type, _ext in PHOTO_TYPES.values())
 FOLDER = "feedback"
 
 

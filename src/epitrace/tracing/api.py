@@ -128,7 +128,7 @@ def get_contacts(
     return contacts_view(session, user, case, ward)
 
 
-@router.get("/cases/{case_id}/contacts/export.{fmt}")
+@router.get("/cases/{case_id}/contacts/export.{fmt}", responses=exports.RESPONSES)
 def export_contacts(
     case_id: uuid.UUID,
     fmt: exports.Format,

@@ -32,6 +32,7 @@ from epitrace.venues.schemas import (
 from epitrace.web import exports, i18n
 from epitrace.web.deps import AppKeyring, AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.fields import Limit, Offset
+from epitrace.web.openapi import file_responses
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["venues"])
@@ -199,7 +200,7 @@ def poster_disposition(venue: Venue, ext: str) -> str:
     return exports.disposition(name, inline=True)
 
 
-@router.get("/venues/{venue_id}/poster.pdf", response_class=Response)
+@router.get("/venues/{venue_id}/poster.pdf", responses=file_responses("application/pdf"))
 def poster_pdf(
     venue_id: uuid.UUID,
     session: DbSession,
@@ -217,7 +218,7 @@ def poster_pdf(
     )
 
 
-@router.get("/venues/{venue_id}/poster.png", response_class=Response)
+@router.get("/venues/{venue_id}/poster.png", responses=file_responses("image/png"))
 def poster_png(
     venue_id: uuid.UUID,
     session: DbSession,

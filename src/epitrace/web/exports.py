@@ -27,10 +27,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from epitrace import localtime
+from epitrace.web.openapi import file_responses
 from epitrace.web.templating import local_time
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# `responses=` of an export route, for the OpenAPI document
+RESPONSES = file_responses(XLSX_MEDIA_TYPE, "text/csv", description="The spreadsheet.")
 MEDIA_TYPES = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 Format = Literal["xlsx", "csv"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from epitrace import localtime
@@ -190,3 +190,19 @@ MinPresences = Annotated[
 Temperature = Annotated[
     float, Field(ge=MIN_TEMPERATURE, le=MAX_TEMPERATURE, description="Body temperature in °C.")
 ]
+
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "A local time of day, HH:MM or HH:MM:SS, without a time zone.",
+            "examples": ["08:00"],
+        }
+    ),
+]
+"""A time of day on the local clock (a reminder window), written without a zone.
+
+JSON Schema's `time` format is RFC 3339's, which requires an offset; this one has none.
+"""

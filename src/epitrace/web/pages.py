@@ -1,4 +1,4 @@
-"""Shell pages: home, staff home, language switch, health check, web app manifest."""
+"""Shell pages: home, staff home, API docs, language switch, health check, web app manifest."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ def switch_language(code: str, next: str = "/") -> RedirectResponse:
     if code in i18n.LOCALES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
     return response
+
+
+@router.get("/docs", response_class=HTMLResponse)
+@public
+def api_docs(request: Request, principal: CurrentPrincipal) -> HTMLResponse:
+    """The API reference: Swagger UI served from the package, so it works without a network."""
+    return render(request, "api_docs.html")
 
 
 @router.get("/healthz")
