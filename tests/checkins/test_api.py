@@ -213,8 +213,14 @@ def test_door_scan_shows_colour_and_name_and_is_audited(
         "checked_in",
     )
     assert body["occupancy"] == 1
+    # Messages are for the operator and name the visitor.
+    assert body["message"] == "Đã ghi vào: Phạm Thị Hoa."
+    again = client.post(url, json={"text": text}, headers=op["headers"]).json()
+    assert again["outcome"] == "already_checked_in"
+    assert again["message"] == "Phạm Thị Hoa đang ở bên trong; không ghi thêm."
     out = client.post(url, json={"text": text, "direction": "out"}, headers=op["headers"]).json()
     assert out["outcome"] == "checked_out"
+    assert out["message"] == "Đã ghi ra: Phạm Thị Hoa."
     assert out["occupancy"] == 0
     with db.session_scope() as s:
         reads = s.scalars(
@@ -222,7 +228,7 @@ def test_door_scan_shows_colour_and_name_and_is_audited(
                 AuditEntry.subject_id == str(person_id), AuditEntry.purpose == "door_scan"
             )
         ).all()
-        assert len(reads) == 2
+        assert len(reads) == 3
 
     red = passes.issue(keyring, pseudonym=pseudonym, colour=Colour.RED, now=now)
     refused = client.post(url, json={"text": red}, headers=op["headers"]).json()

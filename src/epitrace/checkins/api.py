@@ -56,8 +56,22 @@ DAILY_LIMIT_REACHED = N_(
 )
 
 
+# The door speaks to the operator about the visitor, never to the visitor as "you".
+DOOR_MESSAGES = {
+    checkin_service.Outcome.CHECKED_IN: N_("Entry recorded: %(name)s."),
+    checkin_service.Outcome.ALREADY_IN: N_("%(name)s is already inside; nothing recorded."),
+    checkin_service.Outcome.CHECKED_OUT: N_("Exit recorded: %(name)s."),
+    checkin_service.Outcome.ALREADY_OUT: N_("%(name)s has already left; nothing recorded."),
+    "refused_entry": N_("Red pass: do not let this person in; call the health station."),
+}
+
+
 def outcome_message(outcome: str, venue_name: str) -> str:
     return i18n.gettext(OUTCOME_MESSAGES[outcome], venue=venue_name)
+
+
+def door_message(outcome: str, name: str) -> str:
+    return i18n.gettext(DOOR_MESSAGES[outcome], name=name or "—")
 
 
 def device_of(request: Request, given: str | None) -> str | None:
@@ -249,7 +263,7 @@ def door_scan(
     )
     return DoorScanOut(
         outcome=result.outcome,
-        message=outcome_message(result.outcome, venue.name),
+        message=door_message(result.outcome, result.name),
         colour=result.colour.label,
         name=result.name,
         presence=PresenceOut.model_validate(result.presence) if result.presence else None,

@@ -3,7 +3,8 @@
   "use strict";
   window.epitrace = window.epitrace || {};
 
-  // Calls onText(text) for every code read; the same text is reported at most every `quietMs`.
+  // Calls onText(text) for every code read; the same text is reported again only after it has
+  // been out of view for `quietMs` (counted from the end of the previous answer).
   // With `once`, the camera stops after the first code (the user starts it again to rescan).
   window.epitrace.startQrCamera = async function (video, canvas, onText, options) {
     const quietMs = (options && options.quietMs) || 4000;
@@ -34,12 +35,15 @@
         const image = context.getImageData(0, 0, canvas.width, canvas.height);
         const code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
         const now = Date.now();
-        if (code && code.data && (code.data !== lastText || now - lastAt > quietMs)) {
-          lastText = code.data;
+        if (code && code.data && code.data === lastText && now - lastAt <= quietMs) {
+          // The same code still in view: it was answered already. Keep it quiet until it has
+          // been out of view for `quietMs`, so a pass held in front of the camera is sent once.
           lastAt = now;
+        } else if (code && code.data) {
+          lastText = code.data;
           busy = true;
           if (once) { stop(); }
-          try { await onText(code.data); } finally { busy = false; }
+          try { await onText(code.data); } finally { busy = false; lastAt = Date.now(); }
         }
       }
       window.setTimeout(tick, 150);

@@ -8,8 +8,7 @@
   const colour = document.getElementById("door-colour");
   const name = document.getElementById("door-name");
   const message = document.getElementById("door-message");
-  const occupancy = document.getElementById("occupancy");
-  const COLOURS = { green: "Xanh", yellow: "Vàng", red: "Đỏ" };
+    const COLOURS = { green: "Xanh", yellow: "Vàng", red: "Đỏ" };
   const COLOUR_LABELS_EN = { green: "Green", yellow: "Yellow", red: "Red" };
 
   function direction() {
@@ -26,6 +25,23 @@
     message.textContent = text || "";
   }
 
+  // After each scan, the counters and today's log are read again from the page itself, so the
+  // operator sees what the server recorded (also scans made at the other doors of the venue).
+  async function refresh() {
+    try {
+      const reply = await fetch(window.location.pathname, { credentials: "same-origin" });
+      if (!reply.ok) { return; }
+      const fresh = new DOMParser().parseFromString(await reply.text(), "text/html");
+      document.querySelectorAll("[data-live]").forEach(function (part) {
+        const replacement = fresh.querySelector('[data-live="' + part.dataset.live + '"]');
+        if (replacement) { part.replaceWith(document.importNode(replacement, true)); }
+      });
+      root.dataset.refreshed = String(Number(root.dataset.refreshed || "0") + 1);
+    } catch (e) {
+      // The scan itself was recorded; the log catches up on the next scan or reload.
+    }
+  }
+
   async function handle(text) {
     if (text.indexOf("EPP1.") !== 0) { show("", "", root.dataset.msgNotPass); return; }
     let response;
@@ -37,8 +53,9 @@
     }
     if (response.ok) {
       show(response.data.colour, response.data.name, response.data.message);
-      occupancy.textContent = String(response.data.occupancy);
+      document.getElementById("occupancy").textContent = String(response.data.occupancy);
       root.dataset.outcome = response.data.outcome;
+      await refresh();
     } else {
       show("", "", (response.data && response.data.detail) || root.dataset.msgError);
     }
