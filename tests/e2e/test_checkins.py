@@ -168,9 +168,11 @@ def test_door_page_scans_a_yellow_pass_and_records_the_entry(
     posts: list[str] = []
     page.on(
         "request",
-        lambda request: posts.append(request.url)
-        if request.method == "POST" and "door-scans" in request.url
-        else None,
+        lambda request: (
+            posts.append(request.url)
+            if request.method == "POST" and "door-scans" in request.url
+            else None
+        ),
     )
     page.goto(f"/venues/{venue_id}/door")
     expect(page.get_by_test_id("occupancy")).to_have_text("0")

@@ -683,3 +683,24 @@ def breaches(
     if status is not None:
         stmt = stmt.where(QuarantineBreach.status == status)
     return list(session.scalars(stmt.order_by(QuarantineBreach.entered_at.desc()).limit(500)))
+
+
+def count_active_cases(session: Session, *, area_paths: Sequence[str | None]) -> int:
+    """Cases under treatment or isolation in these areas."""
+    stmt = select(func.count()).where(
+        Case.status == CaseStatus.ACTIVE, place_service.within_areas(Case.ward_code, area_paths)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def count_active_orders(
+    session: Session, *, area_paths: Sequence[str | None], now: datetime
+) -> int:
+    """People whose isolation or quarantine order runs now (F0, F1, F2 under follow-up)."""
+    stmt = select(func.count()).where(
+        QuarantineOrder.status == QuarantineStatus.ACTIVE,
+        QuarantineOrder.starts_at <= now,
+        QuarantineOrder.ends_at > now,
+        place_service.within_areas(QuarantineOrder.ward_code, area_paths),
+    )
+    return int(session.scalar(stmt) or 0)

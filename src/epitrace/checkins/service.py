@@ -35,13 +35,14 @@ from epitrace.db import path_within, utcnow
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput, NotFound
+from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
 from epitrace.security import audit
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
 from epitrace.security.tokens import TokenError
 from epitrace.venues import service as venue_service
-from epitrace.venues.models import Venue
+from epitrace.venues.models import Venue, VenueStatus
 
 
 class Outcome:
@@ -880,3 +881,27 @@ def present_since(
         )
         found.update(p for p in session.scalars(stmt) if p is not None)
     return found
+
+
+def count_entries_since(
+    session: Session, *, area_paths: Sequence[str | None], since: datetime
+) -> int:
+    """Check-ins (every method) at the venues of these areas since a moment."""
+    stmt = select(func.count()).where(
+        Presence.entered_at >= since,
+        place_service.within_areas(Presence.ward_code, area_paths),
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def count_idle_venues(
+    session: Session, *, area_paths: Sequence[str | None], since: datetime
+) -> int:
+    """Open venues of these areas where nobody has checked in since a moment."""
+    recent = select(Presence.id).where(Presence.venue_id == Venue.id, Presence.entered_at >= since)
+    stmt = select(func.count()).where(
+        Venue.status == VenueStatus.ACTIVE,
+        place_service.within_areas(Venue.ward_code, area_paths),
+        ~recent.exists(),
+    )
+    return int(session.scalar(stmt) or 0)

@@ -636,3 +636,17 @@ def declared_since(
         )
         found.update(session.scalars(stmt))
     return found
+
+
+def count_flagged_waiting(
+    session: Session, *, area_paths: Sequence[str | None], since: datetime
+) -> int:
+    """Declarations with symptoms or exposure since a moment that nobody has followed up yet."""
+    followed = select(FollowUp.declaration_id).where(FollowUp.declaration_id == Declaration.id)
+    stmt = select(func.count()).where(
+        Declaration.submitted_at >= since,
+        Declaration.has_symptoms.is_(True) | Declaration.has_exposure.is_(True),
+        place_service.within_areas(Declaration.ward_code, area_paths),
+        ~followed.exists(),
+    )
+    return int(session.scalar(stmt) or 0)

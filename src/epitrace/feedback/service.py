@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -272,3 +273,14 @@ def photo_path(feedback: Feedback, uploads_dir: Path) -> Path:
     if not path.is_file():
         raise NotFound(N_("This report has no photo."))
     return path
+
+
+def open_summary(
+    session: Session, *, area_paths: Sequence[str | None]
+) -> tuple[int, datetime | None]:
+    """How many reports of these areas wait for an answer, and since when the oldest waits."""
+    stmt = select(func.count(), func.min(Feedback.created_at)).where(
+        Feedback.status == "open", place_service.within_areas(Feedback.ward_code, area_paths)
+    )
+    count, oldest = session.execute(stmt).one()
+    return int(count or 0), oldest

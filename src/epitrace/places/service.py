@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, false, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -87,6 +87,17 @@ def within_area(column: InstrumentedAttribute[Any] | ColumnElement[Any], path: s
     if path is None:
         return literal(True)
     return column.in_(descendant_codes(path))
+
+
+def within_areas(
+    column: InstrumentedAttribute[Any] | ColumnElement[Any], paths: Sequence[str | None]
+) -> Any:
+    """SQL condition: `column` lies in any of these areas (None among them = everywhere)."""
+    if None in paths:
+        return literal(True)
+    if not paths:
+        return false()
+    return or_(*(within_area(column, p) for p in paths))
 
 
 def get_descendants(

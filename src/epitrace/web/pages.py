@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select, text
 
+from epitrace.db import utcnow
 from epitrace.domains import domain_modules
 from epitrace.errors import N_
 from epitrace.places.models import AdminUnit
@@ -15,6 +16,7 @@ from epitrace.security.permissions import public, require
 from epitrace.security.roles import Action, Role
 from epitrace.web import i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.figures import StaffFigure
 from epitrace.web.links import StaffLink
 from epitrace.web.redirects import safe_next
 from epitrace.web.routing import make_router
@@ -44,6 +46,14 @@ def all_links() -> tuple[StaffLink, ...]:
     return tuple(links)
 
 
+@lru_cache(maxsize=1)
+def all_figures() -> tuple[StaffFigure, ...]:
+    figures: list[StaffFigure] = []
+    for module in domain_modules("figures"):
+        figures.extend(getattr(module, "FIGURES", []))
+    return tuple(figures)
+
+
 @router.get("/", response_class=HTMLResponse)
 @public
 def home(request: Request, principal: CurrentPrincipal) -> HTMLResponse:
@@ -59,6 +69,16 @@ def staff_home(request: Request, session: DbSession, principal: CurrentPrincipal
             select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(codes))
         ).all()
     )
+    now = utcnow()
+    figures = [
+        {
+            "href": figure.href,
+            "label": i18n.gettext(figure.label),
+            "value": figure.value(session, user.area_paths(figure.action), now),
+        }
+        for figure in all_figures()
+        if user.can(figure.action)
+    ]
     seen: set[str] = set()
     links = []
     for link in all_links():
@@ -72,6 +92,7 @@ def staff_home(request: Request, session: DbSession, principal: CurrentPrincipal
             "grants": user.grants,
             "area_names": names,
             "links": links,
+            "figures": figures,
             "role_names": {r: i18n.gettext(n) for r, n in ROLE_NAMES.items()},
         },
     )
