@@ -103,8 +103,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def _error_page(request: Request, status: int, detail: str) -> Response:
-    return render(request, "error.html", {"status": status, "detail": detail}, status_code=status)
+def _error_page(
+    request: Request, status: int, detail: str, fields: dict[str, str] | None = None
+) -> Response:
+    context = {"status": status, "detail": detail, "fields": fields or {}}
+    return render(request, "error.html", context, status_code=status)
 
 
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
@@ -122,7 +125,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(sign_in_url(page, here), status_code=303)
     else:
-        response = _error_page(request, exc.status_code, detail)
+        response = _error_page(request, exc.status_code, detail, fields)
     response.headers.update(headers)
     return response
 
@@ -195,9 +198,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     detail = i18n.gettext(N_("Some fields are not valid."))
     if _wants_json(request):
         return problem(422, "invalid", detail, errors)
-    return _error_page(
-        request, 422, detail + " " + "; ".join(f"{k}: {v}" for k, v in errors.items())
-    )
+    return _error_page(request, 422, detail, errors)
 
 
 _HTTP_MESSAGES = {
