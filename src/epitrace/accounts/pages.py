@@ -305,12 +305,13 @@ def my_profile_submit(
     principal: CurrentPrincipal,
     full_name: Annotated[str, Form(max_length=200)] = "",
     birth_year: Annotated[str, Form(max_length=4)] = "",
-    ward_code: Annotated[str, Form(max_length=16)] = "",
+    ward_code: Annotated[str, Form(max_length=300)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     user = access.citizen_self(principal)
     account = account_service.get_account_or_404(session, user_id=user.user_id)
     year = _birth_year(birth_year)
+    ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
     account_service.update_profile(
         session,
         account=account,
@@ -433,7 +434,7 @@ def admin_users_create(
     password: Annotated[str, Form(max_length=200)] = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=30)] = "",
-    area_code: Annotated[str, Form(max_length=16)] = "",
+    area_code: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     user = access.manage_users(principal)
     form = {
@@ -443,6 +444,10 @@ def admin_users_create(
         "area_code": area_code,
     }
     try:
+        area_code = (
+            place_service.resolve(session, text=area_code, field="area_code", leaves_only=False)
+            or ""
+        )
         selected = _parse_role(role)
         account = account_service.create_staff(
             session,
@@ -597,11 +602,11 @@ def admin_user_grant(
     session: DbSession,
     principal: CurrentPrincipal,
     role: Annotated[str, Form(max_length=30)] = "",
-    area_code: Annotated[str, Form(max_length=16)] = "",
+    area_code: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     def change(user: Principal, account: UserAccount) -> tuple[str, dict[str, Any] | None, str]:
         selected = _parse_role(role)
-        area = area_code.strip() or None
+        area = place_service.resolve(session, text=area_code, field="area_code", leaves_only=False)
         account_service.grant_role(
             session, account=account, role=selected, area_code=area, granter=user
         )

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -141,7 +141,7 @@ def case_create(
     phone: Annotated[str, Form(max_length=20)] = "",
     id_number: Annotated[str, Form(max_length=20)] = "",
     birth_year: Annotated[str, Form(max_length=4)] = "",
-    ward_code: Annotated[str, Form(max_length=16)] = "",
+    ward_code: Annotated[str, Form(max_length=300)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
     test_type: Annotated[str, Form(max_length=10)] = "pcr",
     sampled_at: Annotated[str, Form(max_length=30)] = "",
@@ -166,6 +166,7 @@ def case_create(
         "isolation_place": isolation_place,
     }
     try:
+        ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
         sampled = parse_local(sampled_at, "sampled_at", required=True)
         onset = parse_local(onset_at, "onset_at")
         isolated = parse_local(isolated_at, "isolated_at")
@@ -283,9 +284,10 @@ def case_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    ward: str | None = None,
+    ward: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
     case = case_service.get_or_404(session, case_id=case_id)
+    ward = place_service.resolve(session, text=ward, field="ward") or ""
     user = access.read_counts(principal, session, case.ward_code)
     ensure_csrf(request)
     return render(request, "cases/detail.html", _case_context(session, user, case, ward or None))
@@ -419,9 +421,10 @@ def quarantine_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-    ward: str | None = None,
+    ward: Annotated[str, Query(max_length=300)] = "",
     show: str = "all",
 ) -> HTMLResponse:
+    ward = place_service.resolve(session, text=ward, field="ward") or ""
     user = access.manage_quarantine(principal, session, ward or None)
     ensure_csrf(request)
     now = utcnow()
@@ -499,10 +502,11 @@ def quarantine_new(
     reason: Annotated[str, Form(max_length=2)] = "f1",
     kind: Annotated[str, Form(max_length=10)] = "home",
     facility_name: Annotated[str, Form(max_length=300)] = "",
-    ward_code: Annotated[str, Form(max_length=16)] = "",
+    ward_code: Annotated[str, Form(max_length=300)] = "",
     next_url: Annotated[str, Form(alias="next", max_length=200)] = "/quarantine",
 ) -> Response:
     access.manage_quarantine(principal, session, None)
+    ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
     try:
         person = case_service.get_person_or_404(session, person_id=uuid.UUID(person_id))
         chosen = QuarantineKind(kind)

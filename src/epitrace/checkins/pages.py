@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
@@ -258,9 +258,10 @@ def counts_export(
     session: DbSession,
     principal: CurrentPrincipal,
     day: MedicalDate | None = None,
-    area: str | None = None,
+    area: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     """The same counts as XLSX (per ward and per venue) or CSV (per venue), for the records."""
+    area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
     venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
@@ -289,9 +290,10 @@ def counts_page(
     session: DbSession,
     principal: CurrentPrincipal,
     day: MedicalDate | None = None,
-    area: str | None = None,
+    area: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
     """Check-ins per venue and per ward on a day, inside the official's area."""
+    area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
     venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)

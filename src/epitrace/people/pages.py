@@ -12,6 +12,7 @@ from epitrace.errors import N_, Conflict, InvalidInput
 from epitrace.people import access, flows
 from epitrace.people import service as people_service
 from epitrace.people.schemas import CandidateOut
+from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.web import i18n
@@ -28,8 +29,9 @@ def people_page(
     session: DbSession,
     principal: CurrentPrincipal,
     q: Annotated[str, Query(max_length=100)] = "",
-    ward: Annotated[str, Query(max_length=16)] = "",
+    ward: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
+    ward = place_service.resolve(session, text=ward, field="ward", leaves_only=False) or ""
     user = access.search_people(principal, session, ward or None)
     ensure_csrf(request)
     error = ""

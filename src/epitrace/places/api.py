@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from fastapi import Query
 from sqlalchemy import func, select
 
 from epitrace.places import access
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
-from epitrace.places.schemas import PlaceDetail, PlaceOut
+from epitrace.places.schemas import PlaceDetail, PlaceOut, PlaceSuggestion
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
@@ -23,6 +26,19 @@ def list_roots(
     if q:
         return place_service.search(session, query=q)
     return place_service.get_children(session, code=None)
+
+
+@router.get("/suggest", response_model=list[PlaceSuggestion])
+def suggest(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    q: Annotated[str, Query(max_length=100)] = "",
+    kind: Literal["ward", "any"] = "any",
+) -> list[PlaceSuggestion]:
+    """Units whose name contains every word typed, with or without diacritics, best first."""
+    access.can_read(principal)
+    found = place_service.suggest(session, query=q, leaves_only=kind == "ward")
+    return [PlaceSuggestion(code=e.code, name=e.name, label=e.label, level=e.level) for e in found]
 
 
 @router.get("/{code}", response_model=PlaceDetail)

@@ -19,3 +19,10 @@ class PlaceOut(BaseModel):
 class PlaceDetail(PlaceOut):
     parents: list[PlaceOut]
     children_count: int
+
+
+class PlaceSuggestion(BaseModel):
+    code: str
+    name: str
+    label: str  # the name with its parents, as forms show it
+    level: int

@@ -20,6 +20,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from epitrace.db import contains_text, path_within
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.places.models import AdminUnit
+from epitrace.places.names import fold as names_fold
+from epitrace.places.names import matches as names_matches
+from epitrace.places.names import tokens as names_tokens
 
 Progress = Callable[[int, int], None]
 
@@ -138,6 +141,152 @@ def search(session: Session, *, query: str, limit: int = 20) -> list[AdminUnit]:
         contains_text(AdminUnit.name, query) | (AdminUnit.code == query.strip())
     )
     return list(session.scalars(stmt.order_by(AdminUnit.level, AdminUnit.name).limit(limit)))
+
+
+# -- names as people type them ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitEntry:
+    code: str
+    name: str
+    level: int
+    leaf: bool
+    path: str
+    label: str  # the name with its parents, e.g. "Phường Bến Thành, Thành phố Hồ Chí Minh"
+    folded_name: str
+    folded_label: str
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    key: tuple[str, int, Any]
+    entries: list[UnitEntry]
+    by_code: dict[str, UnitEntry]
+
+
+# The index of the last hierarchy asked for, replaced as a whole (requests run in threads).
+_names: _NameIndex | None = None
+
+
+def name_index(session: Session) -> list[UnitEntry]:
+    """Every unit with its folded name and label; rebuilt when the loaded units change."""
+    return _name_index(session).entries
+
+
+def _name_index(session: Session) -> _NameIndex:
+    global _names  # noqa: PLW0603 - a process-wide cache, swapped atomically
+    total, changed = session.execute(
+        select(func.count(), func.max(AdminUnit.updated_at)).select_from(AdminUnit)
+    ).one()
+    key = (str(session.get_bind().engine.url), int(total or 0), changed)
+    cached = _names
+    if cached is not None and cached.key == key:
+        return cached
+    rows = session.execute(
+        select(
+            AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code, AdminUnit.path
+        )
+    ).all()
+    names = {code: name for code, name, _level, _parent, _path in rows}
+    parents = {parent for _code, _name, _level, parent, _path in rows if parent}
+    entries = []
+    for code, name, level, _parent, path in rows:
+        chain = [names.get(c, c) for c in path.rstrip(".").split(".")]
+        label = ", ".join(reversed(chain))
+        entries.append(
+            UnitEntry(
+                code,
+                name,
+                level,
+                code not in parents,
+                path,
+                label,
+                names_fold(name),
+                names_fold(label),
+            )
+        )
+    entries.sort(key=lambda e: (e.level, e.folded_name))
+    _names = _NameIndex(key, entries, {e.code: e for e in entries})
+    return _names
+
+
+def suggest(
+    session: Session,
+    *,
+    query: str,
+    leaves_only: bool = False,
+    area_path: str | None = None,
+    limit: int = 20,
+) -> list[UnitEntry]:
+    """Units whose name (with its parents) contains every word typed, best matches first."""
+    words = names_tokens(query)
+    if not words:
+        return []
+    folded = names_fold(query)
+    found = [
+        e
+        for e in name_index(session)
+        if (not leaves_only or e.leaf)
+        and (area_path is None or e.path.startswith(area_path))
+        and (e.code == query.strip() or names_matches(words, e.folded_label))
+    ]
+
+    def rank(e: UnitEntry) -> tuple[int, int, str]:
+        if e.code == query.strip() or folded in (e.folded_name, e.folded_label):
+            first = 0
+        elif names_matches(words, e.folded_name):
+            first = 1
+        else:
+            first = 2
+        return (first, e.level, e.folded_name)
+
+    return sorted(found, key=rank)[:limit]
+
+
+WARD_NOT_FOUND = N_("No ward of that name. Type part of the name and choose from the list.")
+UNIT_NOT_FOUND = N_(
+    "No administrative unit of that name. Type part of it and choose from the list."
+)
+AMBIGUOUS = N_("Several units have that name. Choose one from the list (it shows the province).")
+
+
+def resolve(session: Session, *, text: str, field: str, leaves_only: bool = True) -> str | None:
+    """The unit a form field names: its code, its label, its name, or words only it matches.
+
+    Empty text gives None. Otherwise the answer is one unit or a field error: never a guess
+    among several wards of the same name.
+    """
+    typed = " ".join(text.split())
+    if not typed:
+        return None
+    entries = [e for e in name_index(session) if not leaves_only or e.leaf]
+    by_code = [e for e in entries if e.code == typed]
+    if by_code:
+        return by_code[0].code
+    folded = names_fold(typed)
+    for key in ("folded_label", "folded_name"):
+        same = [e for e in entries if getattr(e, key) == folded]
+        if len(same) == 1:
+            return same[0].code
+        if len(same) > 1:
+            raise InvalidInput(AMBIGUOUS, fields={field: AMBIGUOUS})
+    words = names_tokens(typed)
+    found = [e for e in entries if names_matches(words, e.folded_label)]
+    if len(found) == 1:
+        return found[0].code
+    if len(found) > 1:
+        raise InvalidInput(AMBIGUOUS, fields={field: AMBIGUOUS})
+    message = WARD_NOT_FOUND if leaves_only else UNIT_NOT_FOUND
+    raise InvalidInput(message, fields={field: message})
+
+
+def label_of(session: Session, code: str | None) -> str:
+    """How a unit is shown in forms and tables: its name with its parents (code if unknown)."""
+    if not code:
+        return ""
+    entry = _name_index(session).by_code.get(code)
+    return entry.label if entry is not None else code
 
 
 def count(session: Session) -> int:

@@ -74,7 +74,7 @@ def venues_create(
     principal: CurrentPrincipal,
     name: Annotated[str, Form(max_length=200)] = "",
     category: Annotated[str, Form(max_length=40)] = "",
-    ward_code: Annotated[str, Form(max_length=16)] = "",
+    ward_code: Annotated[str, Form(max_length=300)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
     capacity: Annotated[str, Form(max_length=7)] = "",
     vehicle_plate: Annotated[str, Form(max_length=20)] = "",
@@ -92,6 +92,7 @@ def venues_create(
         "vehicle_route": vehicle_route,
     }
     try:
+        ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
         if place_service.get(session, code=ward_code) is None:
             raise InvalidInput(
                 N_("The ward %(code)s does not exist."),

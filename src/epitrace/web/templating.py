@@ -8,9 +8,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from epitrace import localtime
+from epitrace.places import service as place_service
 from epitrace.web import i18n
 
 
@@ -59,7 +61,18 @@ def environment() -> Environment:
     env.filters["number"] = number
     env.filters["percent"] = percent
     env.globals["locale_names"] = i18n.LOCALE_NAMES
+    env.globals["unit_label"] = unit_label
     return env
+
+
+@pass_context
+def unit_label(context: Context, code: str | None) -> str:
+    """A unit's name with its parents for a code (what was typed, if it is not a code)."""
+    request = context.get("request")
+    session = getattr(getattr(request, "state", None), "db", None)
+    if not code or session is None:
+        return code or ""
+    return place_service.label_of(session, code)
 
 
 def render(
