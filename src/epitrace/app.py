@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -106,8 +107,33 @@ def problem(
 def _error_page(
     request: Request, status: int, detail: str, fields: dict[str, str] | None = None
 ) -> Response:
+    back = _form_page_of(request)
+    if back is not None and 400 <= status < 500:
+        # A refused form goes back to its page, which shows why beside what was typed.
+        request.session["form_error"] = {
+            "action": request.url.path,
+            "status": status,
+            "detail": detail,
+            "fields": fields or {},
+        }
+        return RedirectResponse(back, status_code=303)
     context = {"status": status, "detail": detail, "fields": fields or {}}
     return render(request, "error.html", context, status_code=status)
+
+
+def _form_page_of(request: Request) -> str | None:
+    """The same-site page a browser posted a form from (path and query), if any."""
+    if request.method != "POST" or "session" not in request.scope:
+        return None
+    referer = request.headers.get("referer", "")
+    if not referer:
+        return None
+    origin = urlsplit(referer)
+    if (origin.scheme, origin.netloc) != (request.url.scheme, request.url.netloc):
+        return None
+    if not origin.path.startswith("/") or origin.path.startswith("//"):
+        return None
+    return origin.path + (f"?{origin.query}" if origin.query else "")
 
 
 async def domain_error_handler(request: Request, exc: Exception) -> Response:

@@ -34,17 +34,3 @@ def test_relative_born_in_the_future_is_a_field_error_and_the_form_keeps_its_val
     page.click("form[action='/me/dependents'] button[type=submit]")
     expect(page.get_by_test_id("dependents")).to_contain_text("Nguyễn Thị Mai (1960)")
     expect(page.get_by_test_id("form-error")).to_have_count(0)
-
-
-def test_without_javascript_the_error_page_names_the_field_and_the_next_step(
-    page: Page, places: Any, sms: FileSmsChannel, db: Database
-) -> None:
-    sign_in_citizen(page, lambda: sms.messages("+84912345678"), "0912345678", "/me")
-    page.wait_for_url("**/me")
-    page.locator("form[action='/me/dependents']").evaluate("form => { form.dataset.native = ''; }")
-    page.fill("#dep_name", "Nguyễn Thị Mai")
-    page.fill("#dep_year", "abcd")
-    page.click("form[action='/me/dependents'] button[type=submit]")
-    expect(page.get_by_test_id("error-detail")).to_be_visible()
-    expect(page.locator("[data-field-error=birth_year]")).to_be_visible()
-    expect(page.get_by_test_id("error-next")).to_contain_text("sửa lại")

@@ -39,87 +39,78 @@
   window.addEventListener("resize", mark);
 })();
 
-// Forms keep what was typed. A POST form is sent in the background; when the server refuses a
-// value (an error page, 4xx), the reason is shown above the form and beside each field, and
-// nothing typed is lost. Anything else is shown as the browser would have shown it. Without
-// JavaScript the form posts normally and the error page explains what went wrong.
+// Forms keep what was typed. When the server refuses a form, it sends the browser back to the
+// page of the form with the reasons (shown at the top of the page, also without JavaScript).
+// Here the values typed before sending are put back (from this tab's sessionStorage, never sent
+// anywhere) and each reason is placed beside its field.
 (function () {
   "use strict";
-  function clearErrors(form) {
-    form.querySelectorAll("[data-form-error]").forEach(function (node) { node.remove(); });
-    form.querySelectorAll("[aria-invalid=true]").forEach(function (node) {
-      node.removeAttribute("aria-invalid");
+  const KEY = "epitrace.form";
+  const SKIP = ["password", "file", "hidden", "submit", "button"];
+  function pathOf(url) {
+    try { return new URL(url, window.location.href).pathname; } catch (e) { return ""; }
+  }
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) { return; }
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") { return; }
+    const values = [];
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || SKIP.indexOf(field.type) >= 0) { return; }
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
+      values.push([field.name, field.value]);
+    });
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify({ action: pathOf(form.action), values: values, at: Date.now() }));
+    } catch (e) { /* storage full or disabled: the reasons are still shown */ }
+  });
+  function restore(form, saved) {
+    const byName = {};
+    saved.values.forEach(function (pair) { (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]); });
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || SKIP.indexOf(field.type) >= 0 || !(field.name in byName)) { return; }
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = byName[field.name].indexOf(field.value) >= 0;
+      } else if (field instanceof HTMLSelectElement && field.multiple) {
+        Array.prototype.forEach.call(field.options, function (o) { o.selected = byName[field.name].indexOf(o.value) >= 0; });
+      } else {
+        field.value = byName[field.name][0];
+      }
     });
   }
-  function fieldNamed(form, name) {
-    const field = form.elements.namedItem(name);
-    if (!field) { return null; }
-    return field instanceof RadioNodeList ? field[0] : field;
-  }
-  function showErrors(form, page) {
-    clearErrors(form);
-    const detail = page.querySelector("[data-testid=error-detail]");
-    const next = page.querySelector("[data-testid=error-next]");
-    const box = document.createElement("div");
-    box.className = "flash flash-error";
-    box.setAttribute("role", "alert");
-    box.dataset.formError = "";
-    box.dataset.testid = "form-error";
-    box.textContent = detail ? detail.textContent.trim() : "";
-    // "go back and correct" is for the error page; here the form is still on the screen
-    const nextStep = next && !next.hasAttribute("data-only-page") ? next.textContent.trim() : "";
-    if (nextStep) { box.textContent += " " + nextStep; }
-    form.prepend(box);
+  function place(form, box) {
     let first = null;
-    const unplaced = [];
-    page.querySelectorAll("[data-field-error]").forEach(function (item) {
-      const field = fieldNamed(form, item.dataset.fieldError);
-      const message = item.querySelector("[data-message]");
-      const text = message ? message.textContent.trim() : item.textContent.trim();
-      if (!field || field.type === "hidden") { unplaced.push(text); return; }
+    box.querySelectorAll("[data-field-error]").forEach(function (item) {
+      const name = item.dataset.fieldError;
+      let field = form.elements.namedItem(name);
+      if (field && typeof RadioNodeList !== "undefined" && field instanceof RadioNodeList) { field = field[0]; }
+      if (!field || field.type === "hidden") { return; }
       const note = document.createElement("p");
       note.className = "field-error";
-      note.dataset.formError = "";
-      note.id = "error-" + item.dataset.fieldError.replace(/[^A-Za-z0-9_-]/g, "-");
-      note.textContent = text;
+      note.id = "error-" + name.replace(/[^A-Za-z0-9_-]/g, "-");
+      const message = item.querySelector("[data-message]");
+      note.textContent = message ? message.textContent.trim() : item.textContent.trim();
       field.setAttribute("aria-invalid", "true");
       field.setAttribute("aria-describedby", note.id);
       field.insertAdjacentElement("afterend", note);
+      item.hidden = true;
       first = first || field;
     });
-    if (unplaced.length) { box.textContent += " " + unplaced.join(" "); }
-    (first || box).focus({ preventScroll: false });
-    if (!first) { box.setAttribute("tabindex", "-1"); box.focus(); }
+    return first;
   }
-  document.addEventListener("submit", async function (event) {
-    const form = event.target;
-    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) { return; }
-    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") { return; }
-    if (form.hasAttribute("data-native") || form.dataset.sending) { return; }
-    event.preventDefault();
-    const submitter = event.submitter;
-    const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
-    const body = new FormData(form, submitter || undefined);
-    form.dataset.sending = "1";
-    let response;
-    try {
-      response = await fetch(action, { method: "POST", body: body, credentials: "same-origin" });
-    } catch (e) {
-      delete form.dataset.sending;
-      form.submit();  // the network failed before the server saw anything: let the browser try
-      return;
-    }
-    delete form.dataset.sending;
-    const html = await response.text();
-    const page = new DOMParser().parseFromString(html, "text/html");
-    if (response.status >= 400 && response.status < 500 && page.querySelector("[data-error-page]")) {
-      showErrors(form, page);
-      return;
-    }
-    if (response.redirected) { window.location.assign(response.url); return; }
-    // A page answered directly (a result, or a form the server re-rendered with its errors).
-    document.open();
-    document.write(html);
-    document.close();
+  document.addEventListener("DOMContentLoaded", function () {
+    const box = document.querySelector("[data-form-error-for]");
+    if (!box) { return; }
+    const action = box.dataset.formErrorFor;
+    const form = Array.prototype.find.call(document.forms, function (f) {
+      return (f.getAttribute("method") || "").toLowerCase() === "post" && pathOf(f.action) === action;
+    });
+    if (!form) { return; }
+    let saved = null;
+    try { saved = JSON.parse(window.sessionStorage.getItem(KEY) || "null"); } catch (e) { saved = null; }
+    if (saved && saved.action === action && Date.now() - saved.at < 30 * 60 * 1000) { restore(form, saved); }
+    form.prepend(box);
+    const first = place(form, box);
+    if (first) { first.focus(); } else { box.setAttribute("tabindex", "-1"); box.focus(); }
   });
 })();
