@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Literal
 
 from fastapi import Response
@@ -27,6 +28,7 @@ from epitrace.cases.schemas import (
 from epitrace.db import utcnow
 from epitrace.errors import N_, NotFound
 from epitrace.people import resolve
+from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.web import exports
@@ -251,9 +253,10 @@ def export_quarantine(
             kinds[r.order.kind.value],
             r.order.facility_name,
             r.order.ward_code,
+            place_service.name_of(session, r.order.ward_code),
             r.order.starts_at,
             r.order.ends_at,
-            ", ".join(r.order.test_days),
+            ", ".join(date.fromisoformat(d).strftime("%d/%m/%Y") for d in r.order.test_days),
             "Có" if r.reported_today else "Chưa",
         )
         for r in rows

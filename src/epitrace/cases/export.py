@@ -14,6 +14,7 @@ QUARANTINE_HEADERS = (
     "Đối tượng",
     "Hình thức cách ly",
     "Nơi cách ly",
+    "Mã phường/xã",
     "Phường/xã",
     "Bắt đầu",
     "Kết thúc",

@@ -267,8 +267,17 @@ def counts_export(
     venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
     by_venue = exports.Sheet(
         "Theo địa điểm",
-        ("Ngày", "Địa điểm", "Mã phường/xã", "Số lượt vào"),
-        [(the_day, v.venue_name, v.ward_code, v.checkins) for v in venues],
+        ("Ngày", "Địa điểm", "Mã phường/xã", "Tên phường/xã", "Số lượt vào"),
+        [
+            (
+                the_day,
+                v.venue_name,
+                v.ward_code,
+                place_service.name_of(session, v.ward_code),
+                v.checkins,
+            )
+            for v in venues
+        ],
     )
     by_ward = exports.Sheet(
         "Theo phường-xã",

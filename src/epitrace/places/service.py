@@ -289,6 +289,12 @@ def label_of(session: Session, code: str | None) -> str:
     return entry.label if entry is not None else code
 
 
+def name_of(session: Session, code: str) -> str:
+    """A unit's own name (the code if unknown), from the same index."""
+    entry = _name_index(session).by_code.get(code)
+    return entry.name if entry is not None else code
+
+
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AdminUnit)) or 0
 

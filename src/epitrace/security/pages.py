@@ -8,14 +8,68 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from epitrace.accounts import service as account_service
+from epitrace.errors import N_
 from epitrace.security import audit
 from epitrace.security.permissions import require
 from epitrace.security.roles import Action
+from epitrace.web import i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
 router = make_router(include_in_schema=False)
+
+# How the log's stored codes read on the page (the stored values stay stable for exports).
+ACTION_LABELS = {
+    "read": N_("read"),
+    "create": N_("created"),
+    "update": N_("changed"),
+    "suspend": N_("suspended"),
+    "resume": N_("resumed"),
+    "merge": N_("merged"),
+    "import": N_("imported"),
+    "export": N_("exported"),
+    "grant": N_("role granted"),
+    "revoke": N_("role revoked"),
+    "password": N_("password set"),
+    "reissue_code": N_("QR code reissued"),
+    "add_operator": N_("operator added"),
+    "add_admin": N_("administrator added"),
+    "remove_admin": N_("administrator removed"),
+    "assign_sector": N_("sector assigned"),
+    "unassign_sector": N_("sector removed"),
+    "exposure.code.issue": N_("verification code issued"),
+}
+SUBJECT_LABELS = {
+    "case": N_("case"),
+    "case_contacts": N_("contacts of a case"),
+    "declaration": N_("health declaration"),
+    "door_log": N_("door log"),
+    "exposure_verification_code": N_("verification code"),
+    "feedback": N_("feedback"),
+    "lab_test": N_("test result"),
+    "manual_visitor": N_("visitor entered by hand"),
+    "organisation": N_("organisation"),
+    "person": N_("person"),
+    "quarantine_breach": N_("quarantine breach"),
+    "quarantine_order": N_("quarantine order"),
+    "roster": N_("roster"),
+    "roster_member": N_("roster member"),
+    "user": N_("staff account"),
+    "user_account": N_("staff account"),
+    "venue": N_("venue"),
+}
+PURPOSE_LABELS = {
+    "door_log": N_("door log"),
+    "door_scan": N_("pass scanned at the door"),
+    "manual_entry": N_("entered by hand at the door"),
+}
+
+
+def _label(labels: dict[str, str], value: str | None) -> str:
+    if not value:
+        return ""
+    return i18n.gettext(labels[value]) if value in labels else value.replace("_", " ")
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -40,6 +94,9 @@ def audit_page(
         {
             "rows": rows,
             "total": total,
+            "action_label": lambda v: _label(ACTION_LABELS, v),
+            "subject_label": lambda v: _label(SUBJECT_LABELS, v),
+            "purpose_label": lambda v: _label(PURPOSE_LABELS, v),
             "subject_type": subject_type or "",
             "actor": actor or "",
         },

@@ -88,6 +88,7 @@ class ContactRow:
     contact_presence_id: uuid.UUID
     source_presence_id: uuid.UUID
     evidence_count: int
+    id_number: str | None = None  # CCCD or passport, of a person or a visitor entered by hand
 
 
 def contacts(
@@ -138,6 +139,7 @@ def contacts(
                 contact_presence_id=link.contact_presence_id,
                 source_presence_id=link.source_presence_id,
                 evidence_count=link.evidence_count,
+                id_number=who.id_number if who else None,
             )
         )
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,18 @@ def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return localtime.to_local(value).strftime(fmt)
+
+
+def day(value: date | str | None) -> str:
+    """A calendar day as people write it here (dd/mm/yyyy), from a date or an ISO string."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
 
 
 def number(value: int | float | None) -> str:
@@ -59,9 +71,11 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["number"] = number
+    env.filters["day"] = day
     env.filters["percent"] = percent
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     env.globals["unit_label"] = unit_label
+    env.globals["unit_name"] = unit_name
     return env
 
 
@@ -89,3 +103,13 @@ def render(
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)
     return HTMLResponse(html, status_code=status_code)
+
+
+@pass_context
+def unit_name(context: Context, code: str | None) -> str:
+    """A unit's own name for a code, as tables show it (the code if it is unknown)."""
+    request = context.get("request")
+    session = getattr(getattr(request, "state", None), "db", None)
+    if not code or session is None:
+        return code or ""
+    return place_service.name_of(session, code)
