@@ -5,6 +5,9 @@ from tests.matrix_support import RouteCase
 
 CASES = [
     RouteCase("GET", "/api/v1/places", Action.PLACES_READ, inside="/api/v1/places"),
+    RouteCase(
+        "GET", "/api/v1/places/suggest", Action.PLACES_READ, inside="/api/v1/places/suggest?q=ben"
+    ),
     RouteCase("GET", "/api/v1/places/{code}", Action.PLACES_READ, inside="/api/v1/places/26743"),
     RouteCase(
         "GET",
