@@ -18,6 +18,7 @@ from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
 from epitrace.db import utcnow
 from epitrace.errors import N_, DomainError, InvalidInput
+from epitrace.people import flows as people_flows
 from epitrace.people import resolve
 from epitrace.people.service import PersonMatch
 from epitrace.places import service as place_service
@@ -499,6 +500,7 @@ def quarantine_new(
     session: DbSession,
     principal: CurrentPrincipal,
     person_id: Annotated[str, Form(max_length=40)] = "",
+    manual_visitor_id: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=2)] = "f1",
     kind: Annotated[str, Form(max_length=10)] = "home",
     facility_name: Annotated[str, Form(max_length=300)] = "",
@@ -508,8 +510,18 @@ def quarantine_new(
     access.manage_quarantine(principal, session, None)
     ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
     try:
-        person = case_service.get_person_or_404(session, person_id=uuid.UUID(person_id))
         chosen = QuarantineKind(kind)
+        if manual_visitor_id and not person_id:
+            # a visitor entered by hand at a door: their person record is found or made now
+            person = people_flows.person_for_visitor(
+                principal,
+                session,
+                Action.QUARANTINE_MANAGE,
+                visitor_id=uuid.UUID(manual_visitor_id),
+                ward_code=ward_code,
+            )
+        else:
+            person = case_service.get_person_or_404(session, person_id=uuid.UUID(person_id))
     except ValueError:
         raise InvalidInput(N_("Choose one of the allowed values.")) from None
     scope = access.for_person(

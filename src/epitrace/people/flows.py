@@ -7,6 +7,7 @@ audit entries that name it still resolve.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,14 @@ from epitrace.accounts.models import Person, UserAccount
 from epitrace.cases.models import Case, CaseStatus, LabTest, QuarantineOrder
 from epitrace.checkins.models import ManualVisitor, Presence, ScanReceipt
 from epitrace.declarations.models import Declaration
-from epitrace.errors import N_, Conflict, InvalidInput
+from epitrace.errors import N_, Conflict, InvalidInput, NotFound
 from epitrace.exposure.models import ExposureReport
 from epitrace.feedback.models import Feedback
+from epitrace.people import resolve
+from epitrace.people import service as people_service
+from epitrace.people.access import candidates_out
+from epitrace.security.permissions import Principal, require
+from epitrace.security.roles import Action
 from epitrace.tracing.engine import contact_key
 from epitrace.tracing.models import ContactLink
 
@@ -144,3 +150,57 @@ def merge_people(session: Session, *, keep: Person, merge: Person) -> MergeOutco
 
 def _count_where(session: Session, model: Any, condition: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(condition)) or 0
+
+
+def person_for_visitor(
+    principal: Principal | None,
+    session: Session,
+    action: Action,
+    *,
+    visitor_id: uuid.UUID,
+    ward_code: str,
+) -> Person:
+    """The person record of a visitor entered by hand at a door, when an officer acts on them.
+
+    A visitor already linked keeps their person; one whose phone or ID number belongs to exactly
+    one known person is linked to them; several candidates answer 409 with them (the officer
+    chooses through the person search); nobody known gets a new person filed in `ward_code`
+    (the ward where they were exposed, as their home ward is not known). The visitor and their
+    contact links point to the person from then on, so the next action finds them.
+    """
+    visitor = session.get(ManualVisitor, visitor_id)
+    if visitor is None:
+        raise NotFound(N_("This visitor does not exist."))
+    if visitor.person_id is not None:
+        return people_service.current_person_or_404(session, person_id=visitor.person_id)
+    user = require(principal, action)
+    ids = people_service.Identifiers(phone=visitor.phone, id_number=visitor.id_number)
+    found = people_service.find_candidates(session, ids=ids) if ids else []
+    if len(found) > 1:
+        raise people_service.PersonMatch(
+            [c.model_dump(mode="json") for c in candidates_out(user, session, action, found)]
+        )
+    if found:
+        person = found[0].person
+    else:
+        person = resolve.subject(
+            principal,
+            session,
+            action,
+            person_id=None,
+            details=resolve.Details(
+                full_name=visitor.full_name,
+                ward_code=ward_code,
+                phone=visitor.phone,
+                id_number=visitor.id_number,
+            ),
+            new_person=True,
+        )
+    visitor.person_id = person.id
+    session.execute(
+        update(ContactLink)
+        .where(ContactLink.manual_visitor_id == visitor.id, ContactLink.person_id.is_(None))
+        .values(person_id=person.id)
+    )
+    session.flush()
+    return person
