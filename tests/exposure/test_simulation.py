@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, date, datetime, timedelta
 
+import time_machine
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -131,3 +132,27 @@ def test_simulation_uses_keys_of_the_last_days_only(
         datetime.fromtimestamp(k.rolling_start_interval_number * 600, UTC).date() >= oldest
         for k in keys
     )
+
+
+def test_simulate_command_runs_at_any_time_of_day() -> None:
+    """Regression: near 03:00 UTC a case's phone had no key in range, its empty upload was
+    refused and the whole command failed."""
+    at = datetime.now(UTC).replace(hour=2, minute=58)
+    with time_machine.travel(at, tick=True):
+        result = CliRunner().invoke(
+            app,
+            [
+                "exposure",
+                "simulate",
+                "--devices",
+                "25",
+                "--venues",
+                "8",
+                "--days",
+                "3",
+                "--cases",
+                "2",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "recall=" in result.output

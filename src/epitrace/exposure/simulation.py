@@ -145,8 +145,13 @@ class Simulation:
         say("uploading keys of the cases")
         onset = end_day - timedelta(days=1)
         for sim in cases:
+            keys = sim.device.keys_for_upload(now + sim.clock_offset)
+            if not keys:
+                # a phone with nothing to share uploads nothing (the server refuses an empty
+                # upload); seen when a device's skewed clock puts all its keys out of range
+                continue
             code = server.issue_code(test_date=end_day, onset_date=onset)
-            server.upload(code, sim.device.keys_for_upload(now + sim.clock_offset))
+            server.upload(code, keys)
         say("publishing export files")
         server.publish(now + timedelta(days=1))
         exports = server.exports()
