@@ -14,7 +14,7 @@ def test_refused_form_goes_back_to_its_page_with_reasons(
     client.get("/me", headers=headers)
     base = str(client.base_url)
     refused = client.post(
-        "/me/dependents",
+        "/me/profile",
         headers={**headers, "Referer": f"{base}/me"},
         data={"full_name": "Nguyễn Thị Mai", "birth_year": "2099"},
         follow_redirects=False,
@@ -22,7 +22,7 @@ def test_refused_form_goes_back_to_its_page_with_reasons(
     assert refused.status_code == 303
     assert refused.headers["location"] == "/me"
     page = client.get("/me", headers=headers)
-    assert 'data-form-error-for="/me/dependents"' in page.text
+    assert 'data-form-error-for="/me/profile"' in page.text
     assert 'data-field-error="birth_year"' in page.text
     assert "1900" in page.text  # the reason, in Vietnamese
     assert "Hãy sửa các giá trị được đánh dấu" in page.text  # and what to do next
@@ -52,7 +52,7 @@ def test_without_a_same_site_referer_the_error_page_is_shown(
     for referer in (None, "https://evil.example/me", "//evil.example/me"):
         extra = {"Referer": referer} if referer else {}
         response = client.post(
-            "/me/dependents",
+            "/me/profile",
             headers={**headers, **extra},
             data={"full_name": "Mai", "birth_year": "2099"},
             follow_redirects=False,
