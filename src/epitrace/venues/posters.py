@@ -61,7 +61,7 @@ def _first_existing(paths: tuple[str, ...]) -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _pdf_fonts() -> tuple[str, str, bool]:
+def pdf_fonts() -> tuple[str, str, bool]:
     """(regular, bold, unicode?) font names registered with reportlab."""
     regular = _first_existing(FONT_CANDIDATES)
     bold = _first_existing(BOLD_CANDIDATES) or regular
@@ -93,7 +93,7 @@ def qr_image(url: str, *, scale: int = 10, border: int = 4) -> Image.Image:
     return image.convert("L")
 
 
-def _wrap(text: str, width: float, measure: object) -> list[str]:
+def wrap(text: str, width: float, measure: object) -> list[str]:
     words, lines, current = text.split(), [], ""
     for word in words:
         trial = f"{current} {word}".strip()
@@ -110,7 +110,7 @@ def _wrap(text: str, width: float, measure: object) -> list[str]:
 def pdf(text: PosterText, *, size: str = "a4") -> bytes:
     """A one-page PDF poster."""
     width, height = SIZES[size]
-    regular, bold, unicode_ok = _pdf_fonts()
+    regular, bold, unicode_ok = pdf_fonts()
 
     def t(value: str) -> str:
         return value if unicode_ok else strip_diacritics(value)
@@ -129,7 +129,7 @@ def pdf(text: PosterText, *, size: str = "a4") -> bytes:
     doc.drawCentredString(width / 2, height - 17 * mm * unit, t(TITLE))
     y = height - 28 * mm * unit - 14 * mm * unit
     doc.setFillColorRGB(0, 0, 0)
-    for line in _wrap(
+    for line in wrap(
         t(text.venue_name), width - 2 * margin, lambda s: doc.stringWidth(s, bold, 26 * unit)
     ):
         doc.setFont(bold, 26 * unit)
@@ -138,7 +138,7 @@ def pdf(text: PosterText, *, size: str = "a4") -> bytes:
     doc.setFont(regular, 13 * unit)
     for value in (text.category_label, text.address, text.ward_name):
         if value:
-            for line in _wrap(
+            for line in wrap(
                 t(value), width - 2 * margin, lambda s: doc.stringWidth(s, regular, 13 * unit)
             ):
                 doc.drawCentredString(width / 2, y, line)
@@ -150,7 +150,7 @@ def pdf(text: PosterText, *, size: str = "a4") -> bytes:
     y -= 10 * mm * unit
     doc.setFont(regular, 12 * unit)
     for instruction in INSTRUCTIONS:
-        for line in _wrap(
+        for line in wrap(
             t(instruction), width - 2 * margin, lambda s: doc.stringWidth(s, regular, 12 * unit)
         ):
             doc.drawString(margin, y, line)
@@ -186,14 +186,14 @@ def png(text: PosterText, *, size: str = "a5") -> bytes:
     margin = round(90 * unit)
     name_font = _pil_font(round(70 * unit), bold=True)
     small = _pil_font(round(36 * unit))
-    for line in _wrap(
+    for line in wrap(
         text.venue_name, width - 2 * margin, lambda s: draw.textlength(s, font=name_font)
     ):
         draw.text((width / 2, y), line, font=name_font, fill="black", anchor="mm")
         y += round(85 * unit)
     for value in (text.category_label, text.address, text.ward_name):
         if value:
-            for line in _wrap(value, width - 2 * margin, lambda s: draw.textlength(s, font=small)):
+            for line in wrap(value, width - 2 * margin, lambda s: draw.textlength(s, font=small)):
                 draw.text((width / 2, y), line, font=small, fill="black", anchor="mm")
                 y += round(46 * unit)
     side = min(width - 2 * margin, round(720 * unit))
@@ -202,9 +202,7 @@ def png(text: PosterText, *, size: str = "a5") -> bytes:
     poster.paste(code, ((width - side) // 2, y))
     y += side + round(40 * unit)
     for instruction in INSTRUCTIONS:
-        for line in _wrap(
-            instruction, width - 2 * margin, lambda s: draw.textlength(s, font=small)
-        ):
+        for line in wrap(instruction, width - 2 * margin, lambda s: draw.textlength(s, font=small)):
             draw.text((margin, y), line, font=small, fill="black")
             y += round(46 * unit)
     tiny_size = round(22 * unit)
