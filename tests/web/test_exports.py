@@ -238,6 +238,8 @@ NOT_SPREADSHEETS = {
     # blank lists to fill in: fixed headers and an example row, written by the export writer
     "/rollout/organisations/template.xlsx": "blank list of organisations",
     "/rollout/organisations/{organisation_id}/roster/template.xlsx": "blank roster",
+    # figures, and names of loaded units and of sectors; the XLSX goes through the export writer
+    "/rollout/report.{fmt}": "formal rollout report (PDF or XLSX)",
 }
 
 

@@ -9,4 +9,5 @@ from epitrace.web.links import StaffLink
 LINKS = [
     StaffLink(Action.ROLLOUT_READ, "/rollout", N_("Rollout oversight")),
     StaffLink(Action.ROLLOUT_ORG_READ, "/rollout", N_("Rollout oversight")),
+    StaffLink(Action.ROLLOUT_READ, "/rollout/report", N_("Formal report (PDF, XLSX)")),
 ]
