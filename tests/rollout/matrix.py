@@ -259,4 +259,19 @@ CASES = [
         inside="/api/v1/rollout/indicators?unit=79",
         outside="/api/v1/rollout/indicators?unit=01",
     ),
+    # -- the formal report (an area's figures)
+    RouteCase(
+        "GET",
+        "/rollout/report",
+        Action.ROLLOUT_READ,
+        inside="/rollout/report?unit=79",
+        outside="/rollout/report?unit=01",
+    ),
+    RouteCase(
+        "GET",
+        "/rollout/report.{fmt}",
+        Action.ROLLOUT_READ,
+        inside="/rollout/report.xlsx?unit=79",
+        outside="/rollout/report.xlsx?unit=01",
+    ),
 ]

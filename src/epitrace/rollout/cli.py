@@ -1,8 +1,9 @@
-"""`epitrace rollout …`: compute the daily rollout indicators for a range of days."""
+"""`epitrace rollout …`: compute the daily indicators; produce the formal report."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +15,7 @@ from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
-from epitrace.rollout import indicators
+from epitrace.rollout import formal_report, indicators
 from epitrace.web import i18n
 
 rollout_app = typer.Typer(help="Rollout oversight.", no_args_is_help=True)
@@ -85,6 +86,42 @@ def compute_indicators(
     finally:
         db.dispose()
     console.print(f"{written} days computed, {kept} past days kept (use --force to recompute)")
+
+
+@rollout_app.command("report")
+def produce_report(
+    unit: Annotated[str, typer.Option(help="The area: a unit code, e.g. 79.")],
+    out: Annotated[Path, typer.Option(help="Where to write: a .pdf or an .xlsx file.")],
+    first: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Produce the formal rollout report of an area for a period (default: last full week)."""
+    if out.suffix not in (".pdf", ".xlsx"):
+        raise typer.BadParameter("--out must end in .pdf or .xlsx")
+    settings = get_settings()
+    localtime.configure(settings.time_zone)
+    today = localtime.today()
+    end = _day(last) if last else today - timedelta(days=today.weekday() + 1)
+    start = _day(first) if first else end - timedelta(days=6)
+    import_models()
+    db = Database(settings.database_url)
+    try:
+        with db.session_scope() as session:
+            report = formal_report.build(
+                session, area_code=unit, first=start, last=end, issued=today
+            )
+            content = (
+                formal_report.to_pdf(report)
+                if out.suffix == ".pdf"
+                else formal_report.to_xlsx(report)
+            )
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {_explain(exc)}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        db.dispose()
+    out.write_bytes(content)
+    console.print(f"{out}: report of {report.area_name}, {start} to {end}")
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm, mm
@@ -51,8 +51,14 @@ SERIF_FAMILIES = (
         "/usr/share/fonts/truetype/liberation/LiberationSerif-",
         ("Regular", "Bold", "Italic", "BoldItalic"),
     ),
+    # condensed first: its widths are close to Times, so lines break where officials expect
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed",
+        ("", "-Bold", "-Italic", "-BoldItalic"),
+    ),
     ("/usr/share/fonts/truetype/dejavu/DejaVuSerif", ("", "-Bold", "-Italic", "-BoldItalic")),
 )
+VIETNAMESE_LETTERS = "ẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸđĐơƠưƯạộủữ"
 LAGGING_SHOWN = 5  # units named in part II when no reporting data says otherwise
 
 
@@ -379,11 +385,17 @@ def _fonts() -> tuple[str, str, str, str]:
     """Regular, bold, italic and bold italic names of an embedded Vietnamese serif."""
     for prefix, styles in SERIF_FAMILIES:
         paths = [Path(f"{prefix}{style}.ttf") for style in styles]
-        if all(p.is_file() for p in paths):
-            names = ("Report", "Report-Bold", "Report-Italic", "Report-BoldItalic")
-            for name, path in zip(names, paths, strict=True):
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-            return names
+        if not all(p.is_file() for p in paths):
+            continue
+        fonts = [
+            TTFont(f"Report{style}", str(path)) for style, path in zip(styles, paths, strict=True)
+        ]
+        # older Liberation releases lack the precomposed Vietnamese letters: check, not trust
+        if not all(set(map(ord, VIETNAMESE_LETTERS)) <= set(f.face.charToGlyph) for f in fonts):
+            continue
+        for font in fonts:
+            pdfmetrics.registerFont(font)
+        return tuple(f.fontName for f in fonts)
     raise InvalidInput(
         N_("No Vietnamese serif font is installed (fonts-liberation or fonts-dejavu-core).")
     )
@@ -421,13 +433,14 @@ def to_pdf(report: FormalReport) -> bytes:
     centre_bold = style("cb", bold, 12.5, TA_CENTER)
     motto = style("motto", bold, 13, TA_CENTER)
     number_style = style("number", regular, 13, TA_CENTER)
-    dated = style("dated", italic, 13, TA_CENTER)
+    dated = style("dated", italic, 12.5, TA_CENTER)
     title = style("title", bold, 14, TA_CENTER, spaceBefore=12)
     body = style("body", regular, 13, TA_JUSTIFY, firstLineIndent=1.27 * cm, spaceAfter=6)
     heading = style("heading", bold, 13, TA_LEFT, spaceBefore=8, spaceAfter=4)
     caption = style("caption", bold, 12, TA_CENTER, spaceBefore=4, spaceAfter=2)
     unit_note = style("unitnote", italic, 11, TA_CENTER, spaceAfter=4)
     cell = style("cell", regular, 10, TA_LEFT)
+    cell_number = style("celln", regular, 10, TA_RIGHT)
     cell_bold = style("cellb", bold, 10, TA_CENTER)
     recipients_title = style("rt", bold_italic, 12)
     recipient = style("recipient", regular, 11)
@@ -447,7 +460,7 @@ def to_pdf(report: FormalReport) -> bytes:
                 Paragraph(f"{place_name(report.area_name)}, {long_date(report.issued)}", dated),
             ],
         ],
-        colWidths=[6.5 * cm, 9.5 * cm],
+        colWidths=[6.3 * cm, 10.2 * cm],
     )
     header.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
@@ -455,7 +468,10 @@ def to_pdf(report: FormalReport) -> bytes:
 
     def table(headers: Sequence[str], rows: list[list[str]], widths: list[float]) -> Table:
         data = [[Paragraph(h, cell_bold) for h in headers]]
-        data += [[Paragraph(value, cell) for value in row] for row in rows]
+        data += [
+            [Paragraph(value, cell if i < 2 else cell_number) for i, value in enumerate(row)]
+            for row in rows
+        ]
         grid = Table(data, colWidths=widths, repeatRows=1)
         commands = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -498,7 +514,7 @@ def to_pdf(report: FormalReport) -> bytes:
         table(
             SECTOR_HEADERS,
             sector_table(report),
-            [0.9 * cm, 4.3 * cm, 2.0 * cm, 2.0 * cm, 2.0 * cm, 2.3 * cm, 1.7 * cm],
+            [1.1 * cm, 4.1 * cm, 2.0 * cm, 2.0 * cm, 2.0 * cm, 2.3 * cm, 1.7 * cm],
         ),
         Paragraph("II. ĐƠN VỊ CHƯA BÁO CÁO HOẶC CHẬM TRIỂN KHAI", heading),
     ]
