@@ -12,7 +12,6 @@ from alembic import op
 
 import epitrace.db
 
-
 revision: str = "14_reports"
 down_revision: str | Sequence[str] | None = "13_web_sessions"
 branch_labels: str | Sequence[str] | None = None
