@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-
 from typing import Any
 
 from sqlalchemy import (
