@@ -28,7 +28,7 @@ WEEK = periods.parse(PeriodType.WEEKLY, "2026-W40")
 
 
 def test_periods_are_local_days_weeks_and_months() -> None:
-    assert WEEK == Period(PeriodType.WEEKLY, date(2026, 9, 28), date(2026, 10, 4))
+    assert Period(PeriodType.WEEKLY, date(2026, 9, 28), date(2026, 10, 4)) == WEEK
     assert WEEK.key == "2026-W40"
     month = periods.parse(PeriodType.MONTHLY, "2026-02")
     assert (month.start, month.end, month.key) == (date(2026, 2, 1), date(2026, 2, 28), "2026-02")
