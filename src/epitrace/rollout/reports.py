@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from epitrace import localtime
@@ -182,15 +183,15 @@ def levels_of(form: ReportForm) -> list[str]:
     return [t for t in form.levels.split(",") if t]
 
 
-def expected_units(session: Session, form: ReportForm, *, area_path: str) -> list[Unit]:
+def expected_units(
+    session: Session, form: ReportForm, *, area_path: str, units: list[Unit] | None = None
+) -> list[Unit]:
     """The units inside an area (itself included) that must submit this form."""
     form_path = place_service.path_of(session, code=form.area_code) or ""
     wanted = set(levels_of(form))
-    return [
-        u
-        for u in _units(session, area_path=area_path)
-        if u.tier in wanted and u.path.startswith(form_path)
-    ]
+    if units is None:
+        units = _units(session, area_path=area_path)
+    return [u for u in units if u.tier in wanted and u.path.startswith(form_path)]
 
 
 def expected_children(session: Session, form: ReportForm, unit: Unit) -> list[Unit]:
@@ -333,6 +334,26 @@ def _locked(report: Report) -> Conflict:
     )
 
 
+def _create(session: Session, *, form: ReportForm, unit: Unit, period: Period) -> Report:
+    """A new draft; when another request created it first, theirs (locked) instead."""
+    report = Report(
+        form_id=form.id,
+        unit_code=unit.code,
+        period_start=period.start,
+        period_end=period.end,
+        status=ReportStatus.DRAFT,
+    )
+    try:
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        existing = get_report(session, form=form, unit_code=unit.code, period=period, lock=True)
+        if existing is None:  # pragma: no cover - the unique key names the same row
+            raise
+        return existing
+    return report
+
+
 def save(
     session: Session,
     *,
@@ -353,15 +374,8 @@ def save(
     }
     report = get_report(session, form=form, unit_code=unit.code, period=period, lock=True)
     if report is None:
-        report = Report(
-            form_id=form.id,
-            unit_code=unit.code,
-            period_start=period.start,
-            period_end=period.end,
-            status=ReportStatus.DRAFT,
-        )
-        session.add(report)
-    elif report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        report = _create(session, form=form, unit=unit, period=period)
+    if report.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
         raise _locked(report)
     for name, value in texts.items():
         setattr(report, name, value)
@@ -553,7 +567,8 @@ def rate(
     units below it (and of itself), and the units still to submit (none, draft, returned)."""
     moment = now or utcnow()
     deadline = period.deadline(form.due_days)
-    expected = expected_units(session, form, area_path=area.path)
+    everything = _units(session, area_path=area.path)
+    expected = expected_units(session, form, area_path=area.path, units=everything)
     reports = {
         r.unit_code: r
         for r in session.scalars(
@@ -566,7 +581,7 @@ def rate(
     }
     total = RateRow(code=area.code, name=area.name)
     result = Rate(form=form, period=period, deadline=deadline, area=area, total=total)
-    names = {u.code: u.name for u in _units(session, area_path=area.path)}
+    names = {u.code: u.name for u in everything}
     rows: dict[str, RateRow] = {}
     depth = len(area.ancestors) + 1
     for unit in expected:
