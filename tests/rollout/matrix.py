@@ -399,7 +399,7 @@ CASES += [
     ),
     RouteCase(
         "GET",
-        RPAGE + "/{form_id}/rate.xlsx",
+        RPAGE + "/{form_id}/rate.{fmt}",
         Action.REPORTS_READ,
         inside=RPAGE + "/{form_in}/rate.xlsx?area=79&period=" + WEEK,
         outside=RPAGE + "/{form_out}/rate.xlsx?area=01&period=" + WEEK,

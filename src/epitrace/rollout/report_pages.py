@@ -398,9 +398,10 @@ def rate_page(
     return render(request, "rollout/report_rate.html", context)
 
 
-@router.get(BASE + "/{form_id}/rate.xlsx", responses=exports.RESPONSES)
+@router.get(BASE + "/{form_id}/rate.{fmt}", responses=exports.RESPONSES)
 def rate_export(
     form_id: uuid.UUID,
+    fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
     area: Annotated[str | None, Query(max_length=16)] = None,
@@ -429,7 +430,7 @@ def rate_export(
         rows=[[u.code, u.name, labels["statuses"][u.status]] for u in result.lagging],
     )
     return exports.respond(
-        "xlsx",
+        fmt,
         [rows, lagging],
         name_parts=["ty-le-bao-cao", result.area.code, result.period.key],
         day=result.period.end,
