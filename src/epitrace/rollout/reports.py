@@ -569,13 +569,15 @@ def rate(
     deadline = period.deadline(form.due_days)
     everything = _units(session, area_path=area.path)
     expected = expected_units(session, form, area_path=area.path, units=everything)
+    # columns, not objects (a province has thousands of reports), inside the area by a
+    # subquery on the materialised paths rather than a long IN list
     reports = {
-        r.unit_code: r
-        for r in session.scalars(
-            select(Report).where(
+        code: (status, first)
+        for code, status, first in session.execute(
+            select(Report.unit_code, Report.status, Report.first_submitted_at).where(
                 Report.form_id == form.id,
                 Report.period_start == period.start,
-                Report.unit_code.in_([u.code for u in expected]),
+                Report.unit_code.in_(place_service.descendant_codes(area.path)),
             )
         )
     }
@@ -588,19 +590,19 @@ def rate(
         line = unit.path.rstrip(".").split(".")
         group = line[depth] if len(line) > depth else area.code
         row = rows.setdefault(group, RateRow(code=group, name=names.get(group, group)))
-        report = reports.get(unit.code)
+        status, first = reports.get(unit.code, (None, None))
         for target in (row, total):
             target.expected += 1
-            if report is not None and report.first_submitted_at is not None:
+            if first is not None:
                 target.submitted += 1
-                if report.first_submitted_at <= deadline:
+                if first <= deadline:
                     target.on_time += 1
-            if report is not None and report.status is ReportStatus.APPROVED:
+            if status is ReportStatus.APPROVED:
                 target.approved += 1
-        if report is None or report.status in (ReportStatus.DRAFT, ReportStatus.RETURNED):
-            status = "missing" if report is None else report.status.value
+        if status is None or status in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+            shown = "missing" if status is None else status.value
             result.lagging.append(
-                Lagging(unit.code, unit.name, unit.tier, status, overdue=moment > deadline)
+                Lagging(unit.code, unit.name, unit.tier, shown, overdue=moment > deadline)
             )
     result.rows = sorted(rows.values(), key=lambda r: (r.code != area.code, r.name))
     return result
