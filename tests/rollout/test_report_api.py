@@ -242,3 +242,54 @@ def test_pages_walk_the_same_chain(client: TestClient, chain: dict[str, Any]) ->
     assert response.status_code == 422 and "chỉnh sửa" in response.text
     response = client.get(f"/rollout/reports/{chain['form']}/rate?area=99", headers=chain["dic"])
     assert response.status_code == 200
+
+
+def test_the_top_unit_approves_its_own_report_after_its_wards(
+    client: TestClient, places: Any, make_staff: Any
+) -> None:
+    """In a two-level province the province's own report waits for its wards' and is approved
+    by the province's officials; a ward official cannot."""
+    dic = make_staff("dic_officer", "79")
+    wards = {code: make_staff("ward_official", code) for code in ("26743", "26734")}
+    response = client.post(
+        "/api/v1/report-forms",
+        json={
+            "name": "Báo cáo tháng",
+            "area_code": "79",
+            "period_type": "monthly",
+            "levels": ["province", "ward"],
+        },
+        headers=dic,
+    )
+    form = response.json()["id"]
+    month = "2026-10"
+
+    def url(unit: str, suffix: str) -> str:
+        return f"/api/v1/report-forms/{form}/reports/{unit}/{month}{suffix}"
+
+    assert client.post(url("79", "/submit"), json={}, headers=dic).status_code == 200
+    response = client.post(url("79", "/approve"), json={}, headers=dic)
+    assert response.status_code == 409 and response.json()["code"] == "children_not_approved"
+    for code, headers in wards.items():
+        assert client.post(url(code, "/submit"), json={}, headers=headers).status_code == 200
+        assert client.post(url(code, "/approve"), json={}, headers=dic).status_code == 200
+    assert client.post(url("79", "/approve"), json={}, headers=wards["26743"]).status_code == 403
+    response = client.post(url("79", "/approve"), json={}, headers=dic)
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+
+
+def test_the_form_page_explains_a_bad_form(client: TestClient, chain: dict[str, Any]) -> None:
+    response = client.get("/rollout/reports", headers=chain["dic"])
+    assert response.status_code == 200 and "Tạo biểu mẫu" in response.text
+    response = client.post(
+        "/rollout/reports/forms",
+        data={"name": "Báo cáo", "area_code": "99", "period_type": "weekly", "due_days": "x"},
+        headers=chain["dic"],
+    )
+    assert response.status_code == 422 and "Hãy chọn loại kỳ và số ngày." in response.text
+    response = client.post(
+        "/rollout/reports/forms",
+        data={"name": "Báo cáo", "area_code": "99", "period_type": "weekly", "due_days": "1"},
+        headers=chain["dic"],
+    )
+    assert response.status_code == 422 and "Hãy chọn cấp đơn vị" in response.text
