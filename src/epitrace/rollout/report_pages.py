@@ -57,6 +57,7 @@ def _labels() -> dict[str, Any]:
         "statuses": {k: i18n.gettext(v) for k, v in report_service.STATUS_NAMES.items()},
         "tiers": {k: i18n.gettext(v) for k, v in report_service.TIER_NAMES.items()},
         "period_types": {k.value: i18n.gettext(v) for k, v in PERIOD_TYPE_NAMES.items()},
+        "event_names": {k: i18n.gettext(v) for k, v in report_service.EVENT_NAMES.items()},
     }
 
 

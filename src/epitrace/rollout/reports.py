@@ -48,6 +48,13 @@ TIER_NAMES = {
     DISTRICT: N_("Districts"),
     WARD: N_("Wards and communes"),
 }
+EVENT_NAMES = {
+    "save": N_("saved"),
+    "submit": N_("submitted"),
+    "return": N_("returned"),
+    "resubmit": N_("resubmitted"),
+    "approve": N_("approved"),
+}
 MAX_DUE_DAYS = 60
 MAX_TEXT = 4000
 
