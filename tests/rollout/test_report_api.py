@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from epitrace.db import Database
 from epitrace.rollout import indicators
@@ -193,7 +193,7 @@ def test_bad_bodies_are_refused(client: TestClient, chain: dict[str, Any]) -> No
     assert client.post("/api/v1/report-forms", json=body, headers=district).status_code == 403
 
 
-def test_the_rate_and_reminders(client: TestClient, chain: dict[str, Any]) -> None:
+def test_the_rate_and_reminders(client: TestClient, db: Database, chain: dict[str, Any]) -> None:
     client.post(_url(chain, "99101", "/submit"), json={}, headers=chain["w99101"])
     client.post(_url(chain, "99101", "/approve"), json={}, headers=chain["d991"])
     rate_url = f"/api/v1/report-forms/{chain['form']}/rate?area=99&period={WEEK}"
@@ -222,6 +222,18 @@ def test_the_rate_and_reminders(client: TestClient, chain: dict[str, Any]) -> No
     approved_ward_inbox = client.get("/api/v1/inbox", headers=chain["w99101"]).json()
     assert not any("report" in str(item.get("link", "")) for item in approved_ward_inbox["items"])
     assert client.post(remind, headers=chain["w99102"]).status_code == 403
+    with db.session_scope() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "remind"))
+        assert entry is not None and entry.detail == {
+            "area": "99",
+            "period": WEEK,
+            "units": 4,
+            "recipients": 4,
+        }
+        reads = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "read_rate")
+        )
+        assert reads == 3  # the province's, the district's and the export's
 
 
 def test_pages_walk_the_same_chain(client: TestClient, chain: dict[str, Any]) -> None:
