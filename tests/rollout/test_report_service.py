@@ -269,3 +269,26 @@ def test_property_approved_reports_are_locked_and_rest_on_approved_children(
             for child in svc.expected_children(session, form, units[unit_code]):
                 assert child.code in approved, (unit_code, child.code)
     session.rollback()
+
+
+def test_two_first_saves_at_once_end_in_one_report(db: Any, places: Any) -> None:
+    """The second request, which did not see the first one's new row, uses it."""
+    with db.session_scope() as s:
+        form_id = _form(s).id
+    with db.session_scope() as first:
+        form = svc.get_form(first, form_id=form_id)
+        made = svc.save(
+            first,
+            form=form,
+            unit=_unit(first, "99101"),
+            period=WEEK,
+            results="một",
+            difficulties="",
+            proposals="",
+            actor=ACTOR,
+        )
+        made_id = made.id
+    with db.session_scope() as second:
+        form = svc.get_form(second, form_id=form_id)
+        found = svc._create(second, form=form, unit=_unit(second, "99101"), period=WEEK)
+        assert found.id == made_id and found.results == "một"
