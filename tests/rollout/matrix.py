@@ -6,7 +6,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
-from epitrace.rollout.models import OrganisationAdmin, RosterMember, SectorDirector
+from epitrace.db import utcnow
+from epitrace.rollout.models import (
+    OrganisationAdmin,
+    Report,
+    ReportForm,
+    ReportStatus,
+    RosterMember,
+    SectorDirector,
+)
+from epitrace.rollout.periods import PeriodType, parse
 from epitrace.security.roles import Action, Role
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
@@ -273,5 +282,151 @@ CASES = [
         Action.ROLLOUT_READ,
         inside="/rollout/report.xlsx?unit=79",
         outside="/rollout/report.xlsx?unit=01",
+    ),
+]
+
+
+# -- the reporting chain ------------------------------------------------------------------
+# A weekly form in 79 and one in 01 (the province and its wards submit). Each run finds the
+# ward's report submitted and waiting for review, and nothing else written: the province's
+# own report (79, written by the accounts granted on 79) can be saved and submitted, the
+# ward's (26743) reviewed by the level above (79).
+
+WEEK = "2026-W40"
+
+
+def report_setup(session: Session, users: Users) -> dict[str, str]:
+    names = {}
+    period = parse(PeriodType.WEEKLY, WEEK)
+    for key, area, ward in (("in", "79", "26743"), ("out", "01", "00070")):
+        form = session.scalar(select(ReportForm).where(ReportForm.area_code == area))
+        if form is None:
+            form = ReportForm(
+                name=f"Báo cáo tuần {area}",
+                area_code=area,
+                period_type=PeriodType.WEEKLY,
+                due_days=1,
+                levels="province,ward",
+            )
+            session.add(form)
+            session.flush()
+        session.execute(delete(Report).where(Report.form_id == form.id))
+        session.add(
+            Report(
+                form_id=form.id,
+                unit_code=ward,
+                period_start=period.start,
+                period_end=period.end,
+                status=ReportStatus.SUBMITTED,
+                first_submitted_at=utcnow(),
+                submitted_at=utcnow(),
+            )
+        )
+        session.flush()
+        names[f"form_{key}"] = str(form.id)
+    return names
+
+
+RAPI = "/api/v1/report-forms"
+RPAGE = "/rollout/reports"
+FORM_BODY = {"name": "Báo cáo tuần", "area_code": "79", "levels": ["ward"]}
+FORM_FIELDS = {"name": "Báo cáo tuần", "area_code": "79", "period_type": "weekly", "due_days": "1"}
+
+
+def _report(
+    method: str, prefix: str, suffix: str, action: Action, *, own: bool = False, **kw: object
+) -> RouteCase:
+    """A route on one report: the province's own (`own`, written by 79's accounts) or the
+    ward's (read and reviewed from 79)."""
+    inside_unit, outside_unit = ("79", "01") if own else ("26743", "00070")
+    template = "/reports/{unit_code}/{period}" if prefix == RAPI else "/{unit_code}/{period}"
+    return RouteCase(
+        method,
+        prefix + "/{form_id}" + template + suffix,
+        action,
+        inside=f"{prefix}/{{form_in}}"
+        + template.format(unit_code=inside_unit, period=WEEK)
+        + suffix,
+        outside=f"{prefix}/{{form_out}}"
+        + template.format(unit_code=outside_unit, period=WEEK)
+        + suffix,
+        setup=report_setup,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+CASES += [
+    RouteCase("GET", RAPI, Action.REPORTS_READ, inside=RAPI, setup=report_setup),
+    RouteCase(
+        "POST",
+        RAPI,
+        Action.REPORTS_FORMS,
+        inside=RAPI,
+        outside=RAPI,
+        body=FORM_BODY,
+        outside_body={**FORM_BODY, "area_code": "01"},
+        new_subject=True,
+        setup=report_setup,
+    ),
+    _report("GET", RAPI, "", Action.REPORTS_READ),
+    _report("PUT", RAPI, "", Action.REPORTS_WRITE, own=True, body={"results": "Đã làm"}),
+    _report("POST", RAPI, "/submit", Action.REPORTS_WRITE, own=True, body={"results": "Xong"}),
+    _report("POST", RAPI, "/return", Action.REPORTS_REVIEW, body={"comment": "Thiếu số liệu"}),
+    _report("POST", RAPI, "/approve", Action.REPORTS_REVIEW, body={}),
+    RouteCase(
+        "GET",
+        RAPI + "/{form_id}/rate",
+        Action.REPORTS_READ,
+        inside=RAPI + "/{form_in}/rate?area=79&period=" + WEEK,
+        outside=RAPI + "/{form_out}/rate?area=01&period=" + WEEK,
+        setup=report_setup,
+    ),
+    RouteCase(
+        "POST",
+        RAPI + "/{form_id}/remind/{area_code}/{period}",
+        Action.REPORTS_REMIND,
+        inside=RAPI + "/{form_in}/remind/79/" + WEEK,
+        outside=RAPI + "/{form_out}/remind/01/" + WEEK,
+        setup=report_setup,
+    ),
+    RouteCase("GET", RPAGE, Action.REPORTS_READ, inside=RPAGE, setup=report_setup),
+    RouteCase(
+        "POST",
+        RPAGE + "/forms",
+        Action.REPORTS_FORMS,
+        inside=RPAGE + "/forms",
+        outside=RPAGE + "/forms",
+        form={**FORM_FIELDS, "levels": "ward"},
+        outside_form={**FORM_FIELDS, "area_code": "01", "levels": "ward"},
+        new_subject=True,
+        setup=report_setup,
+    ),
+    _report("GET", RPAGE, "", Action.REPORTS_READ),
+    _report("POST", RPAGE, "", Action.REPORTS_WRITE, own=True, form={"results": "Đã làm"}),
+    _report("POST", RPAGE, "/review", Action.REPORTS_REVIEW, form={"decision": "approve"}),
+    RouteCase(
+        "GET",
+        RPAGE + "/{form_id}/rate",
+        Action.REPORTS_READ,
+        inside=RPAGE + "/{form_in}/rate?area=79&period=" + WEEK,
+        outside=RPAGE + "/{form_out}/rate?area=01&period=" + WEEK,
+        setup=report_setup,
+    ),
+    RouteCase(
+        "GET",
+        RPAGE + "/{form_id}/rate.{fmt}",
+        Action.REPORTS_READ,
+        inside=RPAGE + "/{form_in}/rate.xlsx?area=79&period=" + WEEK,
+        outside=RPAGE + "/{form_out}/rate.xlsx?area=01&period=" + WEEK,
+        setup=report_setup,
+    ),
+    RouteCase(
+        "POST",
+        RPAGE + "/{form_id}/remind/{area_code}/{period}",
+        Action.REPORTS_REMIND,
+        inside=RPAGE + "/{form_in}/remind/79/" + WEEK,
+        outside=RPAGE + "/{form_out}/remind/01/" + WEEK,
+        form={},
+        setup=report_setup,
     ),
 ]

@@ -13,6 +13,7 @@ import csv
 import inspect
 import io
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,10 +26,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from epitrace.accounts.models import RoleGrant
 from epitrace.cases import service as case_service
 from epitrace.cases.models import QuarantineKind
 from epitrace.checkins.models import Presence, PresenceMethod
 from epitrace.db import Database, utcnow
+from epitrace.places.models import AdminUnit
+from epitrace.rollout import reports as report_service
+from epitrace.rollout.periods import PeriodType
+from epitrace.security.roles import Role
 from epitrace.web import exports
 from epitrace.web.routing import iter_api_routes
 from tests.declarations import factories as declarations
@@ -223,7 +229,30 @@ def _counts(db: Database, headers: Any, client: TestClient) -> str:
     return "/checkins/counts.{fmt}?area=79"
 
 
+def _report_rate(db: Database, headers: Any, client: TestClient) -> str:
+    """A unit whose name looks like a formula, in the reporting rate of its province (the
+    export's account is made a DIC officer of the province for it)."""
+    me = client.get("/api/v1/me", headers=headers).json()
+    with db.session_scope() as s:
+        s.add(RoleGrant(user_id=uuid.UUID(me["user_id"]), role=Role.DIC_OFFICER, area_code="79"))
+        unit = s.get(AdminUnit, "26743")
+        assert unit is not None
+        unit.name = PAYLOADS[0]
+        form = report_service.create_form(
+            s,
+            name="Báo cáo tuần",
+            area_code="79",
+            period_type=PeriodType.WEEKLY,
+            due_days=1,
+            levels=["ward"],
+            created_by=None,
+        )
+        form_id = form.id
+    return f"/rollout/reports/{form_id}/rate.{{fmt}}?area=79&period=2026-W40"
+
+
 EXPORTS: dict[str, tuple[Setup, str]] = {
+    "/rollout/reports/{form_id}/rate.{fmt}": (_report_rate, PAYLOADS[0]),
     "/api/v1/cases/{case_id}/contacts/export.{fmt}": (_contacts, PAYLOADS[0]),
     "/api/v1/quarantine/export.{fmt}": (_quarantine, PAYLOADS[2]),
     "/api/v1/declarations/flagged.{fmt}": (_flagged, PAYLOADS[0]),

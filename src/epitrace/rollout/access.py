@@ -163,3 +163,49 @@ def sector_in_area(
         ):
             return user
     raise Forbidden(N_("This sector is outside your responsibility."))
+
+
+# -- the reporting chain (docs/rollout.md, "Reporting chain") -----------------------------
+
+
+def report_read(session: Session, principal: Principal | None, unit_code: str) -> Principal:
+    """A unit's report and the reporting rate of an area: a grant covering the unit."""
+    return require(principal, Action.REPORTS_READ, unit_code, session=session)
+
+
+def report_write(session: Session, principal: Principal | None, unit_code: str) -> Principal:
+    """Writing and submitting a unit's report: its own officials, granted on that very unit
+    (an official above reviews it and does not write it)."""
+    user = require(principal, Action.REPORTS_WRITE, unit_code, session=session)
+    for grant in user.grants_for(Action.REPORTS_WRITE):
+        if grant.area_code == unit_code:
+            return user
+    raise Forbidden(N_("Only the unit's own officials write and submit its report."))
+
+
+def report_review(
+    session: Session, principal: Principal | None, unit_code: str, parent_code: str | None
+) -> Principal:
+    """Returning or approving a unit's report: the officials above it (a grant covering its
+    parent); the top unit of the hierarchy is approved by its own officials."""
+    user = require(principal, Action.REPORTS_REVIEW)
+    if parent_code is None:
+        require(user, Action.REPORTS_REVIEW, unit_code, session=session)
+        for grant in user.grants_for(Action.REPORTS_REVIEW):
+            if grant.area_code == unit_code or grant.area_code is None:
+                return user
+        raise Forbidden(N_("Only the level above a unit reviews its report."))
+    try:
+        return require(user, Action.REPORTS_REVIEW, parent_code, session=session)
+    except Forbidden:
+        raise Forbidden(N_("Only the level above a unit reviews its report.")) from None
+
+
+def report_forms(session: Session, principal: Principal | None, area_code: str) -> Principal:
+    """Defining a report form for an area: the DIC and the province's officials."""
+    return require(principal, Action.REPORTS_FORMS, area_code, session=session)
+
+
+def report_remind(session: Session, principal: Principal | None, area_code: str) -> Principal:
+    """Reminding the lagging units of an area."""
+    return require(principal, Action.REPORTS_REMIND, area_code, session=session)

@@ -6,11 +6,25 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Enum, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.db import Base, created_at, utcnow, uuid_pk
+from epitrace.rollout.periods import PeriodType
 from epitrace.venues.models import Sector
 
 
@@ -120,3 +134,79 @@ class IndicatorSnapshot(Base):
     roster_members: Mapped[int] = mapped_column(Integer, default=0)
     roster_signed_up: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime]
+
+
+class ReportForm(Base):
+    """A periodic report the DIC asks of the units of its province (docs/rollout.md,
+    "Reporting chain"): which tiers submit, how often, and how many days after the period."""
+
+    __tablename__ = "report_form"
+
+    id: Mapped[uuid_pk]
+    name: Mapped[str] = mapped_column(String(200))
+    # the province (or any unit) whose units submit; its officials define and oversee it
+    area_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
+    )
+    period_type: Mapped[PeriodType] = mapped_column(_enum(PeriodType))
+    due_days: Mapped[int] = mapped_column(Integer, default=0)
+    levels: Mapped[str] = mapped_column(String(80))  # tiers, comma-separated: ward,district
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[created_at]
+
+
+class ReportStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    RESUBMITTED = "resubmitted"
+    APPROVED = "approved"
+
+
+class Report(Base):
+    """One unit's report on one form for one period; approved reports are locked."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("form_id", "unit_code", "period_start"),)
+
+    id: Mapped[uuid_pk]
+    form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_form.id", ondelete="CASCADE"))
+    unit_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
+    )
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.DRAFT)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    results: Mapped[str] = mapped_column(Text, default="")
+    difficulties: Mapped[str] = mapped_column(Text, default="")
+    proposals: Mapped[str] = mapped_column(Text, default="")
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    first_submitted_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReportEvent(Base):
+    """One step of a report's history: saved, submitted, returned (with the comment),
+    approved."""
+
+    __tablename__ = "report_event"
+
+    id: Mapped[uuid_pk]
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    actor_label: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]

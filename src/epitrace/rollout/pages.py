@@ -40,6 +40,7 @@ def rollout_home(request: Request, session: DbSession, principal: CurrentPrincip
     sections = [
         (Action.ROLLOUT_READ, "/rollout/dashboard", N_("Province dashboard")),
         (Action.ROLLOUT_ORG_READ, "/rollout/organisations", N_("Organisations")),
+        (Action.REPORTS_READ, "/rollout/reports", N_("Periodic reports")),
         (Action.ROLLOUT_MANAGE, "/rollout/sectors", N_("Sector directors")),
     ]
     links = [
@@ -515,4 +516,9 @@ def sectors_unassign(
 
 
 # The other rollout modules register their routes on this router.
-from epitrace.rollout import formal_routes, guide_routes, roster_routes  # noqa: E402, F401
+from epitrace.rollout import (  # noqa: E402, F401
+    formal_routes,
+    guide_routes,
+    report_pages,
+    roster_routes,
+)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from epitrace.rollout.models import RosterKind
+from epitrace.rollout.periods import PeriodType
 from epitrace.venues.models import OrganisationKind, Sector
 
 _LEGACY_KINDS = {"agency": OrganisationKind.STATE_AGENCY.value}
@@ -193,3 +195,115 @@ class IndicatorsOut(BaseModel):
     first: date = Field(serialization_alias="from")
     last: date = Field(serialization_alias="to")
     days: list[IndicatorDayOut]
+
+
+# -- the reporting chain ------------------------------------------------------------------
+
+
+class ReportFormIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Báo cáo tiến độ hằng tuần"])
+    area_code: str = Field(min_length=1, max_length=16, examples=["79"])
+    period_type: PeriodType = PeriodType.WEEKLY
+    due_days: int = Field(default=1, ge=0, le=60)
+    levels: list[Literal["province", "district", "ward"]] = Field(
+        min_length=1, max_length=3, examples=[["ward", "district"]]
+    )
+
+
+class ReportFormOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    area_code: str
+    period_type: PeriodType
+    due_days: int
+    levels: list[str]
+    created_at: datetime
+
+
+class ReportIn(BaseModel):
+    """The narrative of a report; the figures are filled in from the indicators."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    results: str | None = Field(default=None, max_length=4000)
+    difficulties: str | None = Field(default=None, max_length=4000)
+    proposals: str | None = Field(default=None, max_length=4000)
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=4000)
+
+
+class ReportEventOut(BaseModel):
+    kind: str
+    actor: str
+    comment: str
+    at: datetime
+
+
+class ReportOut(BaseModel):
+    form_id: uuid.UUID
+    form_name: str
+    unit_code: str
+    unit_name: str
+    period: str
+    period_start: date
+    period_end: date
+    deadline: datetime
+    status: str  # "missing" (nothing saved yet) or draft | submitted | returned | ...
+    figures: dict[str, Any]
+    results: str
+    difficulties: str
+    proposals: str
+    review_comment: str
+    first_submitted_at: datetime | None
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    on_time: bool | None
+    pending_children: list[str]  # units below whose reports are not approved yet
+    events: list[ReportEventOut]
+
+
+class RateRowOut(BaseModel):
+    code: str
+    name: str
+    expected: int
+    submitted: int
+    on_time: int
+    approved: int
+    submitted_pct: float | None
+    approved_pct: float | None
+
+
+class LaggingOut(BaseModel):
+    code: str
+    name: str
+    tier: str
+    status: str
+    overdue: bool
+
+
+class RateOut(BaseModel):
+    form_id: uuid.UUID
+    area_code: str
+    area_name: str
+    period: str
+    period_start: date
+    period_end: date
+    deadline: datetime
+    total: RateRowOut
+    rows: list[RateRowOut]
+    lagging: list[LaggingOut]
+
+
+class RemindOut(BaseModel):
+    units: int
+    recipients: int
+    duplicates: int
+    without_staff: list[str]

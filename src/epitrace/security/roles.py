@@ -58,6 +58,11 @@ class Action(enum.StrEnum):
     ROLLOUT_TEAMS = "rollout.teams"
     ROLLOUT_VISIT = "rollout.visit"
     ROLLOUT_MANAGE = "rollout.manage"
+    REPORTS_READ = "reports.read"
+    REPORTS_WRITE = "reports.write"
+    REPORTS_REVIEW = "reports.review"
+    REPORTS_FORMS = "reports.forms"
+    REPORTS_REMIND = "reports.remind"
     INBOX = "alerts.inbox"
     ALERTS_CONTACT = "alerts.contact"
     ALERTS_COUNTS = "alerts.counts"
@@ -128,6 +133,19 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.ROLLOUT_TEAMS: frozenset({Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL}),
     Action.ROLLOUT_VISIT: frozenset({Role.CITIZEN, Role.WARD_OFFICIAL}),
     Action.ROLLOUT_MANAGE: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
+    # The reporting chain (docs/rollout.md, "Reporting chain"): a unit's own officials write
+    # its report (grant on exactly that unit), the officials above it review it (a grant
+    # covering its parent), the DIC and the province define forms and follow up lagging
+    # units; a district follows up its own wards.
+    Action.REPORTS_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
+    Action.REPORTS_WRITE: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
+    Action.REPORTS_REVIEW: frozenset(
+        {Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER}
+    ),
+    Action.REPORTS_FORMS: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
+    Action.REPORTS_REMIND: frozenset(
+        {Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER}
+    ),
     # every account has an inbox of notices
     Action.INBOX: frozenset(_ALL_STAFF | {Role.CITIZEN}),
     # confirming a trace and marking a hotspot are what send contact and venue alerts
