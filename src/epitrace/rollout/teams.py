@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
-from epitrace.db import path_within, utcnow
+from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, InvalidInput, NotFound
-from epitrace.places.models import AdminUnit
+from epitrace.places import service as place_service
 from epitrace.rollout.models import CommunityTeam, Household, HouseholdVisit, TeamMember
 from epitrace.security.permissions import Principal
 
@@ -72,11 +72,10 @@ def get_team(session: Session, *, team_id: uuid.UUID) -> CommunityTeam:
 
 def get_teams(session: Session, *, area_paths: Sequence[str | None]) -> list[CommunityTeam]:
     """The teams of the wards inside any of the areas (by path; None: everywhere)."""
-    stmt = select(CommunityTeam).join(AdminUnit, AdminUnit.code == CommunityTeam.ward_code)
-    if None not in area_paths:
-        if not area_paths:
-            return []
-        stmt = stmt.where(or_(*(path_within(AdminUnit.path, p) for p in area_paths)))
+    if not area_paths:
+        return []
+    where = or_(*(place_service.within_area(CommunityTeam.ward_code, p) for p in area_paths))
+    stmt = select(CommunityTeam).where(where)
     return list(session.scalars(stmt.order_by(CommunityTeam.ward_code, CommunityTeam.name)))
 
 
