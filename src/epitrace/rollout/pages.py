@@ -41,6 +41,9 @@ def rollout_home(request: Request, session: DbSession, principal: CurrentPrincip
         (Action.ROLLOUT_READ, "/rollout/dashboard", N_("Province dashboard")),
         (Action.ROLLOUT_ORG_READ, "/rollout/organisations", N_("Organisations")),
         (Action.ROLLOUT_MANAGE, "/rollout/sectors", N_("Sector directors")),
+        (Action.ROLLOUT_TEAMS, "/rollout/teams", N_("Community teams")),
+        (Action.ROLLOUT_READ, "/rollout/coverage", N_("Coverage of households")),
+        (Action.ROLLOUT_VISIT, "/rollout/visits", N_("Household visits")),
     ]
     links = [
         {"href": href, "label": i18n.gettext(label)}
