@@ -49,8 +49,15 @@ def _household(client: TestClient, headers: dict[str, str], team: str, **fields:
 
 
 def _visit(key: str, **fields: Any) -> dict[str, Any]:
-    return {"client_key": key, "visited": True, "leaflet": True, "smartphones": 3,
-            "installed": 2, "helped": 1, **fields}  # fmt: skip
+    return {
+        "client_key": key,
+        "visited": True,
+        "leaflet": True,
+        "smartphones": 3,
+        "installed": 2,
+        "helped": 1,
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -101,7 +108,12 @@ def test_a_key_reused_for_another_household_is_refused(
     team, household, volunteer = team_with_volunteer
     other = _household(client, ward, team, address="14 Lê Lợi")
     key = uuid.uuid4().hex
-    assert client.post(f"{API}/households/{household}/visits", json=_visit(key), headers=volunteer).status_code == 201  # fmt: skip
+    assert (
+        client.post(
+            f"{API}/households/{household}/visits", json=_visit(key), headers=volunteer
+        ).status_code
+        == 201
+    )
     response = client.post(f"{API}/households/{other}/visits", json=_visit(key), headers=volunteer)
     assert response.status_code == 409
     assert _visits(db) == 1
@@ -210,12 +222,22 @@ def test_team_management_stays_in_the_wards_area(
     refused = client.post(f"{API}/teams", json={"name": "X", "ward_code": "26743"}, headers=other)
     assert refused.status_code == 403
     district = make_staff("province_official", "79")
-    assert client.post(f"{API}/teams/{team}/members", json={"phone": "0912000001"}, headers=district).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            f"{API}/teams/{team}/members", json={"phone": "0912000001"}, headers=district
+        ).status_code
+        == 403
+    )
     assert [t["id"] for t in client.get(f"{API}/teams", headers=other).json()] == []
     # a province is not a ward
-    assert client.post(f"{API}/teams", json={"name": "X", "ward_code": "79"}, headers=ward).status_code == 422  # fmt: skip
+    assert (
+        client.post(f"{API}/teams", json={"name": "X", "ward_code": "79"}, headers=ward).status_code
+        == 422
+    )
     # the same name twice in a ward
-    again = client.post(f"{API}/teams", json={"name": "Tổ  khu phố 1", "ward_code": "26743"}, headers=ward)  # fmt: skip
+    again = client.post(
+        f"{API}/teams", json={"name": "Tổ  khu phố 1", "ward_code": "26743"}, headers=ward
+    )
     assert again.status_code == 422
     # every read of a team with its names is audited (a refused one reads nothing)
     assert client.get(f"{API}/teams/{team}", headers=ward).status_code == 200
@@ -232,7 +254,10 @@ def test_members_are_a_staff_username_or_a_phone(client: TestClient, ward: dict[
     team = _team(client, ward)
     url = f"{API}/teams/{team}/members"
     assert client.post(url, json={}, headers=ward).status_code == 422
-    assert client.post(url, json={"phone": "0912000001", "username": "x"}, headers=ward).status_code == 422  # fmt: skip
+    assert (
+        client.post(url, json={"phone": "0912000001", "username": "x"}, headers=ward).status_code
+        == 422
+    )
     assert client.post(url, json={"phone": "12345"}, headers=ward).status_code == 422
     assert client.post(url, json={"username": "nobody-here"}, headers=ward).status_code == 422
     assert client.post(url, json={"phone": "0912000001"}, headers=ward).status_code == 201
@@ -249,10 +274,22 @@ def test_coverage_per_team_and_for_the_district(
     url = f"{API}/households/{{}}/visits"
     client.post(url.format(household), json=_visit(uuid.uuid4().hex), headers=volunteer)
     # nobody home at the second, then a later visit finds them
-    client.post(url.format(second), json={"client_key": uuid.uuid4().hex, "visited": False, "leaflet": True}, headers=volunteer)  # fmt: skip
-    client.post(url.format(second), json=_visit(uuid.uuid4().hex, smartphones=2, installed=2, helped=2), headers=volunteer)  # fmt: skip
+    client.post(
+        url.format(second),
+        json={"client_key": uuid.uuid4().hex, "visited": False, "leaflet": True},
+        headers=volunteer,
+    )
+    client.post(
+        url.format(second),
+        json=_visit(uuid.uuid4().hex, smartphones=2, installed=2, helped=2),
+        headers=volunteer,
+    )
     # a later "nobody home" at the first does not undo its visit
-    client.post(url.format(household), json={"client_key": uuid.uuid4().hex, "visited": False}, headers=volunteer)  # fmt: skip
+    client.post(
+        url.format(household),
+        json={"client_key": uuid.uuid4().hex, "visited": False},
+        headers=volunteer,
+    )
     province = make_staff("province_official", "79")
     body = client.get(f"{API}/coverage/teams", params={"unit": "79"}, headers=province).json()
     assert body["total"] == body["teams"][0] | {"team_id": None, "name": "", "ward_code": ""}
@@ -260,8 +297,14 @@ def test_coverage_per_team_and_for_the_district(
     assert (row["households"], row["visited"], row["visited_pct"]) == (3, 2, 66.7)
     assert (row["smartphones"], row["installed"], row["helped"]) == (5, 4, 3)
     assert row["installed_pct"] == 80.0 and row["leaflets"] == 2 and row["people"] == 10
-    assert client.get(f"{API}/coverage/teams", params={"unit": "01"}, headers=province).status_code == 403  # fmt: skip
-    assert client.get(f"{API}/coverage/teams", params={"unit": "nope"}, headers=province).status_code == 422  # fmt: skip
+    assert (
+        client.get(f"{API}/coverage/teams", params={"unit": "01"}, headers=province).status_code
+        == 403
+    )
+    assert (
+        client.get(f"{API}/coverage/teams", params={"unit": "nope"}, headers=province).status_code
+        == 422
+    )
     # the ward's own default is its ward
     ward_view = client.get(f"{API}/coverage/teams", headers=ward).json()
     assert ward_view["unit"] == "26743" and ward_view["total"]["visited"] == 2

@@ -130,6 +130,9 @@ class IndicatorSnapshot(Base):
     checkins: Mapped[int] = mapped_column(Integer, default=0)
     roster_members: Mapped[int] = mapped_column(Integer, default=0)
     roster_signed_up: Mapped[int] = mapped_column(Integer, default=0)
+    # household visits of the community teams (area rows only)
+    households: Mapped[int | None] = mapped_column(Integer)
+    households_visited: Mapped[int | None] = mapped_column(Integer)
     computed_at: Mapped[datetime]
 
 

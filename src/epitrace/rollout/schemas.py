@@ -178,6 +178,9 @@ class IndicatorDayOut(BaseModel):
     roster_members: int
     roster_signed_up: int
     roster_signed_up_pct: float | None
+    households: int | None = None
+    households_visited: int | None = None
+    households_visited_pct: float | None = None
 
 
 class IndicatorUnitOut(BaseModel):

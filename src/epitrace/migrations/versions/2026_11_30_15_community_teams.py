@@ -12,7 +12,6 @@ from alembic import op
 
 import epitrace.db
 
-
 revision: str = "15_community_teams"
 down_revision: str | Sequence[str] | None = "13_web_sessions"
 branch_labels: str | Sequence[str] | None = None
@@ -133,8 +132,16 @@ def upgrade() -> None:
         batch_op.create_index("ix_team_member_phone", ["phone"], unique=False)
         batch_op.create_index(batch_op.f("ix_team_member_user_id"), ["user_id"], unique=False)
 
+    with op.batch_alter_table("indicator_snapshot", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("households", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("households_visited", sa.Integer(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("indicator_snapshot", schema=None) as batch_op:
+        batch_op.drop_column("households_visited")
+        batch_op.drop_column("households")
+
     with op.batch_alter_table("team_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_team_member_user_id"))
         batch_op.drop_index("ix_team_member_phone")
