@@ -347,3 +347,51 @@ def test_record_visit_service_rules(db: Database, places: Any) -> None:
             teams.record_visit(s, household=other, recorded_by=user, values=values)
         with pytest.raises(InvalidInput):
             teams.add_household(s, team=team, values=teams.HouseholdIn("", "", 0))
+
+
+def test_team_pages_keep_what_was_typed_and_explain_in_vietnamese(
+    client: TestClient, db: Database, ward: dict[str, str]
+) -> None:
+    created = client.post(
+        "/rollout/teams",
+        data={"name": "Tổ khu phố 3", "ward_code": "26743"},
+        headers=ward,
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    page = created.headers["location"]
+    twice = client.post(
+        "/rollout/teams", data={"name": "Tổ khu phố 3", "ward_code": "26743"}, headers=ward
+    )
+    assert twice.status_code == 422 and "Phường/xã đã có tổ mang tên này." in twice.text
+    no_ward = client.post("/rollout/teams", data={"name": "Tổ 4", "ward_code": "79"}, headers=ward)
+    assert no_ward.status_code == 422
+    bad = client.post(
+        page + "/households",
+        data={"address": "20 Lê Lợi", "head_name": "Chủ hộ", "members": "0"},
+        headers=ward,
+    )
+    assert bad.status_code == 422
+    assert 'value="20 Lê Lợi"' in bad.text and "Nhập một số từ 1 đến 50." in bad.text
+    ok = client.post(
+        page + "/households",
+        data={"address": "20 Lê Lợi", "street": "Lê Lợi", "head_name": "Chủ hộ", "members": "3"},
+        headers=ward,
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    member = client.post(page + "/members", data={"phone": "abc"}, headers=ward)
+    assert member.status_code == 422 and 'value="abc"' in member.text
+    added = client.post(
+        page + "/members", data={"phone": "0912000123", "full_name": "Mai"}, headers=ward
+    )
+    assert added.status_code == 200 and "Mai" in added.text  # followed to the team page
+    street = client.post(page + "/streets", data={"street": " "}, headers=ward)
+    assert street.status_code == 422
+    shown = client.get(page, headers=ward)
+    assert (
+        "20 Lê Lợi" in shown.text
+        and "Tổ khu phố 3" in client.get("/rollout/teams", headers=ward).text
+    )
+    coverage = client.get("/rollout/coverage", headers=ward)
+    assert coverage.status_code == 200 and "Tổ khu phố 3" in coverage.text
