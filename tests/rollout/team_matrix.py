@@ -13,6 +13,8 @@ from tests.matrix_support import RouteCase, Users
 CITIZEN = "+84987654321"  # the matrix's citizen (tests.matrix_support.CITIZEN_PHONE)
 HOUSEHOLD = {"address": "12 Lê Lợi", "street": "Lê Lợi", "head_name": "Võ Văn Tám", "members": 4}
 HOUSEHOLD_FORM = {k: str(v) for k, v in HOUSEHOLD.items()}
+HOUSEHOLDS_CSV = "Địa chỉ,Tuyến phố,Chủ hộ,Số nhân khẩu\n7 Lê Lợi,Lê Lợi,Phan Văn Bảy,3\n".encode()
+UPLOAD = {"file": ("ho-gia-dinh.csv", HOUSEHOLDS_CSV, "text/csv")}
 VISIT = {"client_key": "{key}", "visited": True, "leaflet": True, "smartphones": 2, "installed": 1}
 
 
@@ -82,6 +84,7 @@ CASES = [
     ),
     _team("POST", API, "/households", body=HOUSEHOLD, ok=(201,)),
     _team("POST", API, "/streets", body={"street": "Lê Lợi"}),
+    _team("POST", API, "/households/import", files=UPLOAD),
     RouteCase("GET", PAGE, Action.ROLLOUT_TEAMS, inside=PAGE, setup=setup),
     RouteCase(
         "POST",
@@ -107,6 +110,7 @@ CASES = [
     ),
     _team("POST", PAGE, "/households", form=HOUSEHOLD_FORM),
     _team("POST", PAGE, "/streets", form={"street": "Lê Lợi"}),
+    _team("POST", PAGE, "/households/import", files=UPLOAD),
     # -- a team member's visits: members of the household's team only (citizens by phone,
     # staff also inside their area)
     RouteCase(

@@ -395,3 +395,28 @@ def test_team_pages_keep_what_was_typed_and_explain_in_vietnamese(
     )
     coverage = client.get("/rollout/coverage", headers=ward)
     assert coverage.status_code == 200 and "Tổ khu phố 3" in coverage.text
+
+
+def test_a_household_list_loads_whole_or_not_at_all(
+    client: TestClient, db: Database, ward: dict[str, str]
+) -> None:
+    team = _team(client, ward)
+    header = "Địa chỉ,Tuyến phố,Chủ hộ,Số nhân khẩu\n"
+    broken = header + "1 Lê Lợi,Lê Lợi,Võ Văn Tám,4\n,Lê Lợi,Không địa chỉ,2\n3 Lê Lợi,,Ai đó,0\n"
+    url = f"{API}/teams/{team}/households/import"
+
+    def upload(text: str, path: str = url) -> Any:
+        files = {"file": ("ho.csv", text.encode(), "text/csv")}
+        return client.post(path, files=files, headers={**ward, "Accept-Language": "vi"})
+
+    refused = upload(broken)
+    assert refused.status_code == 422
+    lines = {(p["line"], p["column"]) for p in refused.json()["lines"]}
+    assert lines == {(3, "address"), (4, "members")}
+    page = upload(broken, f"/rollout/teams/{team}/households/import")
+    assert page.status_code == 422 and "Không có gì bị thay đổi" in page.text
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Household)) == 0
+    assert upload(
+        header + "1 Lê Lợi,Lê Lợi,Võ Văn Tám,4\n2 Lê Lợi,Lê Lợi,Đặng Thị Chín,2\n"
+    ).json() == {"households": 2}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Form, Query, Request
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ from epitrace.rollout.schemas import (
     VisitCreate,
     VisitOut,
 )
+from epitrace.rollout.spreadsheets import FileRejected, read_upload
 from epitrace.security import audit
 from epitrace.security.permissions import Principal, require
 from epitrace.security.roles import Action
@@ -44,6 +45,12 @@ from epitrace.web import i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.templating import render
 
+HOUSEHOLD_LABELS = {
+    "address": N_("Address"),
+    "street": N_("Street"),
+    "head_name": N_("Head of household"),
+    "members": N_("Number of people"),
+}
 UnitCode = Annotated[str | None, Query(max_length=16, description="An administrative unit.")]
 
 
@@ -184,6 +191,23 @@ def add_household(
     )
     _audit(session, user, team, "add_household", {"household_id": str(household.id)})
     return household
+
+
+@api.post("/rollout/teams/{team_id}/households/import", response_model=StreetOut)
+async def import_households(
+    team_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="XLSX or CSV (UTF-8) with a header line")],
+) -> StreetOut:
+    """Add a list of households to the team, whole or not at all (errors come back by line)."""
+    user, team = _team(session, principal, team_id)
+    content = await read_upload(file)
+    added = team_service.import_households(
+        session, team=team, filename=file.filename or "", content=content
+    )
+    _audit(session, user, team, "import", {"households": added})
+    return StreetOut(households=added)
 
 
 @api.post("/rollout/teams/{team_id}/streets", response_model=StreetOut)
@@ -348,6 +372,9 @@ def _team_context(
         "display_phone": phone_numbers.display,
         "form": form or {},
         "errors": errors or {},
+        "problems": [],
+        "import_message": "",
+        "columns": {},
     }
 
 
@@ -434,6 +461,35 @@ def team_household_add(
         return _team_page(request, session, principal, team_id, exc, form)
     _audit(session, user, team, "add_household", {"household_id": str(household.id)})
     flash(request, i18n.gettext("The household was added."))
+    return RedirectResponse(f"/rollout/teams/{team.id}", status_code=303)
+
+
+@pages.post("/rollout/teams/{team_id}/households/import", response_class=HTMLResponse)
+async def team_household_import(
+    team_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    user, team = _team(session, principal, team_id)
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput(N_("Choose a file to upload."), fields={"file": N_("Required.")})
+        content = await read_upload(file)
+        added = team_service.import_households(
+            session, team=team, filename=file.filename, content=content
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        user, team = _team(session, principal, team_id)
+        context = _team_context(session, user, team)
+        context["import_message"] = i18n.gettext(exc.message, **exc.params)
+        context["problems"] = exc.problems if isinstance(exc, FileRejected) else []
+        context["columns"] = {k: i18n.gettext(v) for k, v in HOUSEHOLD_LABELS.items()}
+        return render(request, "rollout/team.html", context, status_code=422)
+    _audit(session, user, team, "import", {"households": added})
+    flash(request, i18n.gettext("%(count)s households were added.", count=added))
     return RedirectResponse(f"/rollout/teams/{team.id}", status_code=303)
 
 

@@ -21,7 +21,9 @@ from epitrace.accounts import service as account_service
 from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, InvalidInput, NotFound
 from epitrace.places import service as place_service
+from epitrace.rollout import spreadsheets
 from epitrace.rollout.models import CommunityTeam, Household, HouseholdVisit, TeamMember
+from epitrace.rollout.spreadsheets import FileRejected, Problem
 from epitrace.security.permissions import Principal
 
 MAX_HOUSEHOLD_MEMBERS = 50
@@ -213,6 +215,58 @@ def add_household(session: Session, *, team: CommunityTeam, values: HouseholdIn)
     session.add(household)
     session.flush()
     return household
+
+
+MAX_HOUSEHOLD_ROWS = 20_000
+HOUSEHOLD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "address": ("Địa chỉ", "Số nhà", "Address"),
+    "street": ("Đường", "Tuyến phố", "Đường phố", "Street"),
+    "head_name": ("Chủ hộ", "Họ tên chủ hộ", "Họ và tên chủ hộ", "Head of household"),
+    "members": ("Số nhân khẩu", "Nhân khẩu", "Số người", "People", "Members"),
+}
+
+
+def import_households(
+    session: Session, *, team: CommunityTeam, filename: str, content: bytes
+) -> int:
+    """Add a list of households to the team, whole or not at all (FileRejected lists every
+    problem by line); the number added."""
+    table = spreadsheets.read(
+        filename,
+        content,
+        columns=HOUSEHOLD_COLUMNS,
+        required=("address", "head_name", "members"),
+        max_rows=MAX_HOUSEHOLD_ROWS,
+    )
+    problems: list[Problem] = []
+    checked: list[HouseholdIn] = []
+    for row in table.rows:
+        raw = row.values.get("members", "").strip()
+        values = HouseholdIn(
+            address=row.values.get("address", ""),
+            head_name=row.values.get("head_name", ""),
+            members=int(raw) if raw.isdigit() else 0,
+            street=row.values.get("street", ""),
+        )
+        try:
+            checked.append(check_household(values))
+        except InvalidInput as exc:
+            problems.extend(Problem(row.line, m, c) for c, m in exc.fields.items())
+    if problems:
+        raise FileRejected(problems)
+    for values in checked:
+        session.add(
+            Household(
+                ward_code=team.ward_code,
+                team_id=team.id,
+                street=values.street,
+                address=values.address,
+                head_name=values.head_name,
+                members=values.members,
+            )
+        )
+    session.flush()
+    return len(checked)
 
 
 def assign_street(session: Session, *, team: CommunityTeam, street: str) -> int:
