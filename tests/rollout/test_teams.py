@@ -420,3 +420,33 @@ def test_a_household_list_loads_whole_or_not_at_all(
     assert upload(
         header + "1 Lê Lợi,Lê Lợi,Võ Văn Tám,4\n2 Lê Lợi,Lê Lợi,Đặng Thị Chín,2\n"
     ).json() == {"households": 2}
+
+
+def test_two_copies_of_a_visit_arriving_at_once_store_one(
+    db: Database, places: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second copy passes the look-up before the first is stored: the unique key refuses
+    it, and it answers with the stored visit."""
+    with db.session_scope() as s:
+        team = teams.create_team(s, ward_code="26743", name="Tổ 1")
+        household = teams.add_household(
+            s, team=team, values=teams.HouseholdIn("1 Lê Lợi", "Chủ hộ", 3)
+        )
+        account = UserAccount(kind="staff", username="race-test")
+        s.add(account)
+        s.flush()
+        values = teams.VisitIn(client_key="race-key-1", visited=True)
+        first, _ = teams.record_visit(s, household=household, recorded_by=account.id, values=values)
+        real = teams.find_visit
+        calls: list[int] = []
+
+        def late(session: Any, **kw: Any) -> Any:
+            calls.append(1)
+            return None if len(calls) == 1 else real(session, **kw)
+
+        monkeypatch.setattr(teams, "find_visit", late)
+        again, created = teams.record_visit(
+            s, household=household, recorded_by=account.id, values=values
+        )
+        assert (again.id, created) == (first.id, False)
+        assert s.scalar(select(func.count()).select_from(HouseholdVisit)) == 1
