@@ -11,11 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from epitrace.accounts import service as account_service
 from epitrace.accounts.models import UserAccount
 from epitrace.db import Database, utcnow
 from epitrace.errors import Conflict, InvalidInput
 from epitrace.rollout import teams
-from epitrace.rollout.models import Household, HouseholdVisit
+from epitrace.rollout.models import Household, HouseholdVisit, TeamMember
 from epitrace.security.models import AuditEntry
 
 API = "/api/v1/rollout"
@@ -202,14 +203,22 @@ def test_a_ward_official_on_a_team_records_visits_in_their_ward_only(
     other = make_staff("ward_official", "26734", username="can-bo-sai-gon")
     team = _team(client, ward)
     household = _household(client, ward, team)
-    for username in ("can-bo-phuong", "can-bo-sai-gon"):
-        response = client.post(
-            f"{API}/teams/{team}/members", json={"username": username}, headers=ward
-        )
-        assert response.status_code == 201, response.text
+    add = f"{API}/teams/{team}/members"
+    assert client.post(add, json={"username": "can-bo-phuong"}, headers=ward).status_code == 201
+    # staff who could not record visits in the ward are not added: another ward's official,
+    # a health officer
+    make_staff("health_officer", "26743", username="y-te-phuong")
+    for username in ("can-bo-sai-gon", "y-te-phuong"):
+        refused = client.post(add, json={"username": username}, headers=ward)
+        assert refused.status_code == 422
+        assert "username" in refused.json()["errors"]
     url = f"{API}/households/{household}/visits"
     assert client.post(url, json=_visit(uuid.uuid4().hex), headers=ward).status_code == 201
-    # a member whose grant does not cover the household's ward
+    # a member whose grant no longer covers the household's ward (moved since being added)
+    with db.session_scope() as s:
+        account = account_service.get_by_username(s, username="can-bo-sai-gon")
+        assert account is not None
+        s.add(TeamMember(team_id=uuid.UUID(team), user_id=account.id))
     assert client.post(url, json=_visit(uuid.uuid4().hex), headers=other).status_code == 403
 
 

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,10 @@ from epitrace.rollout import spreadsheets
 from epitrace.rollout.models import CommunityTeam, Household, HouseholdVisit, TeamMember
 from epitrace.rollout.spreadsheets import FileRejected, Problem
 from epitrace.security.permissions import Principal
+from epitrace.security.roles import ROLE_ACTIONS, Action
+
+if TYPE_CHECKING:
+    from epitrace.accounts.models import RoleGrant
 
 MAX_HOUSEHOLD_MEMBERS = 50
 MAX_NOTES = 500
@@ -113,6 +118,15 @@ def add_member(
                 N_("No staff account has this username."),
                 fields={"username": N_("No staff account has this username.")},
             )
+        if not _may_visit_in(session, account.grants, team.ward_code):
+            raise InvalidInput(
+                N_("This account cannot record household visits in the team's ward."),
+                fields={
+                    "username": N_(
+                        "This account cannot record household visits in the team's ward."
+                    )
+                },
+            )
         clash = select(TeamMember.id).where(
             TeamMember.team_id == team.id, TeamMember.user_id == account.id
         )
@@ -141,6 +155,22 @@ def add_member(
     session.add(member)
     session.flush()
     return member
+
+
+def _may_visit_in(session: Session, grants: Sequence[RoleGrant], ward_code: str) -> bool:
+    """A staff account records visits with a role allowed to, granted on an area holding the
+    ward (the same rule `access.visit` applies when the visit arrives)."""
+    ward_path = place_service.path_of(session, code=ward_code) or ""
+    allowed = ROLE_ACTIONS[Action.ROLLOUT_VISIT]
+    for grant in grants:
+        if grant.role not in allowed:
+            continue
+        if grant.area_code is None:
+            return True
+        area_path = place_service.path_of(session, code=grant.area_code)
+        if area_path is not None and ward_path.startswith(area_path):
+            return True
+    return False
 
 
 def remove_member(session: Session, *, team: CommunityTeam, member_id: uuid.UUID) -> None:
