@@ -299,6 +299,11 @@ def test_coverage_per_team_and_for_the_district(
         json={"client_key": uuid.uuid4().hex, "visited": False},
         headers=volunteer,
     )
+    shown = client.get(f"{API}/visits/households", headers=volunteer).json()
+    assert {h["id"]: h["last_visit"]["visited"] for h in shown if h["last_visit"]} == {
+        household: True,
+        second: True,
+    }
     province = make_staff("province_official", "79")
     body = client.get(f"{API}/coverage/teams", params={"unit": "79"}, headers=province).json()
     assert body["total"] == body["teams"][0] | {"team_id": None, "name": "", "ward_code": ""}

@@ -239,7 +239,8 @@ def _assigned(session: Session, user: Principal) -> list[AssignedHouseholdOut]:
 
 @api.get("/rollout/visits/households", response_model=list[AssignedHouseholdOut])
 def my_households(session: DbSession, principal: CurrentPrincipal) -> list[AssignedHouseholdOut]:
-    """The households assigned to the caller's teams, with each one's last visit."""
+    """The households assigned to the caller's teams, each with its last visit that found
+    someone at home (else its last visit)."""
     user = require(principal, Action.ROLLOUT_VISIT)
     return _assigned(session, user)
 

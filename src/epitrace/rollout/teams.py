@@ -431,14 +431,15 @@ def record_visit(
 def latest_visits(
     session: Session, *, household_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, HouseholdVisit]:
-    """The last visit recorded for each household (by the time of the visit)."""
+    """Each household's last visit that found someone at home, else its last visit (by the
+    time of the visit): what the household's state shows, as coverage counts it."""
     found: dict[uuid.UUID, HouseholdVisit] = {}
     unique = list(dict.fromkeys(household_ids))
     for start in range(0, len(unique), 5000):
         stmt = (
             select(HouseholdVisit)
             .where(HouseholdVisit.household_id.in_(unique[start : start + 5000]))
-            .order_by(HouseholdVisit.visited_at, HouseholdVisit.recorded_at)
+            .order_by(HouseholdVisit.visited, HouseholdVisit.visited_at, HouseholdVisit.recorded_at)
         )
         for visit in session.scalars(stmt):
             found[visit.household_id] = visit
