@@ -21,6 +21,7 @@ from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
 from tests import factories
 from tests.matrix_support import RouteCase, Users
+from tests.rollout import team_matrix
 
 ORG_CSV = (
     "Tên đơn vị,Loại hình,Ngành quản lý,Mã phường/xã\nTrường Tiểu học Thử,school,education,26743\n"
@@ -430,3 +431,6 @@ CASES += [
         setup=report_setup,
     ),
 ]
+
+# community teams, household visits and their coverage
+CASES += team_matrix.CASES

@@ -28,6 +28,9 @@ from epitrace.errors import InvalidInput
 from epitrace.places.models import AdminUnit
 from epitrace.rollout import indicators
 from epitrace.rollout.models import (
+    CommunityTeam,
+    Household,
+    HouseholdVisit,
     IndicatorSnapshot,
     IndicatorUnit,
     RosterMember,
@@ -40,7 +43,7 @@ DAY = date(2026, 11, 20)
 NOW = localtime.at_local(date(2026, 11, 25), datetime.min.time())  # DAY is in the past
 WARDS = ["99101", "99102", "99201", "26743"]
 SECTORS = [Sector.EDUCATION, Sector.HEALTH, Sector.TRANSPORT]
-FIGURES = ("citizens", "declarations", *indicators.ORG_FIGURES)
+FIGURES = ("citizens", "declarations", *indicators.ORG_FIGURES, *indicators.HOUSEHOLD_FIGURES)
 
 
 # -- a small province with rows on both sides of the day's edges -------------------------
@@ -130,6 +133,35 @@ def seed(session: Session, rng: random.Random, day: date = DAY) -> None:
                 client_key=f"k{n}",
             )
         )
+    # community teams' households, some added or visited after the day, some never found home
+    recorder = session.scalar(select(UserAccount.id).limit(1))
+    households: list[uuid.UUID] = []
+    for n, ward_code in enumerate(rng.sample(WARDS, rng.randint(0, len(WARDS)))):
+        team = CommunityTeam(ward_code=ward_code, name=f"Tổ {n}")
+        session.add(team)
+        session.flush()
+        for m in range(rng.randint(0, 5)):
+            household = Household(
+                ward_code=ward_code,
+                team_id=rng.choice([team.id, None]),
+                address=f"{m} Lê Lợi",
+                head_name="Chủ hộ",
+                members=3,
+                created_at=moment(),
+            )
+            session.add(household)
+            session.flush()
+            households.append(household.id)
+    for n in range(rng.randint(0, 12) if households and recorder else 0):
+        session.add(
+            HouseholdVisit(
+                household_id=rng.choice(households),
+                recorded_by=recorder,
+                client_key=f"v{n}",
+                visited=rng.random() < 0.7,
+                visited_at=moment(),
+            )
+        )
     session.flush()
 
 
@@ -215,6 +247,8 @@ def expected(
         ),
         "citizens": None,
         "declarations": None,
+        "households": None,
+        "households_visited": None,
     }
     if sector is None and organisation_id is None:
         in_area = select(ward.code).where(ward.path.startswith(path or ""))
@@ -235,6 +269,20 @@ def expected(
                 Declaration.ward_code.in_(in_area),
                 Declaration.submitted_at >= start,
                 Declaration.submitted_at < end,
+            ),
+        )
+        households = select(Household.id).where(
+            Household.ward_code.in_(in_area), Household.created_at < end
+        )
+        result["households"] = count(
+            session, select(func.count()).select_from(households.subquery())
+        )
+        result["households_visited"] = count(
+            session,
+            select(func.count(func.distinct(HouseholdVisit.household_id))).where(
+                HouseholdVisit.household_id.in_(households),
+                HouseholdVisit.visited.is_(True),
+                HouseholdVisit.visited_at < end,
             ),
         )
     return result

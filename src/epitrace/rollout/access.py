@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from epitrace.errors import N_, Forbidden
 from epitrace.places import service as place_service
-from epitrace.rollout.models import OrganisationAdmin, SectorDirector
+from epitrace.rollout import teams as team_service
+from epitrace.rollout.models import CommunityTeam, Household, OrganisationAdmin, SectorDirector
 from epitrace.security.permissions import Grant, Principal, require
 from epitrace.security.roles import Action, Role
 from epitrace.venues import service as venue_service
@@ -209,3 +210,16 @@ def report_forms(session: Session, principal: Principal | None, area_code: str) 
 def report_remind(session: Session, principal: Principal | None, area_code: str) -> Principal:
     """Reminding the lagging units of an area."""
     return require(principal, Action.REPORTS_REMIND, area_code, session=session)
+def team(session: Session, principal: Principal | None, team: CommunityTeam) -> Principal:
+    """Manage a community team: the grant must cover the team's stored ward."""
+    return require(principal, Action.ROLLOUT_TEAMS, team.ward_code, session=session)
+
+
+def visit(session: Session, principal: Principal | None, household: Household) -> Principal:
+    """Record a visit to a household: a member of the team the household is assigned to
+    (staff members also inside their grant's area)."""
+    user = require(principal, Action.ROLLOUT_VISIT, household.ward_code, session=session)
+    own = {t.id for t in team_service.teams_of(session, user)}
+    if household.team_id is None or household.team_id not in own:
+        raise Forbidden(N_("This household is not assigned to your team."))
+    return user

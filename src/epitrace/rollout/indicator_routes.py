@@ -57,6 +57,9 @@ def day_out(row: IndicatorSnapshot) -> IndicatorDayOut:
         roster_members=row.roster_members,
         roster_signed_up=row.roster_signed_up,
         roster_signed_up_pct=_pct(row.roster_signed_up, row.roster_members),
+        households=row.households,
+        households_visited=row.households_visited,
+        households_visited_pct=_pct(row.households_visited, row.households),
     )
 
 

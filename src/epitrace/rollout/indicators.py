@@ -38,7 +38,13 @@ from epitrace.db import UTCDateTime, path_within, utcnow
 from epitrace.declarations.models import Declaration
 from epitrace.errors import N_, InvalidInput
 from epitrace.places.models import AdminUnit
-from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit, RosterMember
+from epitrace.rollout.models import (
+    Household,
+    HouseholdVisit,
+    IndicatorSnapshot,
+    IndicatorUnit,
+    RosterMember,
+)
 from epitrace.venues.models import Organisation, Venue
 
 # An entry recorded by an operator at the door (a scanned pass or a visitor entered by hand):
@@ -55,7 +61,9 @@ ORG_FIGURES = (
     "roster_members",
     "roster_signed_up",
 )
-AREA_FIGURES = ("citizens", "declarations", *ORG_FIGURES)
+# Figures of area rows only: households on the community teams' lists, and those visited.
+HOUSEHOLD_FIGURES = ("households", "households_visited")
+AREA_FIGURES = ("citizens", "declarations", *ORG_FIGURES, *HOUSEHOLD_FIGURES)
 
 MAX_DAYS = 366
 
@@ -324,7 +332,25 @@ def _per_unit(day: date, start: datetime, end: datetime) -> Any:
         .where(of_day)
         .group_by(org.area_code)
     )
-    raw = union_all(citizens, declarations, venue_rows, rosters).subquery("raw")
+    # a household counts as visited from the first visit that found someone at home
+    visited = (
+        select(HouseholdVisit.household_id)
+        .where(HouseholdVisit.visited.is_(True), HouseholdVisit.visited_at < end)
+        .group_by(HouseholdVisit.household_id)
+        .subquery("visited")
+    )
+    households = (
+        branch(
+            Household.ward_code,
+            households=func.count(),
+            households_visited=func.count(visited.c.household_id),
+        )
+        .select_from(Household)
+        .outerjoin(visited, visited.c.household_id == Household.id)
+        .where(Household.created_at < end)
+        .group_by(Household.ward_code)
+    )
+    raw = union_all(citizens, declarations, venue_rows, rosters, households).subquery("raw")
     return (
         select(raw.c.code, *(func.sum(raw.c[name]).label(name) for name in AREA_FIGURES))
         .group_by(raw.c.code)

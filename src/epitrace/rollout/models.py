@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     Enum,
     Float,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from epitrace.db import Base, created_at, utcnow, uuid_pk
+from epitrace.db import Base, UTCDateTime, created_at, utcnow, uuid_pk
 from epitrace.rollout.periods import PeriodType
 from epitrace.venues.models import Sector
 
@@ -133,6 +134,9 @@ class IndicatorSnapshot(Base):
     checkins: Mapped[int] = mapped_column(Integer, default=0)
     roster_members: Mapped[int] = mapped_column(Integer, default=0)
     roster_signed_up: Mapped[int] = mapped_column(Integer, default=0)
+    # household visits of the community teams (area rows only)
+    households: Mapped[int | None] = mapped_column(Integer)
+    households_visited: Mapped[int | None] = mapped_column(Integer)
     computed_at: Mapped[datetime]
 
 
@@ -210,3 +214,87 @@ class ReportEvent(Base):
     actor_label: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]
+class CommunityTeam(Base):
+    """A community COVID team (tổ Covid cộng đồng) of one ward, set up by the ward."""
+
+    __tablename__ = "community_team"
+    __table_args__ = (UniqueConstraint("ward_code", "name"),)
+
+    id: Mapped[uuid_pk]
+    ward_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[created_at]
+
+
+class TeamMember(Base):
+    """A member of a team: a staff account, or a citizen (volunteer) by phone number.
+
+    A citizen is matched to their account by the canonical phone number when they sign in,
+    so a volunteer may be added before they sign up.
+    """
+
+    __tablename__ = "team_member"
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        UniqueConstraint("team_id", "phone"),
+        Index("ix_team_member_phone", "phone"),
+    )
+
+    id: Mapped[uuid_pk]
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("community_team.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(20))  # canonical +84…, citizens
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[created_at]
+
+
+class Household(Base):
+    """A household of a ward on a team's list: where it is, who heads it, how many live there."""
+
+    __tablename__ = "household"
+    __table_args__ = (Index("ix_household_ward_street", "ward_code", "street"),)
+
+    id: Mapped[uuid_pk]
+    ward_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("community_team.id", ondelete="SET NULL"), index=True
+    )
+    street: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300))
+    head_name: Mapped[str] = mapped_column(String(200))
+    members: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[created_at]
+
+
+class HouseholdVisit(Base):
+    """One visit of a team member to a household, recorded once per client key.
+
+    The phone makes the key when the visit is recorded; a resend after a lost answer carries
+    the same key, and the unique constraint keeps the visit single.
+    """
+
+    __tablename__ = "household_visit"
+    __table_args__ = (
+        UniqueConstraint("recorded_by", "client_key"),
+        Index("ix_household_visit_household", "household_id", "recorded_at"),
+    )
+
+    id: Mapped[uuid_pk]
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("community_team.id", ondelete="SET NULL")
+    )
+    recorded_by: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE")
+    )
+    client_key: Mapped[str] = mapped_column(String(64))
+    visited: Mapped[bool] = mapped_column(Boolean)
+    leaflet: Mapped[bool] = mapped_column(Boolean, default=False)
+    smartphones: Mapped[int] = mapped_column(Integer, default=0)
+    installed: Mapped[int] = mapped_column(Integer, default=0)
+    helped: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str] = mapped_column(String(500), default="")
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the member recorded it
+    recorded_at: Mapped[created_at]  # when the server received it

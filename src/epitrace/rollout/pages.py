@@ -42,6 +42,9 @@ def rollout_home(request: Request, session: DbSession, principal: CurrentPrincip
         (Action.ROLLOUT_ORG_READ, "/rollout/organisations", N_("Organisations")),
         (Action.REPORTS_READ, "/rollout/reports", N_("Periodic reports")),
         (Action.ROLLOUT_MANAGE, "/rollout/sectors", N_("Sector directors")),
+        (Action.ROLLOUT_TEAMS, "/rollout/teams", N_("Community teams")),
+        (Action.ROLLOUT_READ, "/rollout/coverage", N_("Coverage of households")),
+        (Action.ROLLOUT_VISIT, "/rollout/visits", N_("Household visits")),
     ]
     links = [
         {"href": href, "label": i18n.gettext(label)}
@@ -521,4 +524,5 @@ from epitrace.rollout import (  # noqa: E402, F401
     guide_routes,
     report_pages,
     roster_routes,
+    team_routes,
 )

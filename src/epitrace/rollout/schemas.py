@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from epitrace.rollout.models import RosterKind
 from epitrace.rollout.periods import PeriodType
 from epitrace.venues.models import OrganisationKind, Sector
+from epitrace.web.fields import MedicalDateTime
 
 _LEGACY_KINDS = {"agency": OrganisationKind.STATE_AGENCY.value}
 
@@ -179,6 +180,9 @@ class IndicatorDayOut(BaseModel):
     roster_members: int
     roster_signed_up: int
     roster_signed_up_pct: float | None
+    households: int | None = None
+    households_visited: int | None = None
+    households_visited_pct: float | None = None
 
 
 class IndicatorUnitOut(BaseModel):
@@ -307,3 +311,135 @@ class RemindOut(BaseModel):
     recipients: int
     duplicates: int
     without_staff: list[str]
+# -- community teams ---------------------------------------------------------------------
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120, examples=["Tổ Covid cộng đồng khu phố 1"])
+    ward_code: str = Field(min_length=1, max_length=16, examples=["26743"])
+
+
+class TeamOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    ward_code: str
+    name: str
+    created_at: datetime
+
+
+class TeamMemberIn(BaseModel):
+    """A staff account by `username`, or a citizen volunteer by `phone` (one of the two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(default="", max_length=80)
+    phone: str = Field(default="", max_length=20, examples=["0912345678"])
+    full_name: str = Field(default="", max_length=200)
+
+
+class TeamMemberOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    phone: str | None
+    full_name: str
+
+
+class HouseholdCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=1, max_length=300, examples=["12 Lê Lợi"])
+    street: str = Field(default="", max_length=200, examples=["Lê Lợi"])
+    head_name: str = Field(min_length=1, max_length=200)
+    members: int = Field(ge=1, le=50)
+
+
+class HouseholdOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    ward_code: str
+    team_id: uuid.UUID | None
+    street: str
+    address: str
+    head_name: str
+    members: int
+
+
+class StreetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    street: str = Field(min_length=1, max_length=200, examples=["Lê Lợi"])
+
+
+class StreetOut(BaseModel):
+    households: int
+
+
+class TeamDetailOut(TeamOut):
+    members: list[TeamMemberOut]
+    households: list[HouseholdOut]
+
+
+class VisitCreate(BaseModel):
+    """A household visit; `client_key` is made by the phone once per visit and sent again
+    unchanged on every resend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    visited: bool
+    leaflet: bool = False
+    smartphones: int = Field(default=0, ge=0, le=50)
+    installed: int = Field(default=0, ge=0, le=50)
+    helped: int = Field(default=0, ge=0, le=50)
+    notes: str = Field(default="", max_length=500)
+    visited_at: MedicalDateTime | None = None
+
+
+class VisitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    client_key: str
+    visited: bool
+    leaflet: bool
+    smartphones: int
+    installed: int
+    helped: int
+    notes: str
+    visited_at: datetime
+    recorded_at: datetime
+
+
+class AssignedHouseholdOut(HouseholdOut):
+    last_visit: VisitOut | None
+
+
+class TeamCoverageOut(BaseModel):
+    """Households visited of those assigned; members with the suite of those with a
+    smartphone (from each household's last visit in which someone was at home)."""
+
+    team_id: uuid.UUID | None
+    name: str
+    ward_code: str
+    households: int
+    visited: int
+    visited_pct: float | None
+    leaflets: int
+    people: int
+    smartphones: int
+    installed: int
+    installed_pct: float | None
+    helped: int
+
+
+class CoverageOfTeamsOut(BaseModel):
+    unit: str
+    total: TeamCoverageOut
+    teams: list[TeamCoverageOut]

@@ -1,7 +1,8 @@
 // Service worker: keeps the scanner and its scripts available offline. A venue URL opened
 // offline (/c/<token>) gets the cached scanner page, which queues the scan for later upload.
+// A community team member's visit page opens offline too, and queues visits the same way.
 "use strict";
-const CACHE = "epitrace-checkin-v1";
+const CACHE = "epitrace-checkin-v2";
 const ASSETS = [
   "/static/app.css",
   "/static/app.js",
@@ -10,8 +11,10 @@ const ASSETS = [
   "/static/checkins/scan.js",
   "/static/checkins/register-sw.js",
   "/static/vendor/jsQR.js",
+  "/static/rollout/rollout.css",
+  "/static/rollout/visits.js",
 ];
-const PAGES = ["/checkins/scan", "/checkins"];
+const PAGES = ["/checkins/scan", "/checkins", "/rollout/visits"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(ASSETS); }));
@@ -41,7 +44,8 @@ self.addEventListener("fetch", function (event) {
         return response;
       }).catch(function () {
         return caches.match(url.pathname).then(function (hit) {
-          return hit || caches.match("/checkins/scan");
+          if (hit || url.pathname === "/rollout/visits") { return hit; }
+          return caches.match("/checkins/scan");
         });
       })
     );
