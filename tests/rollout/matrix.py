@@ -12,6 +12,7 @@ from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
 from tests import factories
 from tests.matrix_support import RouteCase, Users
+from tests.rollout import dashboard_matrix
 
 ORG_CSV = (
     "Tên đơn vị,Loại hình,Ngành quản lý,Mã phường/xã\nTrường Tiểu học Thử,school,education,26743\n"
@@ -260,3 +261,6 @@ CASES = [
         outside="/api/v1/rollout/indicators?unit=01",
     ),
 ]
+
+# the province dashboard
+CASES += dashboard_matrix.CASES

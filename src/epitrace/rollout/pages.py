@@ -515,4 +515,4 @@ def sectors_unassign(
 
 
 # The other rollout modules register their routes on this router.
-from epitrace.rollout import roster_routes  # noqa: E402, F401
+from epitrace.rollout import dashboard_routes, roster_routes  # noqa: E402, F401

@@ -1,0 +1,305 @@
+"""The province dashboard on seeded indicator rows: headline figures at the last computed
+day, period sums, league tables of child units, sectors and organisations, the coverage
+map, the JSON twin of the page, and the refusals."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from epitrace import localtime
+from epitrace.db import Database, utcnow
+from epitrace.places.models import AdminUnit
+from epitrace.rollout import dashboard
+from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit
+from epitrace.venues.models import Organisation, OrganisationKind, Sector
+
+SHARE = 0.5
+# (code, population, citizens on the last day, venues, active venues)
+AREAS = [
+    ("99", 1_000_000, 300_000, 40, 20),
+    ("991", 400_000, 60_000, 30, 10),  # 30 % of its target of 200,000
+    ("992", 600_000, 240_000, 10, 10),  # 80 %
+    ("99101", 150_000, 15_000, 10, 5),
+    ("99102", 250_000, 45_000, 20, 5),
+    ("99201", 600_000, 240_000, 10, 10),
+]
+
+
+def _area_row(day: date, code: str, pop: int, citizens: int, venues: int, active: int) -> Any:
+    return IndicatorSnapshot(
+        day=day,
+        unit_type=IndicatorUnit.AREA,
+        area_code=code,
+        sector="",
+        population=pop,
+        smartphone_share=SHARE,
+        citizens=citizens,
+        declarations=7,
+        venues=venues,
+        venues_active=active,
+        venues_door_control=active // 2,
+        checkins=100,
+        roster_members=10,
+        roster_signed_up=5,
+        computed_at=utcnow(),
+    )
+
+
+def _org_row(day: date, org: Organisation, members: int, signed: int, venues: int) -> Any:
+    return IndicatorSnapshot(
+        day=day,
+        unit_type=IndicatorUnit.ORGANISATION,
+        area_code=org.ward_code,
+        sector=org.sector.value,
+        organisation_id=org.id,
+        venues=venues,
+        venues_active=min(venues, 1),
+        roster_members=members,
+        roster_signed_up=signed,
+        computed_at=utcnow(),
+    )
+
+
+@pytest.fixture
+def seeded(db: Database, places: Any) -> dict[str, Any]:
+    """Three computed days ending yesterday (today not computed yet), rows for every unit of
+    province 99, its education and health sectors, and 23 organisations."""
+    last = localtime.today() - timedelta(days=1)
+    days = [last - timedelta(days=n) for n in (2, 1, 0)]
+    orgs: dict[str, uuid.UUID] = {}
+    with db.session_scope() as s:
+        for n, day in enumerate(days):
+            grow = n + 1  # the last day has the figures of AREAS; earlier days fewer citizens
+            for code, pop, citizens, venues, active in AREAS:
+                s.add(_area_row(day, code, pop, citizens * grow // 3, venues, active))
+        for sector, members, signed in (("education", 100, 90), ("health", 100, 10)):
+            s.add(
+                IndicatorSnapshot(
+                    day=last,
+                    unit_type=IndicatorUnit.SECTOR,
+                    area_code="99",
+                    sector=sector,
+                    venues=4,
+                    venues_active=2,
+                    roster_members=members,
+                    roster_signed_up=signed,
+                    computed_at=utcnow(),
+                )
+            )
+        # organisation n has n of 22 signed up; one more has no roster (not ranked)
+        for n in range(23):
+            org = Organisation(
+                name=f"Đơn vị {n:02d}",
+                kind=OrganisationKind.SCHOOL,
+                sector=Sector.EDUCATION,
+                ward_code="99101" if n % 2 else "99201",
+            )
+            s.add(org)
+            s.flush()
+            orgs[org.name] = org.id
+            members = 0 if n == 22 else 22
+            s.add(_org_row(last, org, members, min(n, members), venues=n % 3))
+        # an organisation of another province never shows
+        other = Organisation(
+            name="Đơn vị Hà Nội",
+            kind=OrganisationKind.SCHOOL,
+            sector=Sector.EDUCATION,
+            ward_code="00070",
+        )
+        s.add(other)
+        s.flush()
+        s.add(_org_row(last, other, 10, 10, 1))
+    return {"last": last, "first_seeded": days[0], "orgs": orgs}
+
+
+# -- the service ---------------------------------------------------------------------------
+
+
+def test_scores_and_classes_follow_the_definitions(session: Any) -> None:
+    row = _area_row(date(2026, 11, 1), "99", 1000, 250, 4, 1)
+    assert dashboard.signup_target(row) == 500
+    assert dashboard.score(row, dashboard.Rank.SIGNUP) == 0.5
+    assert dashboard.score(row, dashboard.Rank.ACTIVE) == 0.25
+    assert dashboard.coverage_class(row) == 2  # 50 %: between 40 and 60
+    row.citizens = 400
+    assert dashboard.coverage_class(row) == 4  # 80 % and above: the last class
+    row.citizens = 0
+    assert dashboard.coverage_class(row) == 0
+    row.population = None
+    assert dashboard.score(row, dashboard.Rank.SIGNUP) is None
+    assert dashboard.coverage_class(row) is None
+    assert dashboard.coverage_class(None) is None
+    row.venues = 0
+    assert dashboard.score(row, dashboard.Rank.ACTIVE) is None
+
+
+def test_ranked_puts_units_without_figures_last(session: Any) -> None:
+    day = date(2026, 11, 1)
+    items = [
+        dashboard.Ranked("a", "A", None),
+        dashboard.Ranked("b", "B", _area_row(day, "b", 100, 10, 10, 9)),
+        dashboard.Ranked("c", "C", _area_row(day, "c", 100, 40, 10, 1)),
+    ]
+    assert [i.key for i in dashboard.ranked(items, dashboard.Rank.SIGNUP)] == ["c", "b", "a"]
+    assert [i.key for i in dashboard.ranked(items, dashboard.Rank.ACTIVE)] == ["b", "c", "a"]
+
+
+# -- the JSON twin ---------------------------------------------------------------------------
+
+
+def test_api_headline_trend_and_league_of_the_province(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    headers = make_staff("province_official", "99")
+    response = client.get("/api/v1/rollout/dashboard?unit=99&days=30", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["unit"] == {"code": "99", "name": "Tỉnh Thử Nghiệm"}
+    assert body["to"] == localtime.today().isoformat()
+    assert body["day"] == seeded["last"].isoformat()
+    latest = body["latest"]
+    assert latest["citizens"] == 300_000
+    assert latest["signup_target"] == 500_000
+    assert latest["citizens_pct"] == 60.0
+    assert latest["venues_active_pct"] == 50.0
+    assert body["period_declarations"] == 3 * 7
+    assert body["period_checkins"] == 3 * 100
+    assert [d["day"] for d in body["days"]] == [
+        (seeded["first_seeded"] + timedelta(days=n)).isoformat() for n in range(3)
+    ]
+    assert [d["citizens"] for d in body["days"]] == [100_000, 200_000, 300_000]
+    # child units, best sign-up coverage first
+    assert [c["key"] for c in body["children"]] == ["992", "991"]
+    assert body["children"][0]["figures"]["citizens_pct"] == 80.0
+    assert [s["key"] for s in body["sectors"]] == ["education", "health"]
+    # 22 organisations with a roster are ranked; the best and worst ten do not overlap
+    assert body["organisations_ranked"] == 23
+    best = [o["name"] for o in body["organisations_best"]]
+    worst = [o["name"] for o in body["organisations_worst"]]
+    assert best == [f"Đơn vị {n:02d}" for n in range(21, 11, -1)]
+    assert worst == [f"Đơn vị {n:02d}" for n in range(10)]
+    assert "Đơn vị Hà Nội" not in best + worst
+    assert all(o["key"] for o in body["organisations_best"])
+
+
+def test_api_ranks_by_active_venues(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    headers = make_staff("dic_officer", "99")
+    body = client.get("/api/v1/rollout/dashboard?unit=99&rank=active", headers=headers).json()
+    # 992: 10 of 10 active; 991: 10 of 30
+    assert [c["key"] for c in body["children"]] == ["992", "991"]
+    body = client.get("/api/v1/rollout/dashboard?unit=991&rank=active", headers=headers).json()
+    assert [c["key"] for c in body["children"]] == ["99101", "99102"]  # 50 % before 25 %
+    # organisations without a venue are not ranked by active venues
+    assert all(o["figures"]["venues"] > 0 for o in body["organisations_best"])
+
+
+def test_api_defaults_to_the_home_area_and_a_period_without_rows(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    headers = make_staff("district_official", "991")
+    body = client.get("/api/v1/rollout/dashboard", headers=headers).json()
+    assert body["unit"]["code"] == "991"
+    assert body["from"] == (localtime.today() - timedelta(days=29)).isoformat()
+    assert [c["key"] for c in body["children"]] == ["99102", "99101"]  # 36 % before 20 %
+    # one day: today, not computed yet
+    body = client.get("/api/v1/rollout/dashboard?days=1", headers=headers).json()
+    assert body["day"] is None
+    assert body["latest"] is None
+    assert body["days"] == []
+    assert [c["figures"] for c in body["children"]] == [None, None]
+    assert body["organisations_best"] == []
+    assert body["organisations_ranked"] == 0
+
+
+def test_refusals_are_clear(client: TestClient, make_staff: Any, seeded: dict[str, Any]) -> None:
+    headers = make_staff("district_official", "991")
+    assert client.get("/api/v1/rollout/dashboard?unit=992", headers=headers).status_code == 403
+    assert client.get("/api/v1/rollout/dashboard?unit=99", headers=headers).status_code == 403
+    missing = client.get("/api/v1/rollout/dashboard?unit=00000", headers=headers)
+    assert missing.status_code == 404
+    for bad in ("days=0", "days=367", "days=x", "rank=best"):
+        response = client.get(f"/api/v1/rollout/dashboard?unit=991&{bad}", headers=headers)
+        assert response.status_code == 422, bad
+    page = client.get("/rollout/dashboard?unit=991&days=0", headers=headers)
+    assert page.status_code == 422
+    assert "text/html" in page.headers["content-type"]
+    # citizens, venue operators and organisation admins see no dashboard
+    for role in ("venue_operator", "org_admin", "sector_director"):
+        other = make_staff(role, "99")
+        assert client.get("/api/v1/rollout/dashboard?unit=99", headers=other).status_code == 403
+    assert client.get("/api/v1/rollout/dashboard?unit=99").status_code == 401
+
+
+# -- the page ----------------------------------------------------------------------------
+
+
+def test_page_shows_figures_charts_data_league_and_drill_down_links(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    headers = make_staff("dic_officer", "99")
+    response = client.get("/rollout/dashboard?unit=99&days=7", headers=headers)
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert 'data-testid="headline"' in html
+    assert 'data-testid="hl-citizens-pct">60,0%' in html
+    assert 'href="/rollout/dashboard?unit=992&amp;days=7&amp;rank=signup"' in html
+    org = seeded["orgs"]["Đơn vị 21"]
+    assert f'href="/rollout/organisations/{org}"' in html
+    assert "/static/vendor/chartjs/chart.umd.min.js" in html
+    start = html.index('<script type="application/json" id="dashboard-data">')
+    data = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    assert data["citizens"] == [100_000, 200_000, 300_000]
+    assert data["target"] == [500_000] * 3
+    # no shapes imported: the ranked list stands in for the map
+    assert 'data-testid="map-empty"' in html
+    assert 'data-testid="map-table"' in html
+    assert 'data-testid="reporting-rate-slot"' in html
+    assert "<script>" not in html  # nothing inline (CSP)
+
+
+def test_page_draws_the_wards_coloured_by_coverage(
+    client: TestClient, db: Database, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    squares = {"99101": 105.0, "99102": 105.1, "99201": 105.2}
+    with db.session_scope() as s:
+        for code, x in squares.items():
+            ring = [[x, 10.0], [x + 0.1, 10.0], [x + 0.1, 10.1], [x, 10.1], [x, 10.0]]
+            geometry = json.dumps({"type": "Polygon", "coordinates": [ring]})
+            s.execute(update(AdminUnit).where(AdminUnit.code == code).values(geometry=geometry))
+    headers = make_staff("province_official", "99")
+    html = client.get("/rollout/dashboard?unit=99", headers=headers).text
+    assert 'data-testid="coverage-map"' in html
+    # 99201: 240,000 of 300,000 (80 %) → the darkest class; 99101: 15,000 of 75,000 (20 %)
+    assert 'fill="#045a8d" stroke="#555" stroke-width="0.8" data-code="99201"' in html
+    assert 'fill="#bdc9e1" stroke="#555" stroke-width="0.8" data-code="99101"' in html
+    assert "<title>Xã Hai A: 80,0%</title>" in html
+    # the wards are not the child units (districts): the map has its own table
+    assert 'data-testid="map-table"' in html
+
+
+def test_ward_official_sees_their_ward_without_units_below(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    headers = make_staff("ward_official", "99101")
+    response = client.get("/rollout/dashboard", headers=headers)
+    assert response.status_code == 200
+    assert "Xã Một A" in response.text
+    assert 'data-testid="league-units"' not in response.text
+    assert client.get("/rollout/dashboard?unit=99102", headers=headers).status_code == 403
+
+
+def test_page_without_any_computed_day(client: TestClient, make_staff: Any, places: Any) -> None:
+    headers = make_staff("province_official", "79")
+    response = client.get("/rollout/dashboard", headers=headers)
+    assert response.status_code == 200
+    assert 'data-testid="dashboard-empty"' in response.text
+    assert 'id="dashboard-data"' not in response.text
