@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from epitrace import localtime
 from epitrace.db import Database
+from epitrace.places.models import AdminUnit
 from epitrace.rollout import dashboard
+from tests.places.test_service import count_queries
 from tests.rollout.dashboard_factories import area_row, seed, ward_squares
 
 
@@ -201,3 +204,29 @@ def test_page_without_any_computed_day(client: TestClient, make_staff: Any, plac
     assert response.status_code == 200
     assert 'data-testid="dashboard-empty"' in response.text
     assert 'id="dashboard-data"' not in response.text
+
+
+def test_reads_are_a_fixed_number_of_queries(db: Database, session: Session, places: Any) -> None:
+    """However many units and organisations, each part of the dashboard is one or two
+    statements (the dashboard reads stored rows only)."""
+    seeded = seed(db)
+    area = session.get(AdminUnit, "99")
+    assert area is not None
+    day = seeded["last"]
+    statements = count_queries(session)
+    assert len(dashboard.series(session, area_code="99", first=day, last=day)) == 1
+    assert len(statements) == 1
+    statements.clear()
+    assert len(dashboard.children(session, area=area, day=day)) == 2
+    assert len(statements) == 2  # the children, their rows
+    statements.clear()
+    assert len(dashboard.map_units(session, area=area, day=day)) == 3
+    assert len(statements) == 3  # the wards, the children (no ward has a shape), the rows
+    statements.clear()
+    best = dashboard.organisations(
+        session, area=area, day=day, rank=dashboard.Rank.SIGNUP, best=True
+    )
+    assert len(best) == dashboard.LEAGUE_SIZE
+    assert dashboard.count_organisations(session, area=area, day=day) == 23
+    assert len(dashboard.sectors(session, area_code="99", day=day)) == 2
+    assert len(statements) == 3

@@ -71,7 +71,12 @@ def _row(item: dashboard.Ranked) -> DashboardRowOut:
 
 
 def build(
-    session: Session, principal: Principal | None, *, unit: str | None, days: int, rank: Any
+    session: Session,
+    principal: Principal | None,
+    *,
+    unit: str | None,
+    days: int,
+    rank: dashboard.Rank,
 ) -> Dashboard:
     user = require(principal, Action.ROLLOUT_READ)
     area = _area_for(session, user, unit)
