@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -230,3 +231,21 @@ def test_reads_are_a_fixed_number_of_queries(db: Database, session: Session, pla
     assert dashboard.count_organisations(session, area=area, day=day) == 23
     assert len(dashboard.sectors(session, area_code="99", day=day)) == 2
     assert len(statements) == 3
+
+
+def test_map_falls_back_to_the_child_units_shapes(
+    client: TestClient, db: Database, make_staff: Any, seeded: dict[str, Any]
+) -> None:
+    """Districts with shapes and wards without: the districts are drawn, and their table is
+    the league table (one table, not two)."""
+    with db.session_scope() as s:
+        for code, x in (("991", 105.0), ("992", 105.2)):
+            point = json.dumps({"type": "Point", "coordinates": [x, 10.0]})
+            s.execute(update(AdminUnit).where(AdminUnit.code == code).values(geometry=point))
+    headers = make_staff("province_official", "99")
+    html = client.get("/rollout/dashboard?unit=99", headers=headers).text
+    assert 'data-testid="coverage-map"' in html
+    assert html.count("<circle ") == 2
+    assert "<title>Huyện Một: 30,0%</title>" in html
+    assert 'data-testid="map-table"' not in html
+    assert 'href="#league-units"' in html
