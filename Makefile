@@ -33,6 +33,9 @@ frontend: node_modules/.installed
 	mkdir -p src/epitrace/web/static/vendor/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/LICENSE src/epitrace/web/static/vendor/swagger-ui/
+	mkdir -p src/epitrace/web/static/vendor/chartjs
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
+	   node_modules/chart.js/LICENSE.md src/epitrace/web/static/vendor/chartjs/
 
 setup: $(VENV)/.installed frontend
 	mkdir -p var

@@ -520,6 +520,7 @@ def sectors_unassign(
 
 # The other rollout modules register their routes on this router.
 from epitrace.rollout import (  # noqa: E402, F401
+    dashboard_routes,
     formal_routes,
     guide_routes,
     report_pages,
