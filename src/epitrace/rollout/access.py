@@ -210,6 +210,8 @@ def report_forms(session: Session, principal: Principal | None, area_code: str) 
 def report_remind(session: Session, principal: Principal | None, area_code: str) -> Principal:
     """Reminding the lagging units of an area."""
     return require(principal, Action.REPORTS_REMIND, area_code, session=session)
+
+
 def team(session: Session, principal: Principal | None, team: CommunityTeam) -> Principal:
     """Manage a community team: the grant must cover the team's stored ward."""
     return require(principal, Action.ROLLOUT_TEAMS, team.ward_code, session=session)

@@ -214,6 +214,8 @@ class ReportEvent(Base):
     actor_label: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created_at]
+
+
 class CommunityTeam(Base):
     """A community COVID team (tổ Covid cộng đồng) of one ward, set up by the ward."""
 

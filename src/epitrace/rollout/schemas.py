@@ -311,6 +311,8 @@ class RemindOut(BaseModel):
     recipients: int
     duplicates: int
     without_staff: list[str]
+
+
 # -- community teams ---------------------------------------------------------------------
 
 
