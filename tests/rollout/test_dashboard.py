@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.db import Database
 from epitrace.places.models import AdminUnit
-from epitrace.rollout import dashboard
+from epitrace.rollout import dashboard, reports
+from epitrace.rollout.periods import PeriodType
 from tests.places.test_service import count_queries
 from tests.rollout.dashboard_factories import area_row, seed, ward_squares
 
@@ -249,3 +250,28 @@ def test_map_falls_back_to_the_child_units_shapes(
     assert "<title>Huyện Một: 30,0%</title>" in html
     assert 'data-testid="map-table"' not in html
     assert 'href="#league-units"' in html
+
+
+def test_the_reporting_rate_of_the_forms_over_the_area(
+    client: TestClient, make_staff: Any, seeded: dict[str, Any], db: Database
+) -> None:
+    headers = make_staff("dic_officer", "99")
+    html = client.get("/rollout/dashboard?unit=99", headers=headers).text
+    assert "Chưa có mẫu báo cáo định kỳ nào cho địa bàn này." in html
+    with db.session_scope() as s:
+        form = reports.create_form(
+            s,
+            name="Báo cáo tuần",
+            area_code="99",
+            period_type=PeriodType.WEEKLY,
+            due_days=1,
+            levels=["ward"],
+            created_by=None,
+        )
+        form_id = form.id
+    html = client.get("/rollout/dashboard?unit=991", headers=headers).text
+    assert 'data-testid="reporting-rate"' in html
+    assert f'href="/rollout/reports/{form_id}/rate?area=991&amp;period=' in html
+    # Huyện Một has two wards; neither has reported yet
+    row = html[html.index("Báo cáo tuần") :]
+    assert ">2</td>" in row and ">0 (0,0%)</td>" in row

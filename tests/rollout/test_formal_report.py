@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from epitrace.cli import app as cli_app
 from epitrace.config import get_settings
 from epitrace.db import Database
-from epitrace.rollout import formal_report
+from epitrace.rollout import formal_report, reports
 from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit
+from epitrace.rollout.periods import PeriodType
 
 FIRST, LAST = date(2026, 11, 23), date(2026, 11, 29)
 
@@ -177,3 +178,26 @@ def test_cli_writes_the_pdf_and_the_xlsx(
         assert "does not exist" in result.output
     finally:
         get_settings.cache_clear()
+
+
+def test_units_that_owe_their_report_are_named_in_part_two(
+    client: TestClient, db: Database, places: Any, make_staff: Any, tmp_path: Path
+) -> None:
+    _seed(db)
+    with db.session_scope() as s:
+        reports.create_form(
+            s,
+            name="Báo cáo tuần",
+            area_code="79",
+            period_type=PeriodType.WEEKLY,
+            due_days=1,
+            levels=["ward"],
+            created_by=None,
+        )
+    dic = make_staff("dic_officer", "79")
+    response = client.get(f"/rollout/report.pdf?unit=79&from={FIRST}&to={LAST}", headers=dic)
+    assert response.status_code == 200, response.text
+    text = " ".join(_text(response.content, tmp_path).split())
+    assert "Các đơn vị chưa gửi báo cáo:" in text
+    assert "Phường Bến Thành (Báo cáo tuần, 2026-W48)" in text
+    assert "Phường Sài Gòn (Báo cáo tuần, 2026-W48)" in text

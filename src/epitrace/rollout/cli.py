@@ -108,7 +108,12 @@ def produce_report(
     try:
         with db.session_scope() as session:
             report = formal_report.build(
-                session, area_code=unit, first=start, last=end, issued=today
+                session,
+                area_code=unit,
+                first=start,
+                last=end,
+                issued=today,
+                not_reported=formal_report.not_reported(session, area_code=unit, day=end),
             )
             content = (
                 formal_report.to_pdf(report)

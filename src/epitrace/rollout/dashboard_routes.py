@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
-from epitrace.rollout import access, dashboard, ui
+from epitrace.rollout import access, dashboard, reports, ui
 from epitrace.rollout.api import router as api_router
 from epitrace.rollout.dashboard_schemas import DashboardOut, DashboardRowOut, DashboardUnitOut
 from epitrace.rollout.indicator_routes import day_out
@@ -194,6 +194,7 @@ def dashboard_page(
             "chart_data": _chart_data(built.out),
             "children_are_map": {i.key for i, _ in built.map_items}
             == {c.key for c in built.out.children},
+            "rates": reports.rates_at(session, area_code=built.area.code, day=localtime.today()),
         },
     )
 

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.errors import N_, InvalidInput
 from epitrace.places import service as place_service
-from epitrace.rollout import indicators
+from epitrace.rollout import indicators, reports
 from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit
 from epitrace.venues import service as venue_service
 from epitrace.web import exports, i18n
@@ -112,7 +112,7 @@ class FormalReport:
     previous: Figures | None  # the period of the same length just before
     by_unit: list[Figures]
     by_sector: list[Figures]
-    not_reported: list[str] = field(default_factory=list)  # names, from the reporting chain
+    not_reported: list[str] = field(default_factory=list)  # from the reporting chain
     recipients: list[str] = field(default_factory=list)
 
 
@@ -213,6 +213,18 @@ def build(
         not_reported=list(not_reported),
         recipients=list(recipients),
     )
+
+
+def not_reported(session: Session, *, area_code: str, day: date) -> list[str]:
+    """Units of the area that owe a report for the period containing `day`, on every active
+    form of the area or of a unit above it: "<unit> (<form>, <period>)"."""
+    if place_service.get(session, code=area_code) is None:
+        return []
+    return [
+        f"{lag.name} ({rate.form.name}, {rate.period.key})"
+        for rate in reports.rates_at(session, area_code=area_code, day=day)
+        for lag in rate.lagging
+    ]
 
 
 def _vi(msgid: str) -> str:

@@ -67,7 +67,12 @@ def formal_report_file(
     access.area(session, principal, Action.ROLLOUT_READ, code)
     start, end = _period(first, last)
     report = formal_report.build(
-        session, area_code=code, first=start, last=end, issued=localtime.today()
+        session,
+        area_code=code,
+        first=start,
+        last=end,
+        issued=localtime.today(),
+        not_reported=formal_report.not_reported(session, area_code=code, day=end),
     )
     name = exports.filename("bao-cao-trien-khai", code, ext="xlsx", day=end)
     if fmt == "pdf":

@@ -34,6 +34,7 @@ from epitrace.rollout.models import (
     ReportStatus,
 )
 from epitrace.rollout.periods import Period, PeriodType
+from epitrace.rollout.periods import containing as containing_period
 from epitrace.rollout.periods import parse as parse_period
 from epitrace.security.roles import ROLE_ACTIONS, Action, Role
 
@@ -669,3 +670,26 @@ def remind(
         result.recipients += sent.created
         result.duplicates += sent.duplicates
     return result
+
+
+# -- for other views (dashboard, formal report) ---------------------------------------------
+
+
+def forms_over(session: Session, *, area_code: str) -> list[ReportForm]:
+    """Active forms whose units include the area: defined for it or for a unit above it."""
+    above = [a.code for a in place_service.get_ancestors(session, code=area_code)]
+    stmt = (
+        select(ReportForm)
+        .where(ReportForm.area_code.in_([area_code, *above]), ReportForm.active.is_(True))
+        .order_by(ReportForm.name)
+    )
+    return list(session.scalars(stmt))
+
+
+def rates_at(session: Session, *, area_code: str, day: date) -> list[Rate]:
+    """The reporting rate of the area on every form over it, for the period containing `day`."""
+    area = get_unit(session, code=area_code)
+    return [
+        rate(session, form=form, area=area, period=containing_period(form.period_type, day))
+        for form in forms_over(session, area_code=area_code)
+    ]
