@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("checkin", "tracing", "exposure", "declarations", "reports")
+BENCHMARKS = ("checkin", "tracing", "exposure", "declarations", "reports", "rollout")
 
 
 def main() -> int:
