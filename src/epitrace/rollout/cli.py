@@ -1,7 +1,9 @@
-"""`epitrace rollout …`: compute the daily indicators; produce the formal report."""
+"""`epitrace rollout …`: import organisations and rosters, compute the daily indicators,
+produce the formal report."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -9,13 +11,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
 from epitrace import localtime
+from epitrace.accounts import service as account_service
 from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
-from epitrace.rollout import formal_report, indicators
+from epitrace.rollout import access, formal_report, indicators, rosters
+from epitrace.rollout import organisations as org_service
+from epitrace.rollout.spreadsheets import FileRejected
+from epitrace.security import audit
+from epitrace.security.permissions import Principal
+from epitrace.security.roles import Action
+from epitrace.venues import service as venue_service
 from epitrace.web import i18n
 
 rollout_app = typer.Typer(help="Rollout oversight.", no_args_is_help=True)
@@ -127,6 +137,112 @@ def produce_report(
         db.dispose()
     out.write_bytes(content)
     console.print(f"{out}: report of {report.area_name}, {start} to {end}")
+
+
+def _acting(session: Session, username: str) -> Principal:
+    """The staff account a command acts as: its area rules apply and the audit log names it."""
+    account = account_service.get_by_username(session, username=username)
+    principal = (
+        account_service.load_principal(session, user_id=account.id, auth_method="cli")
+        if account is not None and account.kind == "staff"
+        else None
+    )
+    if principal is None:
+        raise typer.BadParameter(f"no active staff account {username!r}", param_hint="--as")
+    return principal
+
+
+def _rejected(exc: FileRejected) -> None:
+    err.print(f"[red]error:[/red] {_explain(exc)}")
+    for problem in exc.problems:
+        where = f"line {problem.line}" if problem.line else "file"
+        column = f", {problem.column}" if problem.column else ""
+        err.print(f"  {where}{column}: {problem.text()}")
+
+
+AS_USER = typer.Option("--as", help="The staff account the import is done as (area rules, audit).")
+
+
+@rollout_app.command("import-organisations")
+def import_organisations(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="XLSX or CSV.")],
+    as_user: Annotated[str, AS_USER],
+) -> None:
+    """Register or update the organisations of a list, all or nothing (errors by line)."""
+    settings = get_settings()
+    import_models()
+    db = Database(settings.database_url)
+    try:
+        with db.session_scope() as session:
+            user = _acting(session, as_user)
+            result = org_service.import_organisations(
+                session, principal=user, filename=file.name, content=file.read_bytes()
+            )
+            audit.record(
+                session,
+                actor=user,
+                action="import",
+                subject_type="organisation",
+                subject_id=file.name,
+                detail={"created": result.created, "updated": result.updated, "via": "cli"},
+            )
+    except FileRejected as exc:
+        _rejected(exc)
+        raise typer.Exit(code=1) from exc
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {_explain(exc)}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        db.dispose()
+    console.print(f"{result.created} organisations registered, {result.updated} updated")
+
+
+@rollout_app.command("import-roster")
+def import_roster(
+    organisation: Annotated[str, typer.Argument(help="The organisation's id.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="XLSX or CSV.")],
+    as_user: Annotated[str, AS_USER],
+    replace: Annotated[
+        bool, typer.Option(help="The file is the whole roster: people not in it leave.")
+    ] = True,
+) -> None:
+    """Load an organisation's staff or member roster, all or nothing (errors by line)."""
+    try:
+        organisation_id = uuid.UUID(organisation)
+    except ValueError:
+        raise typer.BadParameter("not an organisation id", param_hint="ORGANISATION") from None
+    settings = get_settings()
+    import_models()
+    db = Database(settings.database_url)
+    try:
+        with db.session_scope() as session:
+            user = _acting(session, as_user)
+            org = venue_service.get_organisation(session, organisation_id=organisation_id)
+            access.organisation(session, user, Action.ROLLOUT_ROSTER, org)
+            result = rosters.import_roster(
+                session,
+                organisation=org,
+                filename=file.name,
+                content=file.read_bytes(),
+                replace=replace,
+            )
+            audit.record(
+                session,
+                actor=user,
+                action="import",
+                subject_type="roster",
+                subject_id=org.id,
+                detail={**result.__dict__, "via": "cli"},
+            )
+    except FileRejected as exc:
+        _rejected(exc)
+        raise typer.Exit(code=1) from exc
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {_explain(exc)}")
+        raise typer.Exit(code=1) from exc
+    finally:
+        db.dispose()
+    console.print(f"{result.added} added, {result.updated} updated, {result.removed} removed")
 
 
 def register(app: typer.Typer) -> None:
