@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, Route
+from playwright.sync_api import Browser, ConsoleMessage, Route, expect
 
 from tests.e2e.a11y import PageAudit
 
@@ -50,7 +50,7 @@ def test_api_docs_list_and_expand_operations_offline(
     operations = page.locator(".opblock")
     operations.first.wait_for()
     assert operations.count() >= 90
-    assert page.locator(".opblock-tag", has_text="accounts").first.is_visible()
+    expect(page.locator(".opblock-tag", has_text="accounts").first).to_be_visible()
 
     # expanding one shows its parameters and its documented error responses
     summary = page.locator(

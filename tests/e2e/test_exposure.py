@@ -7,7 +7,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from epitrace import localtime
 from epitrace.config import Settings
@@ -71,7 +71,7 @@ def test_code_upload_match_and_warning(
     page.get_by_test_id("logout").click()
     sign_in_citizen(page, lambda: sms.messages("+84912000111"), "0912000111")
     page.goto("/me/exposure")
-    assert page.get_by_test_id("no-exposure").is_visible()
+    expect(page.get_by_test_id("no-exposure")).to_be_visible()
     csrf = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
     report = page.request.post(
         "/api/v1/exposure/reports",
@@ -84,6 +84,6 @@ def test_code_upload_match_and_warning(
     page.goto("/me")
     page.click("text=Cảnh báo tiếp xúc qua Bluetooth")
     warning = page.get_by_test_id("exposure-warning")
-    assert warning.is_visible()
+    expect(warning).to_be_visible()  # waits for the page the click opens
     assert met.strftime("%d/%m/%Y") in warning.inner_text()
     assert "115" in page.get_by_test_id("what-to-do").inner_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from epitrace.db import Database
 from tests import factories
@@ -29,7 +29,7 @@ def test_citizen_and_staff_pages_send_visitors_to_their_own_sign_in(
 ) -> None:
     page.goto("/declarations/mine")
     page.wait_for_url("**/signin?next=/declarations/mine")
-    assert page.locator("#phone").is_visible()
+    expect(page.locator("#phone")).to_be_visible()
     _sign_in_with_code(page, sms)
     page.wait_for_url(f"{live_server}/declarations/mine")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from epitrace.db import Database
 from tests import factories
@@ -16,7 +16,7 @@ def test_staff_signs_in_browses_places_and_signs_out(page: Page, db: Database, p
         factories.staff(s, username="admin", role="system_admin", area=None)
     page.goto("/")
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert page.get_by_role("link", name="Cán bộ đăng nhập").first.is_visible()
+    expect(page.get_by_role("link", name="Cán bộ đăng nhập").first).to_be_visible()
 
     page.goto("/login")
     page.fill("#username", "admin")
@@ -28,7 +28,7 @@ def test_staff_signs_in_browses_places_and_signs_out(page: Page, db: Database, p
     assert "Quản trị hệ thống" in page.get_by_test_id("roles").inner_text()
     page.click("text=Đơn vị hành chính")
     page.click("text=Thành phố Hồ Chí Minh")
-    assert page.locator("text=Phường Bến Thành").is_visible()
+    expect(page.locator("text=Phường Bến Thành")).to_be_visible()
     page.click("text=English")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Administrative units"
