@@ -46,7 +46,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_adhoc_request_area_code"), ["area_code"], unique=False)
 
     for table in ("adhoc_recipient", "adhoc_answer"):
-        extra = []
+        extra: list[sa.schema.SchemaItem] = []
         if table == "adhoc_answer":
             extra = [
                 sa.Column("answers", sa.JSON(), nullable=False),
