@@ -158,7 +158,11 @@ def recipient_codes(session: Session, *, request_id: uuid.UUID) -> list[str]:
 
 
 def check_recipient(session: Session, request: AdhocRequest, unit_code: str) -> None:
-    if unit_code not in recipient_codes(session, request_id=request.id):
+    """The unit must be one the request asked (404 otherwise: the request is not its own)."""
+    stmt = select(AdhocRecipient.id).where(
+        AdhocRecipient.request_id == request.id, AdhocRecipient.unit_code == unit_code
+    )
+    if session.scalar(stmt) is None:
         raise NotFound(N_("This unit was not asked to answer this request."))
 
 
