@@ -21,7 +21,7 @@ from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
 from tests import factories
 from tests.matrix_support import RouteCase, Users
-from tests.rollout import dashboard_matrix, team_matrix
+from tests.rollout import adhoc_matrix, dashboard_matrix, team_matrix
 
 ORG_CSV = (
     "Tên đơn vị,Loại hình,Ngành quản lý,Mã phường/xã\nTrường Tiểu học Thử,school,education,26743\n"
@@ -436,3 +436,5 @@ CASES += [
 CASES += team_matrix.CASES
 # the province dashboard
 CASES += dashboard_matrix.CASES
+# ad-hoc requests (báo cáo đột xuất)
+CASES += adhoc_matrix.CASES

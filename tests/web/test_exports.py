@@ -32,6 +32,7 @@ from epitrace.cases.models import QuarantineKind
 from epitrace.checkins.models import Presence, PresenceMethod
 from epitrace.db import Database, utcnow
 from epitrace.places.models import AdminUnit
+from epitrace.rollout import adhoc as adhoc_service
 from epitrace.rollout import reports as report_service
 from epitrace.rollout.periods import PeriodType
 from epitrace.security.roles import Role
@@ -251,7 +252,35 @@ def _report_rate(db: Database, headers: Any, client: TestClient) -> str:
     return f"/rollout/reports/{form_id}/rate.{{fmt}}?area=79&period=2026-W40"
 
 
+def _adhoc_answers(db: Database, headers: Any, client: TestClient) -> str:
+    """A ward's answer that looks like a formula, in the export of an ad-hoc request (the
+    export's account is made a DIC officer of the province for it)."""
+    me = client.get("/api/v1/me", headers=headers).json()
+    with db.session_scope() as s:
+        s.add(RoleGrant(user_id=uuid.UUID(me["user_id"]), role=Role.DIC_OFFICER, area_code="79"))
+        area = report_service.get_unit(s, code="79")
+        request = adhoc_service.create(
+            s,
+            title="Báo cáo nhanh",
+            questions=[PAYLOADS[1]],
+            area=area,
+            deadline=utcnow() + timedelta(days=1),
+            unit_codes=["26743"],
+            created_by=None,
+        )
+        adhoc_service.answer(
+            s,
+            request=request,
+            unit_code="26743",
+            answers=[PAYLOADS[0]],
+            actor=report_service.Actor(None, PAYLOADS[2]),
+        )
+        request_id = request.id
+    return f"/rollout/adhoc/{request_id}/answers.{{fmt}}"
+
+
 EXPORTS: dict[str, tuple[Setup, str]] = {
+    "/rollout/adhoc/{request_id}/answers.{fmt}": (_adhoc_answers, PAYLOADS[0]),
     "/rollout/reports/{form_id}/rate.{fmt}": (_report_rate, PAYLOADS[0]),
     "/api/v1/cases/{case_id}/contacts/export.{fmt}": (_contacts, PAYLOADS[0]),
     "/api/v1/quarantine/export.{fmt}": (_quarantine, PAYLOADS[2]),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,7 +32,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from epitrace.accounts import service as account_service
-from epitrace.db import Database
+from epitrace.db import Database, utcnow
+from epitrace.rollout import adhoc as adhoc_service
+from epitrace.rollout import reports as report_service
 from epitrace.security.roles import STAFF_ROLES, Role
 from tests import factories
 from tests.tracing import factories as tf
@@ -78,7 +81,17 @@ def _seed(db: Database) -> dict[str, str]:
         venue = tf.venue(s, ward="00070")
         presence = tf.presence(s, venue=venue, who=person, start=0, end=30)
         case = tf.case(s, who=person, sampled=60)
+        request = adhoc_service.create(
+            s,
+            title="Báo cáo nhanh",
+            questions=["Có bao nhiêu tổ?", "Khó khăn?"],
+            area=report_service.get_unit(s, code="01"),
+            deadline=utcnow() + timedelta(days=2),
+            unit_codes=["00070"],
+            created_by=None,
+        )
         return {
+            "request_id": str(request.id),
             "person_id": str(person.id),
             "venue_id": str(venue.id),
             "presence_id": str(presence.id),

@@ -212,6 +212,17 @@ def report_remind(session: Session, principal: Principal | None, area_code: str)
     return require(principal, Action.REPORTS_REMIND, area_code, session=session)
 
 
+def adhoc_issue(session: Session, principal: Principal | None, area_code: str) -> Principal:
+    """Sending an ad-hoc request from an area, seeing its answers and reminding: the DIC and
+    the province's officials, on the request's stored area."""
+    return require(principal, Action.REPORTS_FORMS, area_code, session=session)
+
+
+def adhoc_answer(session: Session, principal: Principal | None, unit_code: str) -> Principal:
+    """Answering an ad-hoc request for a unit: its own officials, as for its reports."""
+    return report_write(session, principal, unit_code)
+
+
 def team(session: Session, principal: Principal | None, team: CommunityTeam) -> Principal:
     """Manage a community team: the grant must cover the team's stored ward."""
     return require(principal, Action.ROLLOUT_TEAMS, team.ward_code, session=session)

@@ -212,4 +212,9 @@ def remove_admin(
 
 
 # The other rollout modules register their routes on this router.
-from epitrace.rollout import indicator_routes, report_routes, roster_routes  # noqa: E402, F401
+from epitrace.rollout import (  # noqa: E402, F401
+    adhoc_routes,
+    indicator_routes,
+    report_routes,
+    roster_routes,
+)

@@ -300,3 +300,60 @@ class HouseholdVisit(Base):
     notes: Mapped[str] = mapped_column(String(500), default="")
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the member recorded it
     recorded_at: Mapped[created_at]  # when the server received it
+
+
+class AdhocRequest(Base):
+    """An ad-hoc request (báo cáo đột xuất): a few questions the DIC or the province asks of
+    chosen units inside its area, to be answered before a deadline."""
+
+    __tablename__ = "adhoc_request"
+
+    id: Mapped[uuid_pk]
+    title: Mapped[str] = mapped_column(String(200))
+    questions: Mapped[list[str]] = mapped_column(JSON)  # 1 to 10 short texts
+    # the issuer's area: its officials oversee the request; every recipient is inside it
+    area_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
+    )
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[created_at]
+
+
+class AdhocRecipient(Base):
+    """A unit asked to answer an ad-hoc request."""
+
+    __tablename__ = "adhoc_recipient"
+    __table_args__ = (UniqueConstraint("request_id", "unit_code"),)
+
+    id: Mapped[uuid_pk]
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("adhoc_request.id", ondelete="CASCADE")
+    )
+    unit_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
+    )
+
+
+class AdhocAnswer(Base):
+    """A unit's answers to an ad-hoc request, aligned with its questions; changeable until
+    the deadline."""
+
+    __tablename__ = "adhoc_answer"
+    __table_args__ = (UniqueConstraint("request_id", "unit_code"),)
+
+    id: Mapped[uuid_pk]
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("adhoc_request.id", ondelete="CASCADE")
+    )
+    unit_code: Mapped[str] = mapped_column(
+        ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
+    )
+    answers: Mapped[list[str]] = mapped_column(JSON)
+    answered_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    answered_label: Mapped[str] = mapped_column(String(200), default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,4 +1,5 @@
-"""Message templates of rollout oversight: the reminder to a unit that has not reported."""
+"""Message templates of rollout oversight: the reminder to a unit that has not reported, and
+the notice and reminder of an ad-hoc request."""
 
 from __future__ import annotations
 
@@ -16,5 +17,27 @@ TEMPLATES = [
         ),
         link="%(link)s",
         params=("form", "unit", "period", "due", "link"),
+    ),
+    Template(
+        key="adhoc_request",
+        kind="reminder",
+        title=N_("Ad-hoc request: %(title)s"),
+        body=N_(
+            "%(unit)s is asked to answer the ad-hoc request %(title)s by %(due)s. "
+            "Please open it and answer."
+        ),
+        link="%(link)s",
+        params=("title", "unit", "due", "link"),
+    ),
+    Template(
+        key="adhoc_reminder",
+        kind="reminder",
+        title=N_("Reminder: ad-hoc request %(title)s"),
+        body=N_(
+            "%(unit)s has not yet answered the ad-hoc request %(title)s (due %(due)s). "
+            "Please answer it."
+        ),
+        link="%(link)s",
+        params=("title", "unit", "due", "link"),
     ),
 ]

@@ -41,6 +41,7 @@ def rollout_home(request: Request, session: DbSession, principal: CurrentPrincip
         (Action.ROLLOUT_READ, "/rollout/dashboard", N_("Province dashboard")),
         (Action.ROLLOUT_ORG_READ, "/rollout/organisations", N_("Organisations")),
         (Action.REPORTS_READ, "/rollout/reports", N_("Periodic reports")),
+        (Action.REPORTS_READ, "/rollout/adhoc", N_("Ad-hoc requests")),
         (Action.ROLLOUT_MANAGE, "/rollout/sectors", N_("Sector directors")),
         (Action.ROLLOUT_TEAMS, "/rollout/teams", N_("Community teams")),
         (Action.ROLLOUT_READ, "/rollout/coverage", N_("Coverage of households")),
@@ -520,6 +521,7 @@ def sectors_unassign(
 
 # The other rollout modules register their routes on this router.
 from epitrace.rollout import (  # noqa: E402, F401
+    adhoc_pages,
     dashboard_routes,
     formal_routes,
     guide_routes,

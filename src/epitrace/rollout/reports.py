@@ -102,6 +102,11 @@ def _units(session: Session, *, area_path: str) -> list[Unit]:
     return units
 
 
+def units_in(session: Session, *, area_path: str) -> list[Unit]:
+    """Every unit at or below an area, with its tier, by path."""
+    return _units(session, area_path=area_path)
+
+
 def get_unit(session: Session, *, code: str) -> Unit:
     place = place_service.get(session, code=code)
     if place is None:

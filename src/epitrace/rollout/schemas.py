@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -445,3 +445,75 @@ class CoverageOfTeamsOut(BaseModel):
     unit: str
     total: TeamCoverageOut
     teams: list[TeamCoverageOut]
+
+
+# -- ad-hoc requests (báo cáo đột xuất) -----------------------------------------------------
+
+
+class AdhocRequestIn(BaseModel):
+    """A request to chosen units of the issuer's area: units by code, or every district or
+    ward of the area (`all_of`), or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200, examples=["Số điểm tiêm lưu động"])
+    questions: list[Annotated[str, Field(max_length=300)]] = Field(
+        min_length=1, max_length=10, examples=[["Có bao nhiêu tổ Covid cộng đồng?"]]
+    )
+    area_code: str = Field(min_length=1, max_length=16, examples=["79"])
+    deadline: datetime = Field(
+        description="Local date and time (Vietnam) unless a time zone is given.",
+        examples=["2026-12-05T17:00:00"],
+    )
+    unit_codes: list[Annotated[str, Field(min_length=1, max_length=16)]] = Field(
+        default=[], max_length=500
+    )
+    all_of: Literal["districts", "wards"] | None = None
+
+
+class AdhocAnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: list[Annotated[str, Field(max_length=2000)]] = Field(min_length=1, max_length=10)
+
+
+class AdhocRecipientOut(BaseModel):
+    unit_code: str
+    unit_name: str
+    answered: bool
+    overdue: bool
+    answered_at: datetime | None
+    answered_by: str
+    answers: list[str]
+
+
+class AdhocRequestOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    questions: list[str]
+    area_code: str
+    deadline: datetime
+    created_at: datetime
+    closed: bool
+    answered: int
+    expected: int
+    recipients: list[AdhocRecipientOut] = []
+
+
+class AdhocSummaryOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    area_code: str
+    deadline: datetime
+    created_at: datetime
+    unit_code: str | None = None  # for a request asked of the caller's unit: that unit
+
+
+class AdhocAnswerOut(BaseModel):
+    request_id: uuid.UUID
+    unit_code: str
+    questions: list[str]
+    answers: list[str]
+    answered_at: datetime | None
+    deadline: datetime
+    closed: bool
