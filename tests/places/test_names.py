@@ -14,6 +14,7 @@ from epitrace.errors import InvalidInput
 from epitrace.places import names
 from epitrace.places import service as place_service
 from epitrace.places.service import UnitRow
+from tests.places.test_service import count_queries
 
 VIETNAMESE = (
     "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
@@ -127,3 +128,11 @@ def test_profile_saved_with_a_ward_name(client: TestClient, places: Any, citizen
     assert 'data-field-error="ward_code"' in refused.text
     page = client.get("/me", headers=headers)
     assert 'value="Phường Bến Thành, Thành phố Hồ Chí Minh"' in page.text
+
+
+def test_a_table_of_names_looks_the_units_up_once(session: Session, places: Any) -> None:
+    """Regression: every name shown in a table checked the units again (one query per row)."""
+    statements = count_queries(session)
+    names = [place_service.name_of(session, code) for code in ["26743", "26734", "01"] * 20]
+    assert names[:3] == ["Phường Bến Thành", "Phường Sài Gòn", "Thành phố Hà Nội"]
+    assert len(statements) <= 2  # the freshness check, and the index when it was not built

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.db import Database
 from epitrace.places.models import AdminUnit
-from epitrace.rollout import dashboard, reports
+from epitrace.rollout import dashboard, indicators, reports
 from epitrace.rollout.periods import PeriodType
 from tests.places.test_service import count_queries
 from tests.rollout.dashboard_factories import area_row, seed, ward_squares
@@ -32,7 +32,7 @@ def seeded(db: Database, places: Any) -> dict[str, Any]:
 
 def test_scores_and_classes_follow_the_definitions(session: Any) -> None:
     row = area_row(date(2026, 11, 1), "99", 1000, 250, 4, 1)
-    assert dashboard.signup_target(row) == 500
+    assert indicators.signup_target(row) == 500
     assert dashboard.score(row, dashboard.Rank.SIGNUP) == 0.5
     assert dashboard.score(row, dashboard.Rank.ACTIVE) == 0.25
     assert dashboard.coverage_class(row) == 2  # 50 %: between 40 and 60

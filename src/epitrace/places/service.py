@@ -175,6 +175,14 @@ def name_index(session: Session) -> list[UnitEntry]:
 
 
 def _name_index(session: Session) -> _NameIndex:
+    # A request's tables call this once per row: check the units once per database session.
+    remembered = session.info.get("epitrace.name_index")
+    if remembered is None:
+        remembered = session.info["epitrace.name_index"] = _fresh_name_index(session)
+    return remembered
+
+
+def _fresh_name_index(session: Session) -> _NameIndex:
     global _names  # noqa: PLW0603 - a process-wide cache, swapped atomically
     total, changed = session.execute(
         select(func.count(), func.max(AdminUnit.updated_at)).select_from(AdminUnit)
@@ -412,6 +420,7 @@ def _check_rows(session: Session, rows: Sequence[UnitRow]) -> None:
 def load(session: Session, rows: Sequence[UnitRow], *, progress: Progress | None = None) -> int:
     """Insert or update units by code and recompute paths; all or nothing (caller commits)."""
     _check_rows(session, rows)
+    session.info.pop("epitrace.name_index", None)  # names change: look again
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     total = len(rows)
     batch = 500

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from epitrace.db import path_within
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
+from epitrace.rollout import indicators
 from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit
 from epitrace.venues.models import Organisation
 
@@ -48,12 +49,6 @@ def period(days: int, *, today: date) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def signup_target(row: IndicatorSnapshot) -> int | None:
-    if row.population is None or row.smartphone_share is None:
-        return None
-    return round(row.population * row.smartphone_share)
-
-
 def _share(part: int | None, whole: int | None) -> float | None:
     if part is None or not whole:
         return None
@@ -67,7 +62,7 @@ def score(row: IndicatorSnapshot | None, rank: Rank) -> float | None:
     if rank is Rank.ACTIVE:
         return _share(row.venues_active, row.venues)
     if row.unit_type is IndicatorUnit.AREA:
-        return _share(row.citizens, signup_target(row))
+        return _share(row.citizens, indicators.signup_target(row))
     return _share(row.roster_signed_up, row.roster_members)
 
 

@@ -78,27 +78,21 @@ class Figures:
     roster_members: int
     roster_signed_up: int
 
-    @staticmethod
-    def share(part: int | None, whole: int | None) -> float | None:
-        if part is None or not whole:
-            return None
-        return round(100 * part / whole, 1)
-
     @property
     def citizens_pct(self) -> float | None:
-        return self.share(self.citizens, self.target)
+        return indicators.percent_of(self.citizens, self.target)
 
     @property
     def active_pct(self) -> float | None:
-        return self.share(self.venues_active, self.venues)
+        return indicators.percent_of(self.venues_active, self.venues)
 
     @property
     def poster_pct(self) -> float | None:
-        return self.share(self.venues_with_poster, self.venues)
+        return indicators.percent_of(self.venues_with_poster, self.venues)
 
     @property
     def roster_pct(self) -> float | None:
-        return self.share(self.roster_signed_up, self.roster_members)
+        return indicators.percent_of(self.roster_signed_up, self.roster_members)
 
 
 @dataclass
@@ -121,13 +115,10 @@ def _figures(code: str, name: str, rows: Sequence[IndicatorSnapshot]) -> Figures
         return None
     rows = sorted(rows, key=lambda r: r.day)
     end = rows[-1]
-    target = None
-    if end.population is not None and end.smartphone_share is not None:
-        target = round(end.population * end.smartphone_share)
     return Figures(
         code=code,
         name=name,
-        target=target,
+        target=indicators.signup_target(end),
         citizens=end.citizens,
         declarations=sum(r.declarations or 0 for r in rows),
         venues=end.venues,

@@ -27,16 +27,8 @@ from epitrace.web.deps import CurrentPrincipal, DbSession
 DEFAULT_DAYS = 7
 
 
-def _pct(part: int | None, whole: int | None) -> float | None:
-    if part is None or not whole:
-        return None
-    return round(100 * part / whole, 1)
-
-
 def day_out(row: IndicatorSnapshot) -> IndicatorDayOut:
-    target = None
-    if row.population is not None and row.smartphone_share is not None:
-        target = round(row.population * row.smartphone_share)
+    target = indicators.signup_target(row)
     return IndicatorDayOut(
         day=row.day,
         computed_at=row.computed_at,
@@ -44,22 +36,22 @@ def day_out(row: IndicatorSnapshot) -> IndicatorDayOut:
         smartphone_share=row.smartphone_share,
         signup_target=target,
         citizens=row.citizens,
-        citizens_pct=_pct(row.citizens, target),
+        citizens_pct=indicators.percent_of(row.citizens, target),
         declarations=row.declarations,
         venues=row.venues,
         venues_with_poster=row.venues_with_poster,
-        venues_with_poster_pct=_pct(row.venues_with_poster, row.venues),
+        venues_with_poster_pct=indicators.percent_of(row.venues_with_poster, row.venues),
         venues_active=row.venues_active,
-        venues_active_pct=_pct(row.venues_active, row.venues),
+        venues_active_pct=indicators.percent_of(row.venues_active, row.venues),
         venues_door_control=row.venues_door_control,
-        venues_door_control_pct=_pct(row.venues_door_control, row.venues),
+        venues_door_control_pct=indicators.percent_of(row.venues_door_control, row.venues),
         checkins=row.checkins,
         roster_members=row.roster_members,
         roster_signed_up=row.roster_signed_up,
-        roster_signed_up_pct=_pct(row.roster_signed_up, row.roster_members),
+        roster_signed_up_pct=indicators.percent_of(row.roster_signed_up, row.roster_members),
         households=row.households,
         households_visited=row.households_visited,
-        households_visited_pct=_pct(row.households_visited, row.households),
+        households_visited_pct=indicators.percent_of(row.households_visited, row.households),
     )
 
 

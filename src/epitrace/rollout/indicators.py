@@ -144,6 +144,20 @@ def compute_range(
     return results
 
 
+def percent_of(part: int | None, whole: int | None) -> float | None:
+    """A share in per cent with one decimal; None when there is no figure or the base is 0."""
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def signup_target(row: IndicatorSnapshot) -> int | None:
+    """How many citizens of an area are expected to sign up: population × smartphone share."""
+    if row.population is None or row.smartphone_share is None:
+        return None
+    return round(row.population * row.smartphone_share)
+
+
 def days_between(first: date, last: date) -> list[date]:
     if last < first:
         raise InvalidInput(N_("The first day must not come after the last day."))

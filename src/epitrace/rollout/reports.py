@@ -246,12 +246,6 @@ def period_of(form: ReportForm, key: str, *, today: date | None = None) -> Perio
 # -- figures ------------------------------------------------------------------------------
 
 
-def _pct(part: int | None, whole: int | None) -> float | None:
-    if part is None or not whole:
-        return None
-    return round(100 * part / whole, 1)
-
-
 def figures_for(session: Session, *, unit_code: str, period: Period) -> dict[str, Any]:
     """The unit's indicators for the period, from the stored daily snapshots: the state at
     the last computed day (citizens, venues, rosters) and the sums over the period
@@ -262,26 +256,24 @@ def figures_for(session: Session, *, unit_code: str, period: Period) -> dict[str
     if not rows:
         return {"days": 0}
     last = rows[-1]
-    target = None
-    if last.population is not None and last.smartphone_share is not None:
-        target = round(last.population * last.smartphone_share)
+    target = indicators.signup_target(last)
     return {
         "days": len(rows),
         "last_day": last.day.isoformat(),
         "population": last.population,
         "signup_target": target,
         "citizens": last.citizens,
-        "citizens_pct": _pct(last.citizens, target),
+        "citizens_pct": indicators.percent_of(last.citizens, target),
         "declarations": sum(r.declarations or 0 for r in rows),
         "checkins": sum(r.checkins for r in rows),
         "venues": last.venues,
         "venues_with_poster": last.venues_with_poster,
         "venues_active": last.venues_active,
-        "venues_active_pct": _pct(last.venues_active, last.venues),
+        "venues_active_pct": indicators.percent_of(last.venues_active, last.venues),
         "venues_door_control": last.venues_door_control,
         "roster_members": last.roster_members,
         "roster_signed_up": last.roster_signed_up,
-        "roster_signed_up_pct": _pct(last.roster_signed_up, last.roster_members),
+        "roster_signed_up_pct": indicators.percent_of(last.roster_signed_up, last.roster_members),
     }
 
 
@@ -546,11 +538,11 @@ class RateRow:
 
     @property
     def submitted_pct(self) -> float | None:
-        return _pct(self.submitted, self.expected)
+        return indicators.percent_of(self.submitted, self.expected)
 
     @property
     def approved_pct(self) -> float | None:
-        return _pct(self.approved, self.expected)
+        return indicators.percent_of(self.approved, self.expected)
 
 
 @dataclass
