@@ -22,8 +22,8 @@ from epitrace.rollout.pages import router
 from epitrace.rollout.periods import PERIOD_TYPE_NAMES, Period, PeriodType, containing, last_ended
 from epitrace.rollout.report_routes import (
     actor_of,
-    period_or_default,
     rate_out,
+    read_rate,
     report_out,
     unit_or_422,
 )
@@ -357,19 +357,7 @@ def _rate(
     form = report_service.get_form(session, form_id=form_id)
     user = require(principal, Action.REPORTS_READ)
     code = area or access.home_area(user, Action.REPORTS_READ) or form.area_code
-    unit = unit_or_422(session, code)
-    user = access.report_read(session, principal, unit.code)
-    when = period_or_default(form, period)
-    result = report_service.rate(session, form=form, area=unit, period=when)
-    audit.record(
-        session,
-        actor=user,
-        action="read_rate",
-        subject_type="report_form",
-        subject_id=form.id,
-        detail={"area": unit.code, "period": when.key},
-    )
-    return user, result
+    return read_rate(session, principal, form, unit_or_422(session, code), period)
 
 
 @router.get(BASE + "/{form_id}/rate", response_class=HTMLResponse)

@@ -322,7 +322,18 @@ def get_rate(
     """Per unit below an area: expected, submitted, on time and approved reports; the
     lagging units (default period: the last one that has ended)."""
     form = report_service.get_form(session, form_id=form_id)
-    unit = unit_or_422(session, area)
+    _user, result = read_rate(session, principal, form, unit_or_422(session, area), period)
+    return rate_out(result)
+
+
+def read_rate(
+    session: Session,
+    principal: Principal | None,
+    form: ReportForm,
+    unit: report_service.Unit,
+    period: str | None,
+) -> tuple[Principal, report_service.Rate]:
+    """The reporting rate of an area for its readers (pages and API), audited as a read."""
     user = access.report_read(session, principal, unit.code)
     when = period_or_default(form, period)
     result = report_service.rate(session, form=form, area=unit, period=when)
@@ -334,7 +345,7 @@ def get_rate(
         subject_id=form.id,
         detail={"area": unit.code, "period": when.key},
     )
-    return rate_out(result)
+    return user, result
 
 
 @router.post(FORMS + "/{form_id}/remind/{area_code}/{period}", response_model=RemindOut)
