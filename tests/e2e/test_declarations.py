@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import segno
-import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
@@ -19,6 +18,7 @@ from epitrace.venues import service as venue_service
 from epitrace.venues.models import VenueCategory
 from tests import factories
 from tests.e2e.conftest import fake_camera_args, sign_in_citizen, sign_in_staff, write_y4m
+from tests.qr import decode_qr
 
 PHONE = "0912345678"
 
@@ -64,8 +64,7 @@ def declare_with_symptoms(page: Page, sms: FileSmsChannel) -> str:
     qr = pass_card.get_by_test_id("pass-qr")
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     text = pass_card.get_by_test_id("pass-text").inner_text().strip()
-    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
-    assert [d.text for d in decoded] == [text]
+    assert decode_qr(Image.open(io.BytesIO(qr.screenshot()))) == [text]
     return text
 
 
