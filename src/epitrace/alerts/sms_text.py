@@ -61,8 +61,8 @@ def to_gsm7(text: str) -> str:
         if char in GSM7_BASIC or char in GSM7_EXTENSION:
             out.append(char)
             continue
-        for ascii_char in anyascii(char) or "?":
-            ascii_char = _ASCII_FIXES.get(ascii_char, ascii_char)
+        for transliterated in anyascii(char) or "?":
+            ascii_char = _ASCII_FIXES.get(transliterated, transliterated)
             if ascii_char in GSM7_BASIC or ascii_char in GSM7_EXTENSION:
                 out.append(ascii_char)
             else:
@@ -104,4 +104,3 @@ def estimate(text: str, *, ucs2: bool, price_per_segment: int) -> tuple[int, int
     """(segments, cost in đồng) of one message."""
     prepared = prepare(text, ucs2=ucs2)
     return prepared.segments, prepared.cost(price_per_segment)
-
