@@ -156,7 +156,7 @@ def test_inbox_pages(client: TestClient, db: Database, places: Any, sms: Any) ->
         user_id,
         "q:1",
         template="quarantine_ordered",
-        params={"place": "tại nhà", "start": "20/11/2026", "end": "04/12/2026"},
+        params={"start": "20/11/2026", "end": "04/12/2026"},
     )
     page = client.get("/inbox")
     assert page.status_code == 200

@@ -146,6 +146,10 @@ class OutboxMessage(Base):
     read_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+# The daily reminder window of an account that never chose one, and of a bare phone number.
+DEFAULT_REMINDER_WINDOW = (time(8, 0), time(10, 0))
+
+
 class ContactSetting(Base):
     """An account's choices: SMS/OTT and push on or off, reminder window, staff e-mail."""
 
@@ -158,8 +162,8 @@ class ContactSetting(Base):
     push_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(200), default=None)
     # daily reminders (symptom report) arrive in this local window
-    reminder_start: Mapped[time] = mapped_column(Time, default=time(8, 0))
-    reminder_end: Mapped[time] = mapped_column(Time, default=time(10, 0))
+    reminder_start: Mapped[time] = mapped_column(Time, default=DEFAULT_REMINDER_WINDOW[0])
+    reminder_end: Mapped[time] = mapped_column(Time, default=DEFAULT_REMINDER_WINDOW[1])
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -99,15 +99,32 @@ TEMPLATES = [
         kind="quarantine",
         title=N_("Quarantine order"),
         body=N_(
-            "The health service placed you under %(place)s quarantine from %(start)s until "
+            "The health service placed you under home quarantine from %(start)s until "
             "%(end)s. Report your health every day on your quarantine page."
         ),
         sms=N_(
-            "%(brand)s: you are under %(place)s quarantine from %(start)s to %(end)s. "
+            "%(brand)s: you are under home quarantine from %(start)s to %(end)s. "
             "Report your health daily: %(url)s"
         ),
         link="/me/quarantine",
-        params=("place", "start", "end"),
+        params=("start", "end"),
+        urgent=True,
+        priority=1,
+    ),
+    Template(
+        key="quarantine_ordered_facility",
+        kind="quarantine",
+        title=N_("Quarantine order"),
+        body=N_(
+            "The health service ordered you to quarantine at %(facility)s from %(start)s "
+            "until %(end)s. Report your health every day on your quarantine page."
+        ),
+        sms=N_(
+            "%(brand)s: you are to quarantine at %(facility)s from %(start)s to %(end)s. "
+            "Report your health daily: %(url)s"
+        ),
+        link="/me/quarantine",
+        params=("facility", "start", "end"),
         urgent=True,
         priority=1,
     ),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from epitrace.alerts.models import DEFAULT_REMINDER_WINDOW
 from epitrace.web.fields import LocalTime
 
 
@@ -40,8 +41,8 @@ class MarkedOut(BaseModel):
 class SettingsIn(BaseModel):
     sms_enabled: bool = True
     push_enabled: bool = True
-    reminder_start: LocalTime = time(8, 0)
-    reminder_end: LocalTime = time(10, 0)
+    reminder_start: LocalTime = DEFAULT_REMINDER_WINDOW[0]
+    reminder_end: LocalTime = DEFAULT_REMINDER_WINDOW[1]
     email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -23,6 +23,7 @@ from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts.models import Person, RoleGrant, UserAccount
 from epitrace.alerts import templates
 from epitrace.alerts.models import (
+    DEFAULT_REMINDER_WINDOW,
     Channel,
     ContactSetting,
     OutboxMessage,
@@ -92,7 +93,7 @@ class _Address:
     push_enabled: bool = True
     has_push: bool = False
     opted_out: bool = False
-    window: tuple[time, time] | None = None
+    window: tuple[time, time] = DEFAULT_REMINDER_WINDOW
 
 
 def _usable(channel: Channel, address: _Address, *, ignore_opt_out: bool) -> bool:
@@ -302,7 +303,7 @@ def enqueue(
         seen.add(address.recipient_key)
         channel, fallback, reason = _choose(address, wanted_channels, ignore_opt_out=skip_opt_out)
         due = not_before or now
-        if in_reminder_window and address.window is not None:
+        if in_reminder_window:
             due = max(due, localtime.next_window_start(due, *address.window))
         status = Status.QUEUED
         if channel is None:
@@ -508,8 +509,8 @@ def get_setting(session: Session, *, user_id: uuid.UUID) -> ContactSetting:
             user_id=user_id,
             sms_enabled=True,
             push_enabled=True,
-            reminder_start=time(8, 0),
-            reminder_end=time(10, 0),
+            reminder_start=DEFAULT_REMINDER_WINDOW[0],
+            reminder_end=DEFAULT_REMINDER_WINDOW[1],
         )
         session.add(setting)
         session.flush()

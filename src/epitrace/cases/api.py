@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import Response
 
 from epitrace.cases import access, export
+from epitrace.cases import flows as case_flows
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, LabTest, QuarantineOrder
 from epitrace.cases.schemas import (
@@ -169,8 +170,9 @@ def issue_order(body: OrderIn, session: DbSession, principal: CurrentPrincipal) 
     scope = access.for_person(
         principal, session, Action.QUARANTINE_MANAGE, person, named_ward=body.ward_code
     )
-    order = case_service.issue_order(
+    return case_flows.order_quarantine(
         session,
+        actor=scope.principal,
         person=person,
         reason=body.reason,
         kind=body.kind,
@@ -178,16 +180,7 @@ def issue_order(body: OrderIn, session: DbSession, principal: CurrentPrincipal) 
         starts_at=body.starts_at or utcnow(),
         facility_name=body.facility_name,
         case_id=body.case_id,
-        created_by=scope.principal.user_id,
     )
-    audit.record(
-        session,
-        actor=scope.principal,
-        action="create",
-        subject_type="quarantine_order",
-        subject_id=person.id,
-    )
-    return order
 
 
 def _quarantine_rows(
@@ -273,7 +266,7 @@ def record_visit(
     """A health worker's visit: seen well, seen unwell or missed."""
     order = case_service.get_order_or_404(session, order_id=order_id)
     user = access.manage_quarantine(principal, session, order.ward_code)
-    return case_service.record_follow_up(
+    return case_flows.report_health(
         session,
         order=order,
         source="visit",
@@ -332,7 +325,7 @@ def self_report(body: SelfReportIn, session: DbSession, principal: CurrentPrinci
         if body.symptoms.strip() or (body.temperature or 0) >= 37.5
         else FollowUpOutcome.REPORTED_WELL
     )
-    return case_service.record_follow_up(
+    return case_flows.report_health(
         session,
         order=order,
         source="self",

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from epitrace import localtime
 from epitrace.cases import access
+from epitrace.cases import flows as case_flows
 from epitrace.cases import service as case_service
 from epitrace.cases.models import Case, FollowUpOutcome, QuarantineKind, TestType
 from epitrace.db import utcnow
@@ -24,6 +23,7 @@ from epitrace.people.service import PersonMatch
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
+from epitrace.tracing import flows as tracing_flows
 from epitrace.tracing import service as tracing_service
 from epitrace.web import fields, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
@@ -43,31 +43,6 @@ STATUS_NAMES = {
     "seen_unwell": N_("visited: seen unwell"),
     "missed": N_("visited: not found at home"),
 }
-
-
-def parse_local(value: str, field: str, *, required: bool = False) -> datetime | None:
-    """A `datetime-local` form value, read as Vietnam time, to UTC."""
-    if not value.strip():
-        if required:
-            raise InvalidInput(
-                N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
-            )
-        return None
-    try:
-        local = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(
-            N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
-        ) from None
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=localtime.zone())
-    if not fields.datetime_in_range(local):
-        raise InvalidInput(
-            fields.DATE_RANGE_MESSAGE,
-            params=fields.medical_range_params(),
-            fields={field: fields.OUT_OF_RANGE},
-        )
-    return local
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -168,9 +143,9 @@ def case_create(
     }
     try:
         ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
-        sampled = parse_local(sampled_at, "sampled_at", required=True)
-        onset = parse_local(onset_at, "onset_at")
-        isolated = parse_local(isolated_at, "isolated_at")
+        sampled = fields.parse_form_datetime(sampled_at, "sampled_at", required=True)
+        onset = fields.parse_form_datetime(onset_at, "onset_at")
+        isolated = fields.parse_form_datetime(isolated_at, "isolated_at")
         try:
             kind = TestType(test_type)
         except ValueError:
@@ -211,7 +186,7 @@ def case_create(
         scope = access.for_person(
             principal, session, Action.CASES_MANAGE, person, named_ward=ward_code or None
         )
-        if sampled is None:  # parse_local(required=True) never returns None
+        if sampled is None:  # fields.parse_form_datetime(required=True) never returns None
             raise InvalidInput(N_("Enter a date and time."))
         case = case_service.create_case(
             session,
@@ -305,6 +280,25 @@ def case_trace(
         request,
         i18n.gettext(
             "Trace finished: %(f1)s F1 and %(f2)s F2.", f1=outcome.f1_count, f2=outcome.f2_count
+        ),
+    )
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/trace/confirm")
+def case_trace_confirm(
+    case_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    case = case_service.get_or_404(session, case_id=case_id)
+    user = access.manage_cases(principal, session, case.ward_code)
+    _trace, outcome = tracing_flows.confirm_trace(session, case=case, actor=user, now=utcnow())
+    flash(
+        request,
+        i18n.gettext(
+            "Trace confirmed: %(queued)s alerts queued, %(unreachable)s contacts cannot be "
+            "reached by message (call them).",
+            queued=outcome.queued,
+            unreachable=outcome.unreachable,
         ),
     )
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
@@ -487,7 +481,7 @@ def quarantine_visit(
         chosen = FollowUpOutcome(outcome)
     except ValueError:
         raise InvalidInput(N_("Choose one of the allowed values.")) from None
-    case_service.record_follow_up(
+    case_flows.report_health(
         session, order=order, source="visit", outcome=chosen, at=utcnow(), recorded_by=user.user_id
     )
     flash(request, i18n.gettext("The visit was recorded."))
@@ -527,22 +521,15 @@ def quarantine_new(
     scope = access.for_person(
         principal, session, Action.QUARANTINE_MANAGE, person, named_ward=ward_code or None
     )
-    case_service.issue_order(
+    case_flows.order_quarantine(
         session,
+        actor=scope.principal,
         person=person,
         reason=reason,
         kind=chosen,
         ward_code=scope.ward_code,
         starts_at=utcnow(),
         facility_name=facility_name,
-        created_by=scope.principal.user_id,
-    )
-    audit.record(
-        session,
-        actor=scope.principal,
-        action="create",
-        subject_type="quarantine_order",
-        subject_id=person.id,
     )
     flash(request, i18n.gettext("The quarantine order was issued."))
     return RedirectResponse(safe_next(next_url, "/quarantine"), status_code=303)
@@ -594,7 +581,7 @@ def my_quarantine_report(
         if symptoms.strip() or (temp or 0) >= 37.5
         else FollowUpOutcome.REPORTED_WELL
     )
-    case_service.record_follow_up(
+    case_flows.report_health(
         session,
         order=order,
         source="self",

@@ -594,11 +594,16 @@ class ExpiredDeclaration:
 
 
 def get_expired(
-    session: Session, *, now: datetime, limit: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    lapsed_after: datetime | None = None,
 ) -> list[ExpiredDeclaration]:
     """People whose latest declaration is past its validity, for the alerts work to remind.
 
-    A dependent's reminder goes to the guardian (`guardian_id`).
+    A dependent's reminder goes to the guardian (`guardian_id`). `lapsed_after`: only those
+    whose declaration stopped being valid after that moment (recent lapses).
     """
     latest = (
         select(Declaration.person_id, func.max(Declaration.submitted_at).label("last"))
@@ -611,6 +616,8 @@ def get_expired(
         .where(latest.c.last < now - status.DECLARATION_VALID_FOR)
         .order_by(latest.c.last)
     )
+    if lapsed_after is not None:
+        stmt = stmt.where(latest.c.last >= lapsed_after - status.DECLARATION_VALID_FOR)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [ExpiredDeclaration(p, g, last) for p, g, last in session.execute(stmt)]

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.feedback import access
+from epitrace.feedback import flows as feedback_flows
 from epitrace.feedback import service as feedback_service
 from epitrace.feedback.models import Feedback
 from epitrace.feedback.schemas import AnswerIn, FeedbackOut
@@ -112,7 +113,7 @@ def answer_feedback(
     access.handler(principal)
     feedback = feedback_service.get(session, feedback_id=feedback_id)
     user = access.handle(session, principal, feedback)
-    feedback_service.answer(
+    feedback_flows.answer_feedback(
         session, actor=user, feedback=feedback, text=data.answer, close=data.close, now=utcnow()
     )
     return feedback_out(feedback)

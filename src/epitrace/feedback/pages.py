@@ -14,6 +14,7 @@ from epitrace.db import utcnow
 from epitrace.declarations.pages import ward_chain
 from epitrace.errors import DomainError
 from epitrace.feedback import access
+from epitrace.feedback import flows as feedback_flows
 from epitrace.feedback import service as feedback_service
 from epitrace.feedback.api import limits_of, read_upload
 from epitrace.places import service as place_service
@@ -153,7 +154,7 @@ def answer_submit(
     feedback = feedback_service.get(session, feedback_id=feedback_id)
     user = access.handle(session, principal, feedback)
     try:
-        feedback_service.answer(
+        feedback_flows.answer_feedback(
             session,
             actor=user,
             feedback=feedback,

@@ -15,19 +15,24 @@ from epitrace.db import utcnow
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.permissions import Principal
-from epitrace.tracing import export, geo, policy_store
+from epitrace.tracing import export, flows, geo, policy_store
 from epitrace.tracing import service as tracing_service
-from epitrace.tracing.models import Trace
+from epitrace.tracing.models import HotspotAlert, Trace
 from epitrace.tracing.schemas import (
     ClusterOut,
     ContactOut,
     ContactsOut,
     Evidence,
+    HotspotAlertCreated,
+    HotspotAlertIn,
+    HotspotAlertOut,
     HotspotOut,
+    TraceConfirmOut,
     TraceOut,
     WardRiskOut,
 )
 from epitrace.tracing.service import ContactRow
+from epitrace.venues import service as venue_service
 from epitrace.web import exports, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession
 from epitrace.web.fields import Days, MinPresences
@@ -47,6 +52,8 @@ def trace_out(trace: Trace) -> TraceOut:
         duration_ms=trace.duration_ms,
         f1_count=trace.f1_count,
         f2_count=trace.f2_count,
+        confirmed_at=trace.confirmed_at,
+        alerts_queued=trace.alerts_queued,
     )
 
 
@@ -252,3 +259,66 @@ def clusters(
         )
         for g in groups
     ]
+
+
+@router.post("/cases/{case_id}/trace/confirm", response_model=TraceConfirmOut)
+def confirm_trace(
+    case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> TraceConfirmOut:
+    """Confirm the case's last trace and alert its F1 (and F2 by policy); never automatic."""
+    case = case_service.get_or_404(session, case_id=case_id)
+    user = access.manage_cases(principal, session, case.ward_code)
+    trace, outcome = flows.confirm_trace(session, case=case, actor=user, now=utcnow())
+    return TraceConfirmOut(
+        trace=trace_out(trace),
+        queued=outcome.queued,
+        unreachable=outcome.unreachable,
+        already_alerted=outcome.already,
+    )
+
+
+def hotspot_alert_out(mark: HotspotAlert, venue_name: str) -> HotspotAlertOut:
+    return HotspotAlertOut(
+        id=mark.id,
+        venue_id=mark.venue_id,
+        venue_name=venue_name,
+        ward_code=mark.ward_code,
+        starts_at=mark.starts_at,
+        ends_at=mark.ends_at,
+        note=mark.note,
+        visitors=mark.visitors,
+        created_at=mark.created_at,
+    )
+
+
+@router.post("/tracing/hotspot-alerts", response_model=HotspotAlertCreated, status_code=201)
+def mark_hotspot(
+    body: HotspotAlertIn, session: DbSession, principal: CurrentPrincipal
+) -> HotspotAlertCreated:
+    """Mark a venue and window as risky: everyone who checked in there then is warned."""
+    venue = venue_service.get_or_404(session, venue_id=body.venue_id)
+    user = access.manage_cases(principal, session, venue.ward_code)
+    mark, outcome = flows.mark_hotspot(
+        session,
+        venue=venue,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        note=body.note,
+        actor=user,
+        now=utcnow(),
+    )
+    return HotspotAlertCreated(
+        alert=hotspot_alert_out(mark, venue.name),
+        queued=outcome.queued,
+        unreachable=outcome.unreachable,
+    )
+
+
+@router.get("/tracing/hotspot-alerts/{area_code}", response_model=list[HotspotAlertOut])
+def hotspot_alerts(
+    area_code: str, session: DbSession, principal: CurrentPrincipal
+) -> list[HotspotAlertOut]:
+    """The hotspot alerts sent in an area, newest first (at most 200)."""
+    access.read_counts(principal, session, area_code)
+    path = place_service.path_of(session, code=area_code)
+    return [hotspot_alert_out(m, name) for m, name in flows.hotspot_alerts(session, area_path=path)]

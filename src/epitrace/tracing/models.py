@@ -51,6 +51,12 @@ class Trace(Base):
     f1_count: Mapped[int] = mapped_column(Integer, default=0)
     f2_count: Mapped[int] = mapped_column(Integer, default=0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # a health officer read the result and sent the contact alerts (never automatically)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id"), default=None
+    )
+    alerts_queued: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ContactLink(Base):
@@ -87,4 +93,21 @@ class ContactLink(Base):
     overlap_minutes: Mapped[int] = mapped_column(Integer)
     evidence_count: Mapped[int] = mapped_column(Integer, default=1)
     trace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trace_run.id", ondelete="CASCADE"))
+    created_at: Mapped[created_at]
+
+
+class HotspotAlert(Base):
+    """A venue and time window a health officer marked as risky: its visitors are warned."""
+
+    __tablename__ = "hotspot_alert"
+    __table_args__ = (Index("ix_hotspot_alert_venue_starts", "venue_id", "starts_at"),)
+
+    id: Mapped[uuid_pk]
+    venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id", ondelete="CASCADE"))
+    ward_code: Mapped[str] = mapped_column(String(16), index=True)  # the venue's ward
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    marked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    visitors: Mapped[int] = mapped_column(Integer, default=0)  # people warned
     created_at: Mapped[created_at]

@@ -51,6 +51,12 @@ class Policy:
     test_days_f0: tuple[int, ...] = (7, 14)
     contact_status_days: int = 14  # a link colours the contact's pass for this long
     hotspot_min_cases: int = 2
+    # Contact alerts (sent when a health officer confirms a trace): whether the message names
+    # the venue of the exposure (never the case), whether F2 are warned too, and whether the
+    # alert reaches numbers that replied STOP (an order of the health authority may require it).
+    alert_names_venue: bool = False
+    alert_f2: bool = True
+    contact_alerts_ignore_opt_out: bool = False
     risk_days: tuple[int, int] = (7, 14)
     # Levels by cases per 100,000 residents over the last 14 days.
     risk_levels: tuple[RiskLevel, ...] = (
@@ -108,6 +114,8 @@ class Policy:
                 value = tuple(RiskLevel(int(r["level"]), float(r["min_per_100k"])) for r in value)
             elif name in ("test_days_f1", "test_days_f0", "risk_days"):
                 value = tuple(int(v) for v in value)
+            elif name in ("alert_names_venue", "alert_f2", "contact_alerts_ignore_opt_out"):
+                value = bool(value)
             elif name in ("dwell_minutes", "overlap_minutes"):
                 value = {**getattr(base, name), **{str(k): int(v) for k, v in value.items()}}
             data[name] = value

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from epitrace.web.fields import MedicalDateTime
+
 
 class Evidence(BaseModel):
     contact_presence_id: uuid.UUID
@@ -43,6 +45,42 @@ class TraceOut(BaseModel):
     duration_ms: int
     f1_count: int
     f2_count: int
+    confirmed_at: datetime | None = None
+    alerts_queued: int = 0
+
+
+class TraceConfirmOut(BaseModel):
+    """What confirming a trace queued: one alert per contact (and level) of the case."""
+
+    trace: TraceOut
+    queued: int
+    unreachable: int
+    already_alerted: int
+
+
+class HotspotAlertIn(BaseModel):
+    venue_id: uuid.UUID
+    starts_at: MedicalDateTime
+    ends_at: MedicalDateTime
+    note: str = Field(default="", max_length=300)
+
+
+class HotspotAlertOut(BaseModel):
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    venue_name: str
+    ward_code: str
+    starts_at: datetime
+    ends_at: datetime
+    note: str
+    visitors: int
+    created_at: datetime
+
+
+class HotspotAlertCreated(BaseModel):
+    alert: HotspotAlertOut
+    queued: int
+    unreachable: int
 
 
 class ContactsOut(BaseModel):

@@ -156,6 +156,41 @@ def parse_form_birth_year(raw: str) -> tuple[int | None, str | None, dict[str, A
     return value, None, {}
 
 
+def parse_form_datetime(value: str, field: str, *, required: bool = False) -> datetime | None:
+    """A `datetime-local` form value, read as Vietnam time, to UTC."""
+    if not value.strip():
+        if required:
+            raise InvalidInput(
+                N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
+            )
+        return None
+    try:
+        local = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
+        ) from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=localtime.zone())
+    if not datetime_in_range(local):
+        raise InvalidInput(
+            DATE_RANGE_MESSAGE,
+            params=medical_range_params(),
+            fields={field: OUT_OF_RANGE},
+        )
+    return local
+
+
+def required_form_datetime(value: str, field: str) -> datetime:
+    """A `datetime-local` form value that must be there (Vietnam time, to UTC)."""
+    parsed = parse_form_datetime(value, field, required=True)
+    if parsed is None:  # parse_form_datetime refuses an empty required value
+        raise InvalidInput(
+            N_("Enter a date and time."), fields={field: N_("Enter a date and time.")}
+        )
+    return parsed
+
+
 def form_error(field: str, problem: str, params: dict[str, Any]) -> InvalidInput:
     """The error of a hand-parsed form field (the range goes in the message, not the field)."""
     return InvalidInput(problem, params=params, fields={field: OUT_OF_RANGE if params else problem})
