@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from epitrace.alerts.models import OutboxMessage
 from epitrace.db import Database
 from epitrace.security.models import AuditEntry
 from epitrace.tracing import policy_store
-from epitrace.venues.models import VenueCategory
+from epitrace.venues.models import Venue, VenueCategory
 from tests.alerts import factories as af
 from tests.tracing import factories as f
 
@@ -172,7 +173,7 @@ def test_marking_a_hotspot_warns_every_visitor_of_the_window(
     ids = _setup(db)
     t = ids["t"]
     with db.session_scope() as s:
-        market = s.get(f.Venue, __import__("uuid").UUID(ids["market"]))
+        market = s.get(Venue, uuid.UUID(ids["market"]))
         brief = f.person(s, "Vũ Văn Nhanh", phone="0911000009")  # 2 minutes: below F1
         late = f.person(s, "Hồ Thị Muộn", phone="0911000010")  # after the window
         f.presence(s, venue=market, who=brief, start=t + 20, end=t + 22)
