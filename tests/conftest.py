@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,11 @@ from epitrace.config import Settings
 from epitrace.db import Base, Database
 from epitrace.domains import import_models
 from tests import factories
+
+# Speed is measured in the benchmarks, never in unit tests: no per-example deadline (a busy
+# machine made a pure date-arithmetic property fail its 200 ms default now and then).
+hypothesis_settings.register_profile("epitrace", deadline=None)
+hypothesis_settings.load_profile("epitrace")
 
 POSTGRES_URL = os.environ.get(
     "EPITRACE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
