@@ -183,4 +183,3 @@ class WebPushAdapter:
             if self._database is not None:
                 self._database.dispose()
                 self._database = None
-
