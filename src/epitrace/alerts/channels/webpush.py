@@ -28,6 +28,7 @@ from pathlib import Path
 import requests
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
+from sqlalchemy.exc import SQLAlchemyError
 
 from epitrace.alerts import service as alert_service
 from epitrace.alerts import vapid
@@ -35,6 +36,7 @@ from epitrace.alerts.channels import Accepted, Outgoing, Refused, Retry, Sink
 from epitrace.alerts.models import Channel
 from epitrace.config import Settings
 from epitrace.db import Database
+from epitrace.errors import ServiceBusy
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ class WebPushAdapter:
         self._database: Database | None = None
         self._http = requests.Session()
         self._lock = threading.Lock()
-        self._signer: tuple[int, Vapid] | None = None
+        self._signer: tuple[tuple[int, int], Vapid] | None = None
 
     # -- collaborators, made on first use ---------------------------------------------------
 
@@ -89,28 +91,40 @@ class WebPushAdapter:
             return self._database
 
     def _vapid(self) -> Vapid:
-        """The signer; a rotated key file is picked up at the next push."""
-        vapid.load(self.settings.keys_dir)  # made on first use
+        """The signer; a rotated key file (a new inode) is picked up at the next push."""
         path: Path = vapid.key_path(self.settings.keys_dir)
-        stamp = path.stat().st_mtime_ns
+        if not path.exists():
+            vapid.load(self.settings.keys_dir)  # made on first use
+        info = path.stat()
+        stamp = (info.st_ino, info.st_mtime_ns)
         with self._lock:
             if self._signer is None or self._signer[0] != stamp:
                 self._signer = (stamp, Vapid(private_key=vapid.load(self.settings.keys_dir)))
             return self._signer[1]
 
     def _subscriptions(self, user_id: uuid.UUID) -> list[_Subscription]:
-        with self._db().sessionmaker() as session:
-            return [
-                _Subscription(row.user_id, row.endpoint, row.p256dh, row.auth)
-                for row in alert_service.push_subscriptions(session, user_id=user_id)
-            ]
+        try:
+            with self._db().sessionmaker() as session:
+                return [
+                    _Subscription(row.user_id, row.endpoint, row.p256dh, row.auth)
+                    for row in alert_service.push_subscriptions(session, user_id=user_id)
+                ]
+        except SQLAlchemyError as exc:
+            raise Retry(f"push subscriptions unreadable: {type(exc).__name__}") from exc
 
     def _forget(self, gone: list[_Subscription]) -> None:
+        """Delete the subscriptions the push service no longer knows, in a short transaction
+        of its own; if the database is busy, the next push that finds them gone tries again."""
         if not gone:
             return
-        with self._db().session_scope() as session:
-            for sub in gone:
-                alert_service.unsubscribe_push(session, user_id=sub.user_id, endpoint=sub.endpoint)
+        try:
+            with self._db().session_scope() as session:
+                for sub in gone:
+                    alert_service.unsubscribe_push(
+                        session, user_id=sub.user_id, endpoint=sub.endpoint
+                    )
+        except (SQLAlchemyError, ServiceBusy) as exc:
+            logger.warning("gone push subscriptions not deleted yet: %s", exc)
 
     # -- sending ----------------------------------------------------------------------------
 
