@@ -3,10 +3,12 @@ shows a push and acknowledges it (so no SMS fallback follows).
 
 Headless Chromium cannot subscribe: `pushManager.subscribe` fails with "AbortError:
 Registration failed - permission denied" even with the notifications permission granted (it
-has no vendor push service to register with). So the test stands in for that one call: the page's own script runs as it
-does for a visitor — permission, service worker, the server's key, storing the subscription
-— and the stand-in records the key it was given. The push itself is delivered to the
-service worker through the DevTools protocol, as the browser's push service would.
+has no vendor push service to register with). So the test stands in for that one call; the
+page's own script runs as it does for a visitor — permission, service worker, the server's
+key, storing the subscription — and the stand-in records the key it was given. The push
+itself is delivered to the service worker through the DevTools protocol, as the browser's
+push service would. `notificationclick` is not exercised: nothing can click a notification
+in headless Chromium, and a synthetic event cannot `waitUntil`.
 """
 
 from __future__ import annotations
