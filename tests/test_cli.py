@@ -133,3 +133,14 @@ def test_keys_commands(cli_env: CliRunner) -> None:
     assert cli_env.invoke(app, ["keys", "retire", "venue", "1"]).exit_code == 0
     pem = cli_env.invoke(app, ["keys", "public", "venue"])
     assert pem.output.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_vapid_key_command(cli_env: CliRunner) -> None:
+    first = cli_env.invoke(app, ["keys", "vapid"])
+    assert first.exit_code == 0, first.output
+    again = cli_env.invoke(app, ["keys", "vapid"])
+    assert again.output == first.output
+    assert len(first.output.strip()) == 87  # 65 bytes in base64url
+    rotated = cli_env.invoke(app, ["keys", "vapid", "--rotate"])
+    assert rotated.exit_code == 0
+    assert rotated.output != first.output

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from epitrace import jobs, migrations
 from epitrace.accounts import service as account_service
+from epitrace.alerts import vapid
 from epitrace.config import Settings, get_settings, is_loopback, served_address
 from epitrace.db import Database
 from epitrace.domains import domain_modules
@@ -281,6 +282,18 @@ def keys_retire(purpose: Purpose, kid: int) -> None:
 def keys_public(purpose: Purpose, kid: int | None = None) -> None:
     """Print a public key (PEM) to give to verifiers."""
     console.print(Keyring(get_settings().keys_dir).public_pem(purpose, kid).decode(), end="")
+
+
+@keys_app.command("vapid")
+def keys_vapid(
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Replace the key: browsers must subscribe again.")
+    ] = False,
+) -> None:
+    """Print the web-push (VAPID) public key, made on first use; --rotate replaces it."""
+    keys_dir = get_settings().keys_dir
+    public = vapid.rotate(keys_dir) if rotate else vapid.public_key(keys_dir)
+    typer.echo(public)  # one line, whatever the terminal width, to copy as it is
 
 
 @i18n_app.command("update")

@@ -1,4 +1,6 @@
-"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices)."""
+"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices)
+and this browser's push subscription. `GET /api/v1/push/key` and `POST /api/v1/push/ack/{key}`
+are public (the key is public; the acknowledgement's random key is its credential)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import OutboxMessage
 from epitrace.alerts.service import Recipient
 from epitrace.security.roles import Action
+from tests.alerts.pushservice import Browser
 from tests.matrix_support import RouteCase, Users
+
+_BROWSER = Browser()
+_SUBSCRIPTION = {
+    "endpoint": "https://push.example.vn/matrix",
+    "keys": {"p256dh": _BROWSER.p256dh, "auth": _BROWSER.auth},
+}
 
 
 def setup(session: Session, users: Users) -> dict[str, str]:
@@ -56,4 +65,18 @@ CASES = [
         form={"sms_enabled": "yes", "reminder_start": "08:00", "reminder_end": "10:00"},
     ),
     RouteCase("GET", "/inbox/{key}", Action.INBOX, inside="/inbox/{notice}"),
+    RouteCase(
+        "POST",
+        "/api/v1/push/subscriptions",
+        Action.INBOX,
+        inside="/api/v1/push/subscriptions",
+        body=_SUBSCRIPTION,
+    ),
+    RouteCase(
+        "DELETE",
+        "/api/v1/push/subscriptions",
+        Action.INBOX,
+        inside="/api/v1/push/subscriptions",
+        body={"endpoint": _SUBSCRIPTION["endpoint"]},
+    ),
 ]

@@ -1,24 +1,31 @@
-"""JSON routes of the inbox: notices, unread count, reading, and contact settings."""
+"""JSON routes of the inbox: notices, unread count, reading, contact settings, and the web-push
+subscriptions and acknowledgements of the account's browsers."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request, Response
 
-from epitrace.alerts import access
+from epitrace.alerts import access, vapid
 from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import OutboxMessage
 from epitrace.alerts.schemas import (
     InboxOut,
     MarkedOut,
     NoticeOut,
+    PushKeyOut,
+    PushSubscriptionIn,
+    PushSubscriptionOut,
+    PushUnsubscribeIn,
     SettingsIn,
     SettingsOut,
     UnreadOut,
 )
 from epitrace.config import Settings
+from epitrace.errors import N_, NotFound
+from epitrace.security.permissions import public
 from epitrace.web import i18n
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
@@ -121,3 +128,56 @@ def put_settings(body: SettingsIn, session: DbSession, principal: CurrentPrincip
         email=body.email,
     )
     return _settings_out(session, user.user_id)
+
+
+# -- web push -----------------------------------------------------------------------------------
+
+
+@router.get("/push/key", response_model=PushKeyOut)
+@public
+def push_key(settings: AppSettings) -> PushKeyOut:
+    """The public key browsers subscribe with (made on first use; public by nature)."""
+    return PushKeyOut(public_key=vapid.public_key(settings.keys_dir))
+
+
+@router.post("/push/subscriptions", response_model=PushSubscriptionOut, status_code=201)
+def push_subscribe(
+    body: PushSubscriptionIn, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> PushSubscriptionOut:
+    """Receive notifications in this browser: store its subscription for the caller's account."""
+    user = access.inbox_owner(principal)
+    alert_service.check_push_subscription(
+        endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
+    )
+    row = alert_service.subscribe_push(
+        session,
+        user_id=user.user_id,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    return PushSubscriptionOut(endpoint=row.endpoint, created_at=row.created_at)
+
+
+@router.delete("/push/subscriptions", status_code=204)
+def push_unsubscribe(
+    body: PushUnsubscribeIn, session: DbSession, principal: CurrentPrincipal
+) -> Response:
+    """Stop notifications in this browser (its endpoint, as the browser gave it)."""
+    user = access.inbox_owner(principal)
+    alert_service.unsubscribe_push(session, user_id=user.user_id, endpoint=body.endpoint)
+    return Response(status_code=204)
+
+
+@router.post("/push/ack/{key}", status_code=204)
+@public
+def push_ack(key: uuid.UUID, session: DbSession) -> Response:
+    """The service worker showed or opened the notice: no SMS fallback is needed.
+
+    Public on purpose: the random key reached only the recipient's device, and the service
+    worker may run after the browser's session has ended.
+    """
+    if not alert_service.acknowledge(session, key=key):
+        raise NotFound(N_("This notice does not exist."))
+    return Response(status_code=204)

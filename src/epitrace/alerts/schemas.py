@@ -48,3 +48,31 @@ class SettingsIn(BaseModel):
 
 class SettingsOut(SettingsIn):
     pass
+
+
+class PushKeyOut(BaseModel):
+    public_key: str = Field(
+        description="The VAPID public key (base64url, uncompressed P-256 point): pass it as "
+        "`applicationServerKey` to `pushManager.subscribe`."
+    )
+
+
+class PushKeys(BaseModel):
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=60)
+
+
+class PushSubscriptionIn(BaseModel):
+    """What `PushSubscription.toJSON()` gives in the browser (`expirationTime` is ignored)."""
+
+    endpoint: str = Field(max_length=2000)
+    keys: PushKeys
+
+
+class PushUnsubscribeIn(BaseModel):
+    endpoint: str = Field(max_length=2000)
+
+
+class PushSubscriptionOut(BaseModel):
+    endpoint: str
+    created_at: datetime

@@ -7,12 +7,16 @@ flush, never commit.
 
 from __future__ import annotations
 
+import base64
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -568,6 +572,47 @@ def is_opted_out(session: Session, *, phone: str) -> bool:
 
 
 # -- web push subscriptions ---------------------------------------------------------------------
+
+MAX_PUSH_ENDPOINT = 1000
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+def _b64url(value: str) -> bytes | None:
+    if not _BASE64URL.match(value or ""):
+        return None
+    try:
+        return base64.urlsafe_b64decode(value.rstrip("=") + "=" * (-len(value.rstrip("=")) % 4))
+    except ValueError:
+        return None
+
+
+def check_push_subscription(*, endpoint: str, p256dh: str, auth: str) -> None:
+    """A browser's subscription as the push protocol needs it (RFC 8291): an https endpoint,
+    the browser's P-256 public key (65 bytes) and a 16-byte auth secret, both base64url."""
+    url = urlsplit(endpoint or "")
+    if url.scheme != "https" or not url.hostname or len(endpoint) > MAX_PUSH_ENDPOINT:
+        raise InvalidInput(
+            N_("The push endpoint must be an https address of at most 1000 characters."),
+            fields={"endpoint": N_("Enter the https address the browser gave.")},
+        )
+    point = _b64url(p256dh)
+    valid_point = point is not None and len(point) == 65 and point[0] == 0x04
+    if valid_point and point is not None:
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        except ValueError:
+            valid_point = False
+    if not valid_point:
+        raise InvalidInput(
+            N_("The p256dh key must be a P-256 public key: 65 bytes in base64url."),
+            fields={"keys.p256dh": N_("Send the key the browser gave, unchanged.")},
+        )
+    secret = _b64url(auth)
+    if secret is None or len(secret) != 16:
+        raise InvalidInput(
+            N_("The auth secret must be 16 bytes in base64url."),
+            fields={"keys.auth": N_("Send the secret the browser gave, unchanged.")},
+        )
 
 
 def subscribe_push(

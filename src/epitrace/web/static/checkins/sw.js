@@ -63,3 +63,47 @@ self.addEventListener("fetch", function (event) {
     );
   }
 });
+
+// Web push: show the notice, tell the server it was shown (no SMS fallback is then sent), and
+// open its page when tapped. The payload is {title, body, url, key}; the key is also the tag,
+// so a second copy of the same message replaces the first instead of showing twice.
+function acknowledge(key) {
+  if (!key) { return Promise.resolve(); }
+  return fetch("/api/v1/push/ack/" + encodeURIComponent(key), { method: "POST", credentials: "omit" })
+    .catch(function () { /* offline: the SMS fallback may follow */ });
+}
+
+self.addEventListener("push", function (event) {
+  let data = {};
+  if (event.data) {
+    try { data = event.data.json(); } catch (e) { data = { body: event.data.text() }; }
+  }
+  const options = {
+    body: data.body || "",
+    data: { url: data.url || "/inbox", key: data.key || null },
+    icon: "/static/icon-192.png",
+    badge: "/static/icon-192.png",
+  };
+  if (data.key) { options.tag = data.key; options.renotify = true; }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "epitrace", options)
+      .then(function () { return acknowledge(data.key); })
+  );
+});
+
+self.addEventListener("notificationclick", function (event) {
+  const data = event.notification.data || {};
+  const url = data.url || "/inbox";
+  event.notification.close();
+  event.waitUntil(
+    Promise.all([
+      acknowledge(data.key),
+      self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+        for (const win of windows) {
+          if (win.url === url && "focus" in win) { return win.focus(); }
+        }
+        return self.clients.openWindow ? self.clients.openWindow(url) : null;
+      }),
+    ])
+  );
+});
