@@ -51,6 +51,9 @@ class Presence(Base):
         Index("ix_presence_venue_entered", "venue_id", "entered_at"),
         Index("ix_presence_person_entered", "person_id", "entered_at"),
         Index("ix_presence_ward_entered", "ward_code", "entered_at"),
+        # the roll-ups read what was stored since their last run; rows are appended in
+        # time order, so on PostgreSQL a BRIN index of a few pages does it
+        Index("ix_presence_created", "created_at", postgresql_using="brin"),
         UniqueConstraint("client_key", "venue_id"),
     )
 

@@ -1,8 +1,9 @@
 """Daily rollout indicators per administrative unit, sector and organisation, pre-aggregated.
 
 A few set-based `INSERT … SELECT … GROUP BY` statements per local day write
-`indicator_snapshot`; the exact definitions are in docs/rollout.md, "Indicators". A past
-day is a snapshot: computing it again changes nothing unless forced.
+`indicator_snapshot`, reading check-ins from the per-venue daily roll-up (`rollups`); the
+exact definitions are in docs/rollout.md, "Indicators". A past day is a snapshot: computing
+it again changes nothing unless forced.
 """
 
 from __future__ import annotations
@@ -33,23 +34,21 @@ from sqlalchemy.orm import Session, aliased
 
 from epitrace import localtime
 from epitrace.accounts.models import Person, UserAccount
-from epitrace.checkins.models import Presence, PresenceMethod
+from epitrace.checkins.models import Presence
 from epitrace.db import UTCDateTime, path_within, utcnow
 from epitrace.declarations.models import Declaration
 from epitrace.errors import N_, InvalidInput
 from epitrace.places.models import AdminUnit
+from epitrace.rollout import rollups
 from epitrace.rollout.models import (
     Household,
     HouseholdVisit,
     IndicatorSnapshot,
     IndicatorUnit,
     RosterMember,
+    VenueDayCount,
 )
 from epitrace.venues.models import Organisation, Venue
-
-# An entry recorded by an operator at the door (a scanned pass or a visitor entered by hand):
-# the venue controls its door that day.
-DOOR_METHODS = (PresenceMethod.DOOR_SCAN.value, PresenceMethod.MANUAL.value)
 
 # Figures summed from organisations into sectors and areas.
 ORG_FIGURES = (
@@ -111,11 +110,12 @@ def compute_day(
     )
     if written is not None and day < today and not force:
         return DayResult(day, 0, kept=True)
+    counted = rollups.catch_up(session)  # the real clock: the mark is about stored rows
     session.execute(delete(IndicatorSnapshot).where(IndicatorSnapshot.day == day))
     start, end = localtime.day_bounds(day)
-    _insert_organisations(session, day, start, end, moment)
+    _insert_organisations(session, day, start, end, moment, counted.upto)
     _insert_sectors(session, day, moment)
-    _insert_areas(session, day, start, end, moment, smartphone_share)
+    _insert_areas(session, day, start, end, moment, smartphone_share, counted.upto)
     # (the drivers do not all report the rows an INSERT … SELECT wrote)
     rows = session.scalar(
         select(func.count()).select_from(IndicatorSnapshot).where(IndicatorSnapshot.day == day)
@@ -167,26 +167,36 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range(count)]
 
 
-def _venue_figures(start: datetime, end: datetime) -> Any:
-    """One row per venue registered by `end`: poster, active, door control, check-ins."""
-    window = end - timedelta(hours=24)
-    since = min(start, window)
-    lo = literal(start, UTCDateTime())
-    win = literal(window, UTCDateTime())
+def _venue_figures(day: date, start: datetime, end: datetime, counted_upto: datetime) -> Any:
+    """One row per venue registered by `end`: poster, active, door control, check-ins.
+
+    Check-ins are the roll-up's (`rollout.rollups`, one row per venue and day, brought up to
+    date by `compute_day`) plus the presences stored since it last counted (the last minute),
+    so the figures are exact when they are read.
+    """
+    start_at = literal(start, UTCDateTime())
+    end_at = literal(end, UTCDateTime())
+    recent = select(
+        Presence.venue_id,
+        literal_column("1").label("checkins"),
+        case((Presence.method.in_(rollups.DOOR_METHODS), 1), else_=0).label("door_checkins"),
+    ).where(
+        Presence.created_at >= literal(counted_upto, UTCDateTime()),
+        Presence.entered_at >= start_at,
+        Presence.entered_at < end_at,
+    )
+    rolled = select(
+        VenueDayCount.venue_id, VenueDayCount.checkins, VenueDayCount.door_checkins
+    ).where(VenueDayCount.day == day)
+    both = union_all(rolled, recent).subquery("counted")
     presences = (
         select(
-            Presence.venue_id,
-            func.sum(case((Presence.entered_at >= lo, 1), else_=0)).label("checkins"),
-            func.max(case((Presence.entered_at >= win, 1), else_=0)).label("active"),
-            func.max(
-                case(
-                    (and_(Presence.entered_at >= lo, Presence.method.in_(DOOR_METHODS)), 1),
-                    else_=0,
-                )
-            ).label("door"),
+            both.c.venue_id,
+            func.sum(both.c.checkins).label("checkins"),
+            case((func.sum(both.c.checkins) > 0, 1), else_=0).label("active"),
+            case((func.sum(both.c.door_checkins) > 0, 1), else_=0).label("door"),
         )
-        .where(Presence.entered_at >= since, Presence.entered_at < end)
-        .group_by(Presence.venue_id)
+        .group_by(both.c.venue_id)
         .subquery("presences")
     )
     return (
@@ -225,9 +235,14 @@ def _venue_sums(venues: Any) -> list[ColumnElement[Any]]:
 
 
 def _insert_organisations(
-    session: Session, day: date, start: datetime, end: datetime, moment: datetime
+    session: Session,
+    day: date,
+    start: datetime,
+    end: datetime,
+    moment: datetime,
+    counted_upto: datetime,
 ) -> None:
-    venues = _venue_figures(start, end)
+    venues = _venue_figures(day, start, end, counted_upto)
     by_org = (
         select(venues.c.organisation_id, *_venue_sums(venues))
         .where(venues.c.organisation_id.is_not(None))
@@ -307,9 +322,9 @@ def _insert_sectors(session: Session, day: date, moment: datetime) -> None:
     _insert(session, columns, query)
 
 
-def _per_unit(day: date, start: datetime, end: datetime) -> Any:
+def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime) -> Any:
     """Every figure of an area row, attached to the unit its raw rows name, one row per unit."""
-    venues = _venue_figures(start, end)
+    venues = _venue_figures(day, start, end, counted_upto)
     org, of_day = _snapshot(day, IndicatorUnit.ORGANISATION)
 
     def branch(code: Any, **given: ColumnElement[Any]) -> Select[Any]:
@@ -379,10 +394,11 @@ def _insert_areas(
     end: datetime,
     moment: datetime,
     smartphone_share: float,
+    counted_upto: datetime,
 ) -> None:
     """Every administrative unit: the figures of every unit at or below it (materialised
     paths, any depth). Population: the unit's own figure, else the sum of its wards'."""
-    per_unit = _per_unit(day, start, end)
+    per_unit = _per_unit(day, start, end, counted_upto)
     child = aliased(AdminUnit)
     below = (
         select(

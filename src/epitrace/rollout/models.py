@@ -357,3 +357,28 @@ class AdhocAnswer(Base):
     )
     answered_label: Mapped[str] = mapped_column(String(200), default="")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VenueDayCount(Base):
+    """Check-ins of one venue on one local day, kept up to date by `rollout.rollups`.
+
+    The indicator job reads these few rows per venue instead of the day's millions of
+    presences. Counts only grow: a presence is counted once, when the roll-up first sees it
+    (by the time it was stored, so scans uploaded late still count on the day they happened).
+    """
+
+    __tablename__ = "venue_day_count"
+
+    venue_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checkins: Mapped[int] = mapped_column(Integer, default=0)
+    door_checkins: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupMark(Base):
+    """How far a roll-up has read: presences stored before `upto` are counted."""
+
+    __tablename__ = "rollup_mark"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    upto: Mapped[datetime]

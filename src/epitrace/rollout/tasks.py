@@ -1,4 +1,5 @@
-"""Scheduled job: the rollout indicators of yesterday, once the local day is over."""
+"""Scheduled jobs: the check-in roll-up, and the rollout indicators of yesterday once the
+local day is over."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.config import Settings
 from epitrace.jobs import Job
-from epitrace.rollout import indicators
+from epitrace.rollout import indicators, rollups
 
 
 def indicators_of_yesterday(session: Session, settings: Settings) -> str:
@@ -22,4 +23,13 @@ def indicators_of_yesterday(session: Session, settings: Settings) -> str:
     return f"{day.isoformat()}: {'kept' if result.kept else f'{result.rows} rows'}"
 
 
-JOBS = [Job("rollout.indicators", 3600, indicators_of_yesterday)]
+def roll_up_checkins(session: Session, settings: Settings) -> str:
+    """Every five minutes: count the check-ins stored since the last run, per venue and day."""
+    done = rollups.catch_up(session)
+    return f"upto {done.upto.isoformat()}: {len(done.days)} days"
+
+
+JOBS = [
+    Job("rollout.rollup_checkins", 300, roll_up_checkins),
+    Job("rollout.indicators", 3600, indicators_of_yesterday),
+]
