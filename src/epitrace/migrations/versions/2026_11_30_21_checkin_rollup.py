@@ -1,7 +1,7 @@
 """rollout: per-venue daily check-in counts kept by a roll-up, its mark, and the index it reads
 
 Revision ID: 21_checkin_rollup
-Revises: 16_adhoc_requests
+Revises: 20_alert_types
 Create Date: 2026-11-30 21:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import epitrace.db
 
 revision: str = "21_checkin_rollup"
-down_revision: str | Sequence[str] | None = "16_adhoc_requests"
+down_revision: str | Sequence[str] | None = "20_alert_types"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
