@@ -101,7 +101,62 @@ def test_a_door_visitor_gets_a_person_record_and_a_quarantine_order(
     assert f'name="person_id" value="{person.id}"' in page.text
 
 
-def test_a_door_visitor_with_a_known_phone_is_linked_to_that_citizen(
+def test_a_door_visitor_with_a_known_phone_is_linked_only_once_the_officer_confirms(
+    client: TestClient,
+    db: Database,
+    citizen: Any,
+    operator: Callable[..., Any],
+    keyring: Keyring,
+    make_staff: Any,
+) -> None:
+    """Regression: a visitor whose phone matched exactly one person was linked to that person
+    without being shown; the phone may be a relative's, so the officer confirms first."""
+    officer = make_staff("health_officer", "79")
+    known = citizen("0912000222")
+    _case_id, visitor = _case_with_a_door_visitor(
+        client, db, citizen, operator, keyring, officer, "0912000222"
+    )
+    with db.session_scope() as s:
+        before = s.scalar(select(func.count()).select_from(Person))
+    form = {
+        "manual_visitor_id": visitor["manual_visitor_id"],
+        "ward_code": "26743",
+        "reason": "f1",
+        "kind": "home",
+    }
+    asked = client.post("/quarantine/new", headers=officer, data=form, follow_redirects=False)
+    assert asked.status_code == 409, asked.text
+    known_id = _person_id(client, known)
+    assert f'value="{known_id}"' in asked.text and 'data-testid="candidate-new"' in asked.text
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(QuarantineOrder)) == 0
+        visitor_row = s.get(ManualVisitor, uuid.UUID(visitor["manual_visitor_id"]))
+        assert visitor_row is not None and visitor_row.person_id is None  # not linked yet
+
+    stranger = client.post(
+        "/quarantine/new",
+        headers=officer,
+        data={**form, "person_id": str(uuid.uuid4())},
+        follow_redirects=False,
+    )
+    assert stranger.status_code in (303, 422)  # refused: not one of the people shown
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(QuarantineOrder)) == 0
+
+    ordered = client.post(
+        "/quarantine/new",
+        headers=officer,
+        data={**form, "person_id": known_id},
+        follow_redirects=False,
+    )
+    assert ordered.status_code == 303, ordered.text
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == before
+        order = s.scalars(select(QuarantineOrder)).one()
+        assert str(order.person_id) == known_id
+
+
+def test_a_door_visitor_sharing_a_phone_may_be_a_new_person(
     client: TestClient,
     db: Database,
     citizen: Any,
@@ -110,12 +165,10 @@ def test_a_door_visitor_with_a_known_phone_is_linked_to_that_citizen(
     make_staff: Any,
 ) -> None:
     officer = make_staff("health_officer", "79")
-    known = citizen("0912000222")
+    known = citizen("0912000333")
     _case_id, visitor = _case_with_a_door_visitor(
-        client, db, citizen, operator, keyring, officer, "0912000222"
+        client, db, citizen, operator, keyring, officer, "0912000333"
     )
-    with db.session_scope() as s:
-        before = s.scalar(select(func.count()).select_from(Person))
     ordered = client.post(
         "/quarantine/new",
         headers=officer,
@@ -124,12 +177,14 @@ def test_a_door_visitor_with_a_known_phone_is_linked_to_that_citizen(
             "ward_code": "26743",
             "reason": "f1",
             "kind": "home",
+            "person_id": "new",
         },
         follow_redirects=False,
     )
     assert ordered.status_code == 303, ordered.text
     known_id = _person_id(client, known)
     with db.session_scope() as s:
-        assert s.scalar(select(func.count()).select_from(Person)) == before
         order = s.scalars(select(QuarantineOrder)).one()
-        assert str(order.person_id) == known_id
+        assert str(order.person_id) != known_id
+        person = s.get(Person, order.person_id)
+        assert person is not None and person.full_name == "Bà Năm"

@@ -502,22 +502,41 @@ def quarantine_new(
     next_url: Annotated[str, Form(alias="next", max_length=200)] = "/quarantine",
 ) -> Response:
     access.manage_quarantine(principal, session, None)
+    form = {
+        "manual_visitor_id": manual_visitor_id,
+        "reason": reason,
+        "kind": kind,
+        "facility_name": facility_name,
+        "ward_code": ward_code,
+        "next": next_url,
+    }
     ward_code = place_service.resolve(session, text=ward_code, field="ward_code") or ""
     try:
         chosen = QuarantineKind(kind)
-        if manual_visitor_id and not person_id:
-            # a visitor entered by hand at a door: their person record is found or made now
+        if manual_visitor_id:
+            # a visitor entered by hand at a door: their person record is found (the officer
+            # confirms a match) or made now
             person = people_flows.person_for_visitor(
                 principal,
                 session,
                 Action.QUARANTINE_MANAGE,
                 visitor_id=uuid.UUID(manual_visitor_id),
                 ward_code=ward_code,
+                chosen=uuid.UUID(person_id) if person_id not in ("", "new") else None,
+                new_person=person_id == "new",
             )
         else:
             person = case_service.get_person_or_404(session, person_id=uuid.UUID(person_id))
     except ValueError:
         raise InvalidInput(N_("Choose one of the allowed values.")) from None
+    except PersonMatch as match:
+        session.rollback()
+        return render(
+            request,
+            "cases/visitor_match.html",
+            {"form": form, "candidates": match.candidates, "matched_on": MATCHED_ON},
+            status_code=409,
+        )
     scope = access.for_person(
         principal, session, Action.QUARANTINE_MANAGE, person, named_ward=ward_code or None
     )

@@ -159,14 +159,18 @@ def person_for_visitor(
     *,
     visitor_id: uuid.UUID,
     ward_code: str,
+    chosen: uuid.UUID | None = None,
+    new_person: bool = False,
 ) -> Person:
     """The person record of a visitor entered by hand at a door, when an officer acts on them.
 
-    A visitor already linked keeps their person; one whose phone or ID number belongs to exactly
-    one known person is linked to them; several candidates answer 409 with them (the officer
-    chooses through the person search); nobody known gets a new person filed in `ward_code`
-    (the ward where they were exposed, as their home ward is not known). The visitor and their
-    contact links point to the person from then on, so the next action finds them.
+    A visitor already linked keeps their person. Otherwise people whose phone or ID number
+    match are candidates, and the officer confirms: without `chosen` (one of the candidates)
+    or `new_person`, the answer is 409 with the candidates, even when there is only one (the
+    same number may be a relative's phone). Nobody known, or `new_person`, gets a new person
+    filed in `ward_code` (the ward where they were exposed, as their home ward is not known).
+    The visitor and their contact links point to the person from then on, so the next action
+    finds them.
     """
     visitor = session.get(ManualVisitor, visitor_id)
     if visitor is None:
@@ -176,12 +180,17 @@ def person_for_visitor(
     user = require(principal, action)
     ids = people_service.Identifiers(phone=visitor.phone, id_number=visitor.id_number)
     found = people_service.find_candidates(session, ids=ids) if ids else []
-    if len(found) > 1:
+    if chosen is not None:
+        person = next((c.person for c in found if c.person.id == chosen), None)
+        if person is None:
+            raise InvalidInput(
+                N_("Choose one of the people shown, or a new person."),
+                fields={"person_id": N_("Choose one of the people shown.")},
+            )
+    elif found and not new_person:
         raise people_service.PersonMatch(
             [c.model_dump(mode="json") for c in candidates_out(user, session, action, found)]
         )
-    if found:
-        person = found[0].person
     else:
         person = resolve.subject(
             principal,
