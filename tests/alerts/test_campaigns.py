@@ -193,6 +193,8 @@ def test_organisation_staff_and_phone_list_audiences(session: Session, people: A
     assert f"p:{people['a'].id.hex}" in keys  # the number of an account is that person
     assert "t:+84977000001" in keys
     count = session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.campaign_id == listed.id)
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.campaign_id == listed.id)
     )
     assert count == 3

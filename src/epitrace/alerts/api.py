@@ -123,3 +123,7 @@ def put_settings(body: SettingsIn, session: DbSession, principal: CurrentPrincip
         email=body.email,
     )
     return _settings_out(session, user.user_id)
+
+
+# The campaign and dashboard routes are registered on this router.
+from epitrace.alerts import campaign_api  # noqa: E402, F401

@@ -55,7 +55,7 @@ from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
 from epitrace.rollout import rosters
-from epitrace.venues.models import Organisation
+from epitrace.venues import service as venue_service
 
 TEMPLATE = "campaign"
 SAMPLE_NAME = "Nguyễn Văn An"
@@ -151,13 +151,8 @@ def clean(session: Session, data: CampaignIn) -> CampaignIn:
             ids = [uuid.UUID(a) for a in audience]
         except ValueError:
             raise _field("organisations", N_("Choose organisations from the list.")) from None
-        found = session.scalars(
-            select(Organisation.id).where(
-                Organisation.id.in_(ids),
-                place_service.within_area(Organisation.ward_code, area.path),
-            )
-        ).all()
-        if len(set(found)) != len(ids):
+        found = venue_service.get_organisations(session, area_paths=[area.path], ids=ids)
+        if len(found) != len(ids):
             raise _field("organisations", N_("Choose organisations of %(area)s."), area=area.name)
         audience = tuple(str(i) for i in ids)
     else:

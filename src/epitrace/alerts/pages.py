@@ -170,3 +170,7 @@ def notice_page(
         "alerts/notice.html",
         {"notice": view, "kinds": {k: i18n.gettext(v) for k, v in KIND_LABELS.items()}},
     )
+
+
+# The campaign and dashboard pages are registered on this router.
+from epitrace.alerts import campaign_pages  # noqa: E402, F401
