@@ -1,4 +1,5 @@
-"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices)."""
+"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices),
+campaigns and the delivery dashboard (`campaign_matrix`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import OutboxMessage
 from epitrace.alerts.service import Recipient
 from epitrace.security.roles import Action
+from tests.alerts import campaign_matrix
 from tests.matrix_support import RouteCase, Users
 
 
@@ -57,3 +59,5 @@ CASES = [
     ),
     RouteCase("GET", "/inbox/{key}", Action.INBOX, inside="/inbox/{notice}"),
 ]
+
+CASES += campaign_matrix.CASES

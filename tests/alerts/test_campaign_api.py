@@ -18,9 +18,9 @@ from sqlalchemy import select
 from epitrace.alerts.models import CampaignPhone, OutboxMessage, Status
 from epitrace.db import Database
 from epitrace.security.models import AuditEntry
+from tests.accounts.test_sessions import page_login
 from tests.alerts import campaign_factories as cf
 from tests.alerts import factories as af
-from tests.accounts.test_sessions import page_login
 
 
 def body(**overrides: Any) -> dict[str, Any]:

@@ -75,6 +75,11 @@ def local_times(rule: Rule) -> list[datetime]:
     while len(out) < limit and (rule.until is None or moment.date() <= rule.until):
         out.append(moment)
         moment += step
+    if not out:
+        raise InvalidInput(
+            N_("No sending falls between the start and the last day."),
+            fields={"repeat_until": N_("No sending falls between the start and the last day.")},
+        )
     return out
 
 

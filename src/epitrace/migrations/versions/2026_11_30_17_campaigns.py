@@ -12,7 +12,6 @@ from alembic import op
 
 import epitrace.db
 
-
 revision: str = "17_campaigns"
 down_revision: str | Sequence[str] | None = "16_adhoc_requests"
 branch_labels: str | Sequence[str] | None = None
