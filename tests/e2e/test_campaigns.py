@@ -89,7 +89,7 @@ def test_a_campaign_from_preview_to_the_dashboard(
     expect(report).to_contain_text("gọi lại sau")
     _no_sideways_scroll(dic)
     dic.get_by_test_id("phones-store").click()
-    expect(dic.locator(".flash")).to_contain_text("Đã lưu các số hợp lệ")
+    expect(dic.locator(".flash-info")).to_contain_text("Đã lưu các số hợp lệ")
     expect(dic.get_by_test_id("preview-audience")).to_have_text("2")
 
     # launching the ward campaign waits for a second official

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -80,17 +79,14 @@ def list_campaigns(as_user: Annotated[str, AS_USER]) -> None:
     def show(session: Session) -> str:
         user = require(_acting(session, as_user), Action.CAMPAIGNS_READ)
         found = campaigns.get_all(session, area_paths=user.area_paths(Action.CAMPAIGNS_READ))
-        table = Table("id", "name", "status", "channel", "starts", "recipients")
         for c in found:
-            table.add_row(
-                str(c.id),
-                c.name,
-                c.status,
-                c.channel,
-                local_time(c.starts_at),
-                str(c.audience_count) if c.audience_count is not None else "",
+            recipients = str(c.audience_count) if c.audience_count is not None else "-"
+            console.print(
+                f"{c.id}  {c.status:<17}  {c.channel:<5}  {local_time(c.starts_at)}  "
+                f"{recipients:>8}  {c.name}",
+                soft_wrap=True,
+                highlight=False,
             )
-        console.print(table)
         return f"{len(found)} campaigns"
 
     _run(show)

@@ -389,7 +389,7 @@ def clamp_days(days: int | None) -> int:
     return min(max(days or DEFAULT_DAYS, 1), MAX_DAYS)
 
 
-def members_of(organisation_ids: Sequence[uuid.UUID]) -> Select[tuple[str, str, str]]:
+def members_of(organisation_ids: Sequence[uuid.UUID]) -> Select[str, str, str]:
     """The people on these organisations' rosters (phone, full name, the organisation's ward),
     as a statement other domains use inside theirs (a campaign's audience)."""
     return (
