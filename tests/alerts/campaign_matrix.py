@@ -193,7 +193,7 @@ CASES = [
     ),
     RouteCase(
         "GET",
-        "/alerts/dashboard.xlsx",
+        "/alerts/dashboard.{fmt}",
         Action.ALERTS_COUNTS,
         inside="/alerts/dashboard.xlsx?area=79&kind=contact_alert",
         outside="/alerts/dashboard.xlsx?area=01&kind=contact_alert",

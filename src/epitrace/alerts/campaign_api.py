@@ -21,6 +21,7 @@ from epitrace.alerts.schemas import (
     PhoneReportOut,
     PreviewOut,
 )
+from epitrace.errors import N_, InvalidInput
 from epitrace.rollout.spreadsheets import read_upload
 from epitrace.security.permissions import require
 from epitrace.security.roles import Action
@@ -30,7 +31,15 @@ BASE = "/campaigns"
 
 
 def _data(body: CampaignBody) -> CampaignIn:
-    start = body.start if body.start.tzinfo is None else as_local(body.start)
+    start = body.start
+    if start.tzinfo is not None:
+        try:
+            start = as_local(start)
+        except (OverflowError, ValueError):
+            raise InvalidInput(
+                N_("Choose a start within the next two years."),
+                fields={"start": N_("Choose a start within the next two years.")},
+            ) from None
     return CampaignIn(
         name=body.name,
         text_vi=body.text_vi,

@@ -665,13 +665,14 @@ def _sheets(shown: views.Shown, session: Session) -> list[exports.Sheet]:
     ]
 
 
-@router.get(BASE + "/{campaign_id}/dashboard.xlsx", responses=exports.RESPONSES)
+@router.get(BASE + "/{campaign_id}/dashboard.{fmt}", responses=exports.RESPONSES)
 def campaign_dashboard_export(
-    campaign_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    campaign_id: uuid.UUID, fmt: exports.Format, session: DbSession, principal: CurrentPrincipal
 ) -> Response:
+    """The dashboard's tables (XLSX: by channel, by ward, failures; CSV: by ward)."""
     campaign, shown = views.campaign_dashboard(session, principal, campaign_id)
     return exports.respond(
-        "xlsx", _sheets(shown, session), name_parts=["chien-dich", campaign.name]
+        fmt, _sheets(shown, session), name_parts=["chien-dich", campaign.name], csv_sheet=1
     )
 
 
@@ -728,8 +729,9 @@ def alerts_dashboard(
     )
 
 
-@router.get("/alerts/dashboard.xlsx", responses=exports.RESPONSES)
+@router.get("/alerts/dashboard.{fmt}", responses=exports.RESPONSES)
 def alerts_dashboard_export(
+    fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
     area: AreaParam = "",
@@ -741,4 +743,6 @@ def alerts_dashboard_export(
     code, shown = views.kind_dashboard(
         session, principal, area_code=area or None, kind=chosen, days=days
     )
-    return exports.respond("xlsx", _sheets(shown, session), name_parts=["gui-tin", chosen, code])
+    return exports.respond(
+        fmt, _sheets(shown, session), name_parts=["gui-tin", chosen, code], csv_sheet=1
+    )

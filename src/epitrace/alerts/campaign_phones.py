@@ -2,23 +2,21 @@
 
 Every line is either accepted (normalised to +84…) or refused with its reason: text that is
 no number, a number that is no Vietnamese mobile, or a number already on an earlier line.
-The official sees the refusals before anything is stored. No database here.
+The official sees the refusals before anything is stored. No database here; the file is
+read by the rollout domain's spreadsheet reader (the one place that opens workbooks).
 """
 
 from __future__ import annotations
 
 import csv
 import enum
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-
-from openpyxl import load_workbook
 
 from epitrace.accounts import phone as phone_numbers
 from epitrace.errors import N_, InvalidInput
+from epitrace.rollout import spreadsheets
 
 MAX_LINES = 200_000
 # header titles of the number column, folded (no marks, lower case)
@@ -59,44 +57,6 @@ def _fold(text: str) -> str:
     return " ".join(plain.encode("ascii", "ignore").decode().lower().replace("_", " ").split())
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        # a spreadsheet drops the leading zero of 0912345678
-        text = str(value)
-        return "0" + text if len(text) == 9 else text
-    return " ".join(str(value).split())
-
-
-def _rows(filename: str, content: bytes) -> list[list[str]]:
-    name = filename.lower()
-    if name.endswith(".xlsx") or content[:4] == b"PK\x03\x04":
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-            raise _refused_file(N_("The file is not a readable XLSX workbook.")) from None
-        try:
-            return [
-                [_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)
-            ]
-        finally:
-            book.close()
-    if name.endswith((".xls", ".ods")):
-        raise _refused_file(N_("Save the list as XLSX, CSV or text and upload it again."))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _refused_file(N_("The file is not UTF-8 text; save it as 'CSV UTF-8'.")) from None
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    if "\t" in sample and sample.count("\t") > sample.count(delimiter):
-        delimiter = "\t"
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
 def _refused_file(message: str) -> InvalidInput:
     return InvalidInput(message, fields={"file": message}, code="file_rejected")
 
@@ -109,7 +69,18 @@ def read(filename: str, content: bytes) -> PhoneList:
     """
     if not content.strip():
         raise _refused_file(N_("The file is empty."))
-    rows = _rows(filename, content)
+    try:
+        rows = spreadsheets.raw_rows(filename, content)
+    except csv.Error:
+        raise _refused_file(N_("The file is not a readable list.")) from None
+    except spreadsheets.FileRejected as exc:
+        problem = exc.problems[0]
+        raise InvalidInput(
+            problem.message,
+            params=dict(problem.params),
+            fields={"file": problem.message},
+            code="file_rejected",
+        ) from None
     column: int | None = None
     start = 0
     first = next((i for i, row in enumerate(rows) if any(row)), None)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts.models import Person, UserAccount
 from epitrace.alerts import campaign_schedule as schedule
@@ -66,6 +67,8 @@ START_GRACE = timedelta(hours=1)
 MAX_NAME = 200
 MAX_TEXT = 1000
 MAX_UNITS = 50
+EARLIEST_START = date(2020, 1, 1)
+MAX_AHEAD = timedelta(days=731)
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL})
 ACTIVE = frozenset({CampaignStatus.SCHEDULED, CampaignStatus.RUNNING})
@@ -110,6 +113,17 @@ def _check_text(text: str, field: str) -> None:
         raise InvalidInput(
             exc.message, params=exc.params, fields={field: exc.fields["text"]}, code=exc.code
         ) from None
+
+
+def _check_dates(data: CampaignIn) -> None:
+    """Starts between 2020 and two years ahead, ends at most two years after the start."""
+    latest = localtime.today() + MAX_AHEAD
+    if not EARLIEST_START <= data.start.date() <= latest:
+        raise _field("start_date", N_("Choose a start within the next two years."))
+    if data.repeat_until is not None and not (
+        EARLIEST_START <= data.repeat_until <= data.start.date() + MAX_AHEAD
+    ):
+        raise _field("repeat_until", N_("Choose a last day within two years of the start."))
 
 
 def clean(session: Session, data: CampaignIn) -> CampaignIn:
@@ -157,6 +171,7 @@ def clean(session: Session, data: CampaignIn) -> CampaignIn:
         audience = tuple(str(i) for i in ids)
     else:
         audience = ()
+    _check_dates(data)
     data.rule().check()
     return CampaignIn(
         name=name,
