@@ -183,7 +183,15 @@ CASES = [
     _one("POST", PAGE + "/resume", Action.CAMPAIGNS_MANAGE, "paused"),
     _one("POST", PAGE + "/cancel", Action.CAMPAIGNS_MANAGE, "draft"),
     _one("GET", PAGE + "/dashboard", Action.ALERTS_COUNTS, "scheduled", roles=CAMPAIGN_COUNTS),
-    _one("GET", PAGE + "/dashboard.xlsx", Action.ALERTS_COUNTS, "scheduled", roles=CAMPAIGN_COUNTS),
+    RouteCase(
+        "GET",
+        PAGE + "/dashboard.{fmt}",
+        Action.ALERTS_COUNTS,
+        inside="/campaigns/{scheduled79}/dashboard.xlsx",
+        outside="/campaigns/{scheduled01}/dashboard.xlsx",
+        setup=setup_for("scheduled"),
+        roles=CAMPAIGN_COUNTS,
+    ),
     RouteCase(
         "GET",
         "/alerts/dashboard",

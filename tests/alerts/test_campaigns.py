@@ -101,6 +101,13 @@ def test_rendered_for_the_worker_and_the_inbox(session: Session, people: Any) ->
     texts = {r.person_id: rendered[r.id].sms for r in rows}
     assert texts[people["a"].id].startswith("Lê Thị Hoa ơi")
     assert "Phường Bến Thành" in texts[people["a"].id]
+    # the inbox shows the campaign's own text, under its name
+    row = next(r for r in rows if r.person_id == people["a"].id)
+    notice = alert_service.view(
+        row, locale_code="vi", base_url="https://x.vn", brand="Bo Y te", session=session
+    )
+    assert notice.title == campaign.name
+    assert notice.body.startswith("Lê Thị Hoa ơi")
 
 
 def test_four_eyes_over_the_threshold(session: Session, people: Any) -> None:

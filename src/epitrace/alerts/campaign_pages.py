@@ -617,7 +617,11 @@ def campaign_dashboard(
         here=_url(campaign.id, "/dashboard"),
         export=_url(campaign.id, "/dashboard.xlsx"),
         show=show,
-        extra={"campaign": campaign, "kinds": None},
+        extra={
+            "campaign": campaign,
+            "kinds": None,
+            "can_read": principal is not None and principal.can(Action.CAMPAIGNS_READ),
+        },
     )
 
 
