@@ -259,3 +259,26 @@ def test_dashboard_export_has_vietnamese_headers(client: TestClient, world: Any)
     assert header[0] == "Kênh" and "Chi phí (đồng)" in header
     wards = [row[0].value for row in book["Theo phường"].iter_rows(min_row=2)]
     assert sorted(wards) == ["Phường Bến Thành", "Phường Sài Gòn"]
+
+
+def test_failures_drill_down_and_the_health_officers_page(
+    client: TestClient, db: Database, world: Any
+) -> None:
+    cid = client.post("/api/v1/campaigns", json=body(), headers=world["dic"]).json()["id"]
+    client.post(f"/api/v1/campaigns/{cid}/launch", headers=world["dic"])
+    with db.session_scope() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.phone == "+84912000003")).one()
+        row.status = Status.FAILED.value
+        row.dead_reason = "số thuê bao không tồn tại"
+    board = client.get(f"/api/v1/campaigns/{cid}/dashboard", headers=world["dic"]).json()
+    assert board["failures"] == [
+        {"reason": "số thuê bao không tồn tại", "status": "failed", "channel": "sms", "count": 1}
+    ]
+    assert board["total"]["delivery_rate"] == 0.0
+    page = client.get(f"/campaigns/{cid}/dashboard?show=failures", headers=world["dic"])
+    assert 'data-testid="failed-rows"' in page.text
+    assert "091****003" in page.text and "0912000003" not in page.text
+    health = client.get("/alerts/dashboard", headers=world["health"])
+    assert health.status_code == 200
+    assert 'value="contact_alert" selected' in health.text
+    assert 'value="campaign"' not in health.text

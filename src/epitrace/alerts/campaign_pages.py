@@ -12,7 +12,7 @@ from fastapi import Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from epitrace.alerts import campaign_phones, campaigns
+from epitrace.alerts import access, campaign_phones, campaigns
 from epitrace.alerts import campaign_views as views
 from epitrace.alerts import dashboard as delivery
 from epitrace.alerts.campaign_schedule import Repeat, as_local
@@ -708,7 +708,10 @@ def alerts_dashboard(
     code, shown = views.kind_dashboard(
         session, principal, area_code=area or None, kind=chosen, days=days
     )
-    kind_labels = {k: i18n.gettext(KIND_LABELS.get(k, k)) for k in delivery.kinds()}
+    shown_kinds = delivery.kinds()
+    if _default_kind(user, "") is not None:  # a health officer: their own alerts' kinds
+        shown_kinds = [k for k in shown_kinds if k in access.HEALTH_KINDS]
+    kind_labels = {k: i18n.gettext(KIND_LABELS.get(k, k)) for k in shown_kinds}
     heading = i18n.gettext(
         "Delivery of %(kind)s in %(area)s",
         kind=kind_labels.get(chosen or "", i18n.gettext("every alert")),
