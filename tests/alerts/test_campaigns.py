@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from epitrace.alerts import campaigns, rendering
@@ -23,6 +23,8 @@ from epitrace.alerts.models import (
 from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.errors import Conflict, Forbidden, InvalidInput
+from epitrace.rollout import rosters
+from epitrace.venues import service as venue_service
 from tests.alerts import campaign_factories as cf
 from tests.alerts import factories as af
 
@@ -174,9 +176,6 @@ def test_pause_holds_and_resume_releases(session: Session, people: Any) -> None:
 
 
 def test_organisation_staff_and_phone_list_audiences(session: Session, people: Any) -> None:
-    from epitrace.rollout import rosters
-    from epitrace.venues import service as venue_service
-
     org = venue_service.create_organisation(
         session, name="Trường Thử", kind="school", sector="education", ward_code="26743"
     )
@@ -205,3 +204,29 @@ def test_organisation_staff_and_phone_list_audiences(session: Session, people: A
         .where(OutboxMessage.campaign_id == listed.id)
     )
     assert count == 3
+
+
+def test_an_occurrence_is_written_in_one_statement(session: Session, people: Any) -> None:
+    """Set-based: the statements of a sending do not grow with the audience."""
+
+    def statements_for(extra: int) -> int:
+        for n in range(extra):
+            af.citizen(session, f"09130{n:05d}", name=f"Người {n}", ward="26743")
+        campaign = cf.campaign(session, people["dic"].id, start=cf.local_now(timedelta(hours=1)))
+        campaigns.launch(session, campaign=campaign, by=people["dic"].id, settings=_settings())
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(args[2])
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            campaigns.run_due(session, now=utcnow() + timedelta(hours=2), campaign_id=campaign.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        inserts = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+        assert len(inserts) == 1
+        return len(seen)
+
+    assert statements_for(0) == statements_for(30)
