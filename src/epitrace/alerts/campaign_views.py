@@ -66,7 +66,7 @@ def load_to_manage(
     session: Session, principal: Principal | None, campaign_id: uuid.UUID
 ) -> tuple[Principal, Campaign]:
     require(principal, Action.CAMPAIGNS_MANAGE)
-    campaign = campaigns.get(session, campaign_id=campaign_id)
+    campaign = campaigns.get(session, campaign_id=campaign_id, for_update=True)
     return access.campaign_manage(principal, session, campaign), campaign
 
 
@@ -127,7 +127,7 @@ def launch(
 
 def approve(session: Session, principal: Principal | None, campaign_id: uuid.UUID) -> Campaign:
     require(principal, Action.CAMPAIGNS_APPROVE)
-    campaign = campaigns.get(session, campaign_id=campaign_id)
+    campaign = campaigns.get(session, campaign_id=campaign_id, for_update=True)
     user = access.campaign_approve(principal, session, campaign)
     campaigns.approve(session, campaign=campaign, by=user.user_id)
     _audit(session, user, "approve", campaign, audience=campaign.audience_count)

@@ -232,8 +232,10 @@ def update_campaign(session: Session, *, campaign: Campaign, data: CampaignIn) -
     return campaign
 
 
-def get(session: Session, *, campaign_id: uuid.UUID) -> Campaign:
-    campaign = session.get(Campaign, campaign_id)
+def get(session: Session, *, campaign_id: uuid.UUID, for_update: bool = False) -> Campaign:
+    """A campaign; `for_update` locks its row (PostgreSQL) for a change of status, so that two
+    officials acting at once act one after the other."""
+    campaign = session.get(Campaign, campaign_id, with_for_update=for_update)
     if campaign is None:
         raise NotFound(N_("This campaign does not exist."))
     return campaign
