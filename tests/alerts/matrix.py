@@ -1,6 +1,7 @@
-"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices)
-and this browser's push subscription. `GET /api/v1/push/key` and `POST /api/v1/push/ack/{key}`
-are public (the key is public; the acknowledgement's random key is its credential)."""
+"""Permission-matrix entries of the alerts routes: the inbox (every account, its own notices),
+this browser's push subscription, campaigns and the delivery dashboard (`campaign_matrix`).
+`GET /api/v1/push/key` and `POST /api/v1/push/ack/{key}` are public (the key is public; the
+acknowledgement's random key is its credential)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import OutboxMessage
 from epitrace.alerts.service import Recipient
 from epitrace.security.roles import Action
+from tests.alerts import campaign_matrix
 from tests.alerts.pushservice import Browser
 from tests.matrix_support import RouteCase, Users
 
@@ -80,3 +82,5 @@ CASES = [
         body={"endpoint": _SUBSCRIPTION["endpoint"]},
     ),
 ]
+
+CASES += campaign_matrix.CASES

@@ -27,9 +27,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from epitrace.accounts.models import RoleGrant
+from epitrace.alerts import campaigns as campaign_service
+from epitrace.alerts import service as alert_service
+from epitrace.alerts.service import Recipient
 from epitrace.cases import service as case_service
 from epitrace.cases.models import QuarantineKind
 from epitrace.checkins.models import Presence, PresenceMethod
+from epitrace.config import Settings
 from epitrace.db import Database, utcnow
 from epitrace.places.models import AdminUnit
 from epitrace.rollout import adhoc as adhoc_service
@@ -38,6 +42,8 @@ from epitrace.rollout.periods import PeriodType
 from epitrace.security.roles import Role
 from epitrace.web import exports
 from epitrace.web.routing import iter_api_routes
+from tests.alerts import campaign_factories
+from tests.alerts import factories as alert_factories
 from tests.declarations import factories as declarations
 from tests.tracing import factories as f
 
@@ -279,7 +285,43 @@ def _adhoc_answers(db: Database, headers: Any, client: TestClient) -> str:
     return f"/rollout/adhoc/{request_id}/answers.{{fmt}}"
 
 
+def _campaign_dashboard(db: Database, headers: Any, client: TestClient) -> str:
+    """A campaign to a ward whose name looks like a formula (the export's account is made a
+    DIC officer of the province for it)."""
+    me = client.get("/api/v1/me", headers=headers).json()
+    with db.session_scope() as s:
+        user_id = uuid.UUID(me["user_id"])
+        s.add(RoleGrant(user_id=user_id, role=Role.DIC_OFFICER, area_code="79"))
+        alert_factories.citizen(s, "0912000001", ward="26743")
+        campaign = campaign_factories.campaign(s, user_id)
+        campaign_service.launch(s, campaign=campaign, by=user_id, settings=Settings())
+        unit = s.get(AdminUnit, "26743")
+        assert unit is not None
+        unit.name = PAYLOADS[0]
+        campaign_id = campaign.id
+    return f"/campaigns/{campaign_id}/dashboard.{{fmt}}"
+
+
+def _alerts_dashboard(db: Database, headers: Any, client: TestClient) -> str:
+    """Contact alerts to a ward whose name looks like a formula."""
+    with db.session_scope() as s:
+        person, _account = alert_factories.citizen(s, "0912000002", ward="26743")
+        alert_service.enqueue(
+            s,
+            recipients=[Recipient.person(person.id)],
+            template="contact_alert_f1",
+            params={"day": "01/12", "where": "", "days": 7},
+            dedup_key="export:1",
+        )
+        unit = s.get(AdminUnit, "26743")
+        assert unit is not None
+        unit.name = PAYLOADS[1]
+    return "/alerts/dashboard.{fmt}?area=79&kind=contact_alert"
+
+
 EXPORTS: dict[str, tuple[Setup, str]] = {
+    "/campaigns/{campaign_id}/dashboard.{fmt}": (_campaign_dashboard, PAYLOADS[0]),
+    "/alerts/dashboard.{fmt}": (_alerts_dashboard, PAYLOADS[1]),
     "/rollout/adhoc/{request_id}/answers.{fmt}": (_adhoc_answers, PAYLOADS[0]),
     "/rollout/reports/{form_id}/rate.{fmt}": (_report_rate, PAYLOADS[0]),
     "/api/v1/cases/{case_id}/contacts/export.{fmt}": (_contacts, PAYLOADS[0]),

@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from sqlalchemy.orm import Session
 
 from epitrace.alerts import access, vapid
 from epitrace.alerts import service as alert_service
@@ -35,12 +36,13 @@ router = make_router(prefix="/api/v1", tags=["alerts"])
 PAGE = 50
 
 
-def notice_out(row: OutboxMessage, settings: Settings) -> NoticeOut:
+def notice_out(row: OutboxMessage, settings: Settings, session: Session) -> NoticeOut:
     view = alert_service.view(
         row,
         locale_code=i18n.get_locale(),
         base_url=settings.base_url,
         brand=settings.alerts_brand,
+        session=session,
     )
     return NoticeOut(
         key=view.key,
@@ -67,7 +69,7 @@ def get_inbox(
     rows = alert_service.inbox(session, user_id=user.user_id, limit=limit, before=before)
     return InboxOut(
         unread=alert_service.unread_count(session, user_id=user.user_id),
-        items=[notice_out(r, settings) for r in rows],
+        items=[notice_out(r, settings, session) for r in rows],
         next_before=rows[-1].id if len(rows) == limit else None,
     )
 
@@ -93,7 +95,7 @@ def read_one(
     """Mark one of the caller's notices as read (a pending SMS fallback is then not sent)."""
     user = access.inbox_owner(principal)
     row = alert_service.mark_read(session, user_id=user.user_id, key=key)
-    return notice_out(row, settings)
+    return notice_out(row, settings, session)
 
 
 def _settings_out(session: DbSession, user_id: uuid.UUID) -> SettingsOut:
@@ -181,3 +183,7 @@ def push_ack(key: uuid.UUID, session: DbSession) -> Response:
     if not alert_service.acknowledge(session, key=key):
         raise NotFound(N_("This notice does not exist."))
     return Response(status_code=204)
+
+
+# The campaign and dashboard routes are registered on this router.
+from epitrace.alerts import campaign_api  # noqa: E402, F401

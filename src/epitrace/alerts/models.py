@@ -1,17 +1,19 @@
 """The outbox (one row per message and recipient, which is also the inbox), contact settings,
-SMS opt-outs, web-push subscriptions and the channels' shared rate buckets."""
+SMS opt-outs, web-push subscriptions, the channels' shared rate buckets, and campaigns (their
+occurrences and uploaded phone lists)."""
 
 from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -216,3 +218,99 @@ class InboundSms(Base):
     text: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(20))  # "opt_out" | "opt_in" | "ignored"
     received_at: Mapped[created_at]
+
+
+# -- campaigns ----------------------------------------------------------------------------------
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    AWAITING_APPROVAL = "awaiting_approval"  # launched, but the audience needs a second official
+    SCHEDULED = "scheduled"  # approved (or small enough) and launched: waiting for its times
+    RUNNING = "running"  # at least one occurrence queued, more to come or still sending
+    PAUSED = "paused"  # its queued messages are held, no occurrence is queued
+    FINISHED = "finished"  # every occurrence queued
+    CANCELLED = "cancelled"
+
+
+class AudienceKind(enum.StrEnum):
+    UNITS = "units"  # registered citizens living in chosen wards or districts
+    PROVINCE = "province"  # every registered citizen of the campaign's province
+    ORGANISATIONS = "organisations"  # the people on chosen organisations' rosters
+    PHONES = "phones"  # an uploaded list of numbers
+
+
+class Campaign(Base):
+    """A message written by DIC officials to an audience, once or on a repeat rule.
+
+    The text is kept here once (in Vietnamese and English); the outbox rows of each
+    occurrence carry only what differs per recipient (name, ward) and are rendered by the
+    campaign renderer (`alerts.campaigns`).
+    """
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_area_status", "area_code", "status"),)
+
+    id: Mapped[uuid_pk]
+    name: Mapped[str] = mapped_column(String(200))
+    text_vi: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(10))
+    # the province (or area) the campaign belongs to: who may manage it and whom it may reach
+    area_code: Mapped[str] = mapped_column(ForeignKey("admin_unit.code", ondelete="RESTRICT"))
+    audience_kind: Mapped[str] = mapped_column(String(16))
+    # unit codes (units) or organisation ids (organisations); empty for the other kinds
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column()  # the first occurrence (UTC)
+    repeat: Mapped[str] = mapped_column(String(8), default="none")
+    weekday: Mapped[int | None] = mapped_column(SmallInteger, default=None)  # 0 = Monday
+    repeat_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    repeat_until: Mapped[date | None] = mapped_column(Date, default=None)  # local, inclusive
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.DRAFT.value)
+    audience_count: Mapped[int | None] = mapped_column(Integer, default=None)  # at launch
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    launched_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    launched_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CampaignOccurrence(Base):
+    """One run of a campaign: queued once (`enqueued_at`), with the number of recipients."""
+
+    __tablename__ = "campaign_occurrence"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "number"),
+        Index(
+            "ix_campaign_occurrence_due",
+            "due_at",
+            postgresql_where=text("enqueued_at IS NULL"),
+            sqlite_where=text("enqueued_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ...
+    due_at: Mapped[datetime] = mapped_column()
+    enqueued_at: Mapped[datetime | None] = mapped_column(default=None)
+    recipients: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class CampaignPhone(Base):
+    """An accepted number of a campaign's uploaded list (canonical +84…, once per campaign)."""
+
+    __tablename__ = "campaign_phone"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -160,4 +160,14 @@ TEMPLATES = [
         params=("unit", "day", "answer"),
         priority=5,
     ),
+    # Campaign texts are written by officials and kept once in their campaign; the campaign
+    # renderer (alerts.campaigns) renders these rows. This entry gives them a kind for the
+    # dashboard and a plain text where no renderer is loaded.
+    Template(
+        key="campaign",
+        kind="campaign",
+        title=N_("Announcement"),
+        body=N_("An announcement from %(brand)s."),
+        priority=8,
+    ),
 ]

@@ -43,6 +43,7 @@ def inbox_page(
             locale_code=i18n.get_locale(),
             base_url=settings.base_url,
             brand=settings.alerts_brand,
+            session=session,
         )
         for r in rows
     ]
@@ -158,10 +159,18 @@ def notice_page(
     user = access.inbox_owner(principal)
     row = alert_service.mark_read(session, user_id=user.user_id, key=key)
     view = alert_service.view(
-        row, locale_code=i18n.get_locale(), base_url=settings.base_url, brand=settings.alerts_brand
+        row,
+        locale_code=i18n.get_locale(),
+        base_url=settings.base_url,
+        brand=settings.alerts_brand,
+        session=session,
     )
     return render(
         request,
         "alerts/notice.html",
         {"notice": view, "kinds": {k: i18n.gettext(v) for k, v in KIND_LABELS.items()}},
     )
+
+
+# The campaign and dashboard pages are registered on this router.
+from epitrace.alerts import campaign_pages  # noqa: E402, F401

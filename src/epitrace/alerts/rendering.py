@@ -26,6 +26,10 @@ def register_renderer(template_key: str, renderer: BatchRenderer) -> None:
     _RENDERERS[template_key] = renderer
 
 
+def has_renderer(template_key: str) -> bool:
+    return template_key in _RENDERERS
+
+
 def render_rows(
     session: Session, rows: Sequence[OutboxMessage], *, base_url: str, brand: str
 ) -> dict[int, Rendered]:

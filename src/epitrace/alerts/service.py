@@ -17,7 +17,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,7 +38,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts.models import Person, RoleGrant, UserAccount
-from epitrace.alerts import templates
+from epitrace.alerts import rendering, templates
 from epitrace.alerts.models import (
     DEFAULT_REMINDER_WINDOW,
     Channel,
@@ -254,6 +267,34 @@ def _insert(session: Session) -> Any:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
+def _check_dedup_key(dedup_key: str) -> None:
+    if not dedup_key or len(dedup_key) > MAX_GROUP_KEY:
+        raise InvalidInput(N_("A dedup key of at most 120 characters is required."))
+
+
+def _common_columns(
+    tpl: templates.Template,
+    *,
+    dedup_key: str,
+    campaign_id: uuid.UUID | None,
+    urgent: bool | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns every row of one enqueue shares, whether written row by row or set-based."""
+    return {
+        "kind": tpl.kind,
+        "template": tpl.key,
+        "group_key": dedup_key,
+        "campaign_id": campaign_id,
+        "urgent": tpl.urgent if urgent is None else urgent,
+        "sensitive": tpl.sensitive,
+        "priority": tpl.priority,
+        "expires_at": expires_at or now + DEFAULT_LIFETIME,
+        "created_at": now,
+    }
+
+
 def enqueue(
     session: Session,
     *,
@@ -284,8 +325,7 @@ def enqueue(
       `in_reminder_window`: not before the recipient's own reminder window today.
     """
     tpl = templates.get(template)
-    if not dedup_key or len(dedup_key) > MAX_GROUP_KEY:
-        raise InvalidInput(N_("A dedup key of at most 120 characters is required."))
+    _check_dedup_key(dedup_key)
     wanted_channels = [Channel(c) for c in channels]
     missing = set(tpl.params) - set(params or {})
     if missing:
@@ -294,8 +334,15 @@ def enqueue(
             params={"key": tpl.key, "names": ", ".join(sorted(missing))},
         )
     now = now or utcnow()
-    is_urgent = tpl.urgent if urgent is None else urgent
     skip_opt_out = tpl.ignore_opt_out if ignore_opt_out is None else ignore_opt_out
+    common = _common_columns(
+        tpl,
+        dedup_key=dedup_key,
+        campaign_id=campaign_id,
+        urgent=urgent,
+        expires_at=expires_at,
+        now=now,
+    )
     stored_params = templates.clean_params(params) or None
     result = EnqueueResult()
     rows: list[dict[str, Any]] = []
@@ -316,13 +363,10 @@ def enqueue(
             status = Status.DELIVERED
         rows.append(
             {
+                **common,
                 "key": uuid.uuid4(),
-                "kind": tpl.kind,
-                "template": tpl.key,
                 "params": stored_params,
-                "group_key": dedup_key,
                 "recipient_key": address.recipient_key,
-                "campaign_id": campaign_id,
                 "person_id": address.person_id,
                 "user_id": address.user_id,
                 "phone": address.phone,
@@ -332,12 +376,7 @@ def enqueue(
                 "channel": (channel or (wanted_channels or [Channel.INBOX])[0]).value,
                 "fallback_channel": fallback.value if fallback else None,
                 "status": status.value,
-                "urgent": is_urgent,
-                "sensitive": tpl.sensitive,
-                "priority": tpl.priority,
                 "due_at": due,
-                "expires_at": expires_at or now + DEFAULT_LIFETIME,
-                "created_at": now,
                 "delivered_at": now if status is Status.DELIVERED else None,
                 "dead_reason": reason,
             }
@@ -360,6 +399,139 @@ def enqueue(
         else:
             result.created += 1
     return result
+
+
+# The columns `enqueue_select` reads from its source, one row per recipient.
+SELECT_COLUMNS = ("recipient_key", "person_id", "user_id", "phone", "ward_code", "locale", "params")
+
+
+def _new_key(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return func.gen_random_uuid()
+    return func.lower(func.hex(func.randomblob(16)))  # the Uuid type's 32 hex digits on SQLite
+
+
+def enqueue_select(
+    session: Session,
+    *,
+    source: Select[Any],
+    template: str,
+    dedup_key: str,
+    channel: Channel | str,
+    urgent: bool | None = None,
+    ignore_opt_out: bool | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    campaign_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Queue one message per recipient of `source` in one `INSERT … SELECT … ON CONFLICT DO
+    NOTHING` (a million recipients, one statement); returns the rows written.
+
+    `source` selects the columns named in `SELECT_COLUMNS` (labelled so). The rules are those
+    of `enqueue` for one channel: the channel when the recipient can use it (a number that has
+    not opted out, a push subscription, an e-mail address), else the inbox when they have an
+    account, else `skipped` with the reason. `params` (JSON) are not checked against the
+    template: the caller's renderer reads them. A recipient already queued under the dedup key
+    is left alone.
+    """
+    tpl = templates.get(template)
+    _check_dedup_key(dedup_key)
+    wanted = Channel(channel)
+    now = now or utcnow()
+    skip_opt_out = tpl.ignore_opt_out if ignore_opt_out is None else ignore_opt_out
+    common = _common_columns(
+        tpl,
+        dedup_key=dedup_key,
+        campaign_id=campaign_id,
+        urgent=urgent,
+        expires_at=expires_at,
+        now=now,
+    )
+    src = source.subquery("src")
+    setting = ContactSetting.__table__.alias("cs")
+    opt = SmsOptOut.__table__.alias("opt")
+    blocked = or_(opt.c.phone.is_not(None), setting.c.sms_enabled.is_(False))
+    has_account = src.c.user_id.is_not(None)
+    usable: ColumnElement[bool]
+    if wanted in PHONE_CHANNELS:
+        usable = src.c.phone.is_not(None)
+        if not skip_opt_out:
+            usable = and_(usable, not_(blocked))
+    elif wanted is Channel.PUSH:
+        subscribed = (
+            select(PushSubscription.id).where(PushSubscription.user_id == src.c.user_id).exists()
+        )
+        usable = and_(has_account, subscribed, func.coalesce(setting.c.push_enabled, true()))
+    elif wanted is Channel.EMAIL:
+        usable = setting.c.email.is_not(None)
+    else:
+        usable = has_account
+    inbox_status = Status.DELIVERED.value
+    first_status = Status.DELIVERED.value if wanted is Channel.INBOX else Status.QUEUED.value
+    status = case(
+        (usable, literal(first_status)),
+        (has_account, literal(inbox_status)),
+        else_=literal(Status.SKIPPED.value),
+    )
+    row_channel = case(
+        (usable, literal(wanted.value)),
+        (has_account, literal(Channel.INBOX.value)),
+        else_=literal(wanted.value),
+    )
+    reason = case(
+        (or_(usable, has_account), null()),
+        (and_(src.c.phone.is_not(None), blocked), literal("opted out")),
+        else_=literal("no address for the chosen channels"),
+    )
+    in_inbox_only = or_(usable, has_account) if wanted is Channel.INBOX else has_account
+    delivered = case(
+        (
+            and_(in_inbox_only, not_(usable)) if wanted is not Channel.INBOX else in_inbox_only,
+            literal(now, type_=OutboxMessage.__table__.c.delivered_at.type),
+        ),
+        else_=null(),
+    )
+    constants = {
+        name: literal(value, type_=OutboxMessage.__table__.c[name].type)
+        for name, value in common.items()
+    }
+    dialect = session.get_bind().dialect.name
+    columns: dict[str, Any] = {
+        **constants,
+        "key": _new_key(dialect),
+        "params": src.c.params,
+        "recipient_key": src.c.recipient_key,
+        "person_id": src.c.person_id,
+        "user_id": src.c.user_id,
+        "phone": src.c.phone,
+        "email": setting.c.email,
+        "ward_code": src.c.ward_code,
+        "locale": func.coalesce(src.c.locale, literal("vi")),
+        "channel": row_channel,
+        "status": status,
+        "due_at": literal(not_before or now, type_=OutboxMessage.__table__.c.due_at.type),
+        "delivered_at": delivered,
+        "dead_reason": reason,
+    }
+    rows = (
+        select(*(expr.label(name) for name, expr in columns.items()))
+        .select_from(src)
+        .outerjoin(setting, setting.c.user_id == src.c.user_id)
+        .outerjoin(opt, opt.c.phone == src.c.phone)
+        # SQLite needs a WHERE to read ON CONFLICT after INSERT … SELECT as the upsert clause
+        .where(src.c.recipient_key.is_not(None))
+    )
+    stmt = (
+        _insert(session)(OutboxMessage)
+        .from_select(list(columns), rows)
+        .on_conflict_do_nothing(index_elements=["group_key", "recipient_key"])
+    )
+    if dialect == "postgresql":
+        # the driver reports no row count for INSERT … SELECT; count what the insert returns
+        written = stmt.returning(OutboxMessage.id).cte("written")
+        return session.scalar(select(func.count()).select_from(written)) or 0
+    return session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
 
 
 def cancel(session: Session, *, dedup_key: str, recipient_key: str | None = None) -> int:
@@ -482,15 +654,27 @@ class NoticeView:
     urgent: bool
 
 
-def view(row: OutboxMessage, *, locale_code: str, base_url: str, brand: str) -> NoticeView:
-    """A notice rendered in the reader's language."""
-    rendered = templates.render(
-        templates.get(row.template),
-        row.params,
-        locale_code=locale_code,
-        base_url=base_url,
-        brand=brand,
-    )
+def view(
+    row: OutboxMessage,
+    *,
+    locale_code: str,
+    base_url: str,
+    brand: str,
+    session: Session | None = None,
+) -> NoticeView:
+    """A notice rendered in the reader's language (texts a domain keeps in its own table,
+    such as campaigns, through that domain's renderer: pass the session)."""
+    if session is not None and rendering.has_renderer(row.template):
+        with templates.locale(locale_code):
+            rendered = rendering.render_rows(session, [row], base_url=base_url, brand=brand)[row.id]
+    else:
+        rendered = templates.render(
+            templates.get(row.template),
+            row.params,
+            locale_code=locale_code,
+            base_url=base_url,
+            brand=brand,
+        )
     return NoticeView(
         key=row.key,
         kind=row.kind,

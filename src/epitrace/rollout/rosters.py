@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
@@ -387,3 +387,17 @@ def roster_size(session: Session, *, organisation_id: uuid.UUID) -> int:
 
 def clamp_days(days: int | None) -> int:
     return min(max(days or DEFAULT_DAYS, 1), MAX_DAYS)
+
+
+def members_of(organisation_ids: Sequence[uuid.UUID]) -> Select[str, str, str]:
+    """The people on these organisations' rosters (phone, full name, the organisation's ward),
+    as a statement other domains use inside theirs (a campaign's audience)."""
+    return (
+        select(
+            RosterMember.phone.label("phone"),
+            RosterMember.full_name.label("full_name"),
+            Organisation.ward_code.label("ward_code"),
+        )
+        .join(Organisation, Organisation.id == RosterMember.organisation_id)
+        .where(RosterMember.organisation_id.in_(list(organisation_ids)))
+    )

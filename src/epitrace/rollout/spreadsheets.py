@@ -113,6 +113,12 @@ def _raw_rows(filename: str, content: bytes) -> list[list[str]]:
     return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
+def raw_rows(filename: str, content: bytes) -> list[list[str]]:
+    """Every line of the first sheet (or of the CSV / text), cells as text, no header logic;
+    for lists other domains read their own way (a campaign's phone numbers)."""
+    return _raw_rows(filename, content)
+
+
 def read(
     filename: str,
     content: bytes,

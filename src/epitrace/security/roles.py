@@ -68,6 +68,7 @@ class Action(enum.StrEnum):
     ALERTS_COUNTS = "alerts.counts"
     CAMPAIGNS_MANAGE = "campaigns.manage"
     CAMPAIGNS_APPROVE = "campaigns.approve"
+    CAMPAIGNS_READ = "campaigns.read"
 
 
 _OFFICIALS = {Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL}
@@ -153,8 +154,11 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # delivery counts of alerts and campaigns in one's own area
     Action.ALERTS_COUNTS: frozenset(_OFFICIALS | {Role.HEALTH_OFFICER, Role.DIC_OFFICER}),
     Action.CAMPAIGNS_MANAGE: frozenset({Role.DIC_OFFICER}),
-    # the second official of a large campaign (never the one who prepared it)
-    Action.CAMPAIGNS_APPROVE: frozenset({Role.DIC_OFFICER}),
+    # the second official of a large campaign (never the one who prepared it): another DIC
+    # official or a province official
+    Action.CAMPAIGNS_APPROVE: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
+    # a campaign in full (text, audience, preview): those who prepare or approve it
+    Action.CAMPAIGNS_READ: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
 }
 
 

@@ -1,7 +1,7 @@
 """tracing: confirmed traces (contact alerts sent) and hotspot alerts (risky-venue warnings)
 
 Revision ID: 20_alert_types
-Revises: 16_adhoc_requests
+Revises: 17_campaigns
 Create Date: 2026-11-30 20:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import epitrace.db
 
 revision: str = "20_alert_types"
-down_revision: str | Sequence[str] | None = "16_adhoc_requests"
+down_revision: str | Sequence[str] | None = "17_campaigns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
