@@ -51,6 +51,10 @@ def test_a_confirmed_trace_reaches_the_f1_inbox_on_a_phone(
     confirm.click()
     expect(officer.get_by_test_id("trace-confirmed")).to_contain_text("1")
     expect(officer.get_by_test_id("confirm-trace")).to_have_count(0)  # once only
+    # the delivery of the contact alerts, counted for the case's ward
+    officer.get_by_test_id("trace-confirmed").get_by_role("link").click()
+    expect(officer.get_by_test_id("dashboard-heading")).to_be_visible()
+    expect(officer.get_by_test_id("total-queued")).to_have_text("1")
     office.close()
 
     phone = browser.new_context(
