@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -355,6 +368,102 @@ def enqueue(
         else:
             result.created += 1
     return result
+
+
+def enqueue_select(
+    session: Session,
+    *,
+    people: Select[tuple[uuid.UUID]],
+    template: str,
+    dedup_key: str,
+    params: Mapping[str, Any] | None = None,
+    channel: Channel | str = Channel.SMS,
+    urgent: bool | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    campaign_id: uuid.UUID | None = None,
+    held: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Queue one SMS/OTT message to each person of a SELECT, in one `INSERT … SELECT`.
+
+    For audiences of millions (campaigns): nothing is loaded into Python. `people` selects
+    person ids (`select(Person.id).where(...)`). Each person with a phone of their own gets
+    one row on `channel` (a person reached as an account gets the inbox copy too); people
+    without a phone are left out (a dependent's guardian is a person of their own), numbers
+    that opted out or turned SMS off are recorded as `skipped`. `params` are the same for
+    every row (campaign texts are rendered by their own renderer, `alerts.rendering`);
+    `held` queues the rows paused. Rows already queued under `dedup_key` are kept (so a
+    retried launch adds only the missing ones). Returns the number of rows inserted.
+    """
+    tpl = templates.get(template)
+    wanted = Channel(channel)
+    if wanted not in PHONE_CHANNELS:
+        raise InvalidInput(N_("A whole audience is reached by SMS or OTT only."))
+    if not dedup_key or len(dedup_key) > MAX_GROUP_KEY:
+        raise InvalidInput(N_("A dedup key of at most 120 characters is required."))
+    missing = set(tpl.params) - set(params or {})
+    if missing:
+        raise InvalidInput(
+            N_("The template %(key)s needs the parameters %(names)s."),
+            params={"key": tpl.key, "names": ", ".join(sorted(missing))},
+        )
+    now = now or utcnow()
+    is_urgent = tpl.urgent if urgent is None else urgent
+    stored_params = templates.clean_params(params) or None
+    postgres = session.get_bind().dialect.name == "postgresql"
+    new_key = func.gen_random_uuid() if postgres else func.lower(func.hex(func.randomblob(16)))
+    phone = Person.phone
+    blocked: ColumnElement[bool] = exists().where(SmsOptOut.phone == phone) | (
+        ContactSetting.sms_enabled.is_(False)
+    )
+    if tpl.ignore_opt_out:
+        blocked = literal(False)
+    status = case(
+        (blocked, Status.SKIPPED.value),
+        else_=(Status.HELD if held else Status.QUEUED).value,
+    )
+    columns = {
+        "key": new_key,
+        "kind": literal(tpl.kind),
+        "template": literal(tpl.key),
+        "params": literal(stored_params, JSON) if stored_params else null(),
+        "group_key": literal(dedup_key),
+        "recipient_key": literal("p:") + func.replace(cast(Person.id, String), "-", ""),
+        "campaign_id": literal(campaign_id, OutboxMessage.campaign_id.type),
+        "person_id": Person.id,
+        "user_id": UserAccount.id,
+        "phone": phone,
+        "ward_code": Person.ward_code,
+        "locale": func.coalesce(UserAccount.locale, "vi"),
+        "channel": literal(wanted.value),
+        "status": status,
+        "urgent": literal(is_urgent),
+        "sensitive": literal(tpl.sensitive),
+        "priority": literal(tpl.priority),
+        "attempts": literal(0),
+        "due_at": literal(not_before or now, OutboxMessage.due_at.type),
+        "expires_at": literal(expires_at or now + DEFAULT_LIFETIME, OutboxMessage.due_at.type),
+        "created_at": literal(now, OutboxMessage.created_at.type),
+        "dead_reason": case((blocked, "opted out"), else_=null()),
+    }
+    source = (
+        select(*[value.label(name) for name, value in columns.items()])
+        .select_from(Person)
+        .outerjoin(
+            UserAccount,
+            (UserAccount.person_id == Person.id) & UserAccount.is_active.is_(True),
+        )
+        .outerjoin(ContactSetting, ContactSetting.user_id == UserAccount.id)
+        .where(Person.id.in_(people.scalar_subquery()), phone.is_not(None))
+    )
+    stmt = (
+        _insert(session)(OutboxMessage)
+        .from_select(list(columns), source)
+        .on_conflict_do_nothing(index_elements=["group_key", "recipient_key"])
+    )
+    inserted: int = session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+    return inserted
 
 
 def cancel(session: Session, *, dedup_key: str, recipient_key: str | None = None) -> int:
