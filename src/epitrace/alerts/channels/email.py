@@ -2,7 +2,8 @@
 
 `Message-ID` is made from the outbox key, so a copy sent twice is recognisable, but SMTP
 servers do not drop copies: a row whose worker died mid-send ends in dead letter.
-Answers: 5xx → `Refused`; 4xx, timeouts and dropped connections → `Retry`.
+Answers: 5xx → `Refused`; 4xx, timeouts and dropped connections → `Retry`; a refused login
+pauses the channel (the configuration is wrong, not the messages).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from email.utils import formatdate, parseaddr
 from epitrace.alerts.channels import Accepted, Outgoing, Refused, Retry
 from epitrace.alerts.models import Channel
 from epitrace.config import Settings
+
+
+LOGIN_PAUSE = 300.0
 
 
 class SmtpAdapter:
@@ -66,6 +70,11 @@ class SmtpAdapter:
                 if self._smtp is None:
                     self._smtp = self._connect()
                 self._smtp.send_message(mail)
+            except smtplib.SMTPAuthenticationError as exc:
+                # our configuration, not the message: pause the channel until it is fixed
+                self._drop()
+                reason = f"SMTP login refused: {exc.smtp_code}"
+                raise Retry(reason, after_seconds=LOGIN_PAUSE, pause_seconds=LOGIN_PAUSE) from None
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset_if_broken()
                 code, text = next(iter(exc.recipients.values()))
