@@ -290,7 +290,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if scheduler is not None:
             scheduler.stop()
         if outbox is not None:
-            outbox.stop()
+            outbox.stop_and_wait()
 
     app = FastAPI(
         lifespan=lifespan,

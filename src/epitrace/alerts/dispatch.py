@@ -176,6 +176,7 @@ class Dispatcher:
         self.stop_event = threading.Event()
         self._next_housekeeping: datetime | None = None
         self.totals = PassResult()
+        self.thread: threading.Thread | None = None
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -237,9 +238,16 @@ class Dispatcher:
         self.stop_event.set()
 
     def start_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run_forever, name="epitrace-outbox", daemon=True)
-        thread.start()
-        return thread
+        self.thread = threading.Thread(target=self.run_forever, name="epitrace-outbox", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def stop_and_wait(self, timeout: float = 30.0) -> None:
+        """Stop the thread started by `start_thread` after the message in hand."""
+        self.stop()
+        if self.thread is not None:
+            self.thread.join(timeout)
+        self.close()
 
     def close(self) -> None:
         for adapter in self.adapters.values():

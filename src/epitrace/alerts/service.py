@@ -461,6 +461,7 @@ def enqueue_select(
         _insert(session)(OutboxMessage)
         .from_select(list(columns), source)
         .on_conflict_do_nothing(index_elements=["group_key", "recipient_key"])
+        .execution_options(preserve_rowcount=True)
     )
     inserted: int = session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
     return inserted
