@@ -27,13 +27,14 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,6 +53,9 @@ log = logging.getLogger("epitrace.alerts.dispatch")
 PHONE_CHANNELS = frozenset({Channel.SMS, Channel.OTT})
 MAX_BACKOFF_SECONDS = 6 * 3600
 HOUSEKEEPING_SECONDS = 5.0
+# outcomes of idempotent channels written together (see `Dispatcher._record`)
+RECORD_GROUP = 50
+RECORD_GROUP_SECONDS = 0.2
 OUTCOME_UNKNOWN = "outcome unknown"
 Clock = Callable[[], datetime]
 
@@ -177,6 +181,9 @@ class Dispatcher:
         self._next_housekeeping: datetime | None = None
         self.totals = PassResult()
         self.thread: threading.Thread | None = None
+        self._pending: list[tuple[OutboxMessage, dict[str, Any], str]] = []
+        self._pending_since = 0.0
+        self._group = 1
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -499,14 +506,30 @@ class Dispatcher:
     def send_claimed(
         self, channel: Channel, adapter: Adapter, rows: Sequence[OutboxMessage]
     ) -> PassResult:
-        """Send claimed rows one by one, recording each outcome in its own transaction."""
+        """Send claimed rows one by one, recording the outcomes in their own transactions."""
         result = PassResult()
+        self._group = RECORD_GROUP if adapter.accepts_idempotency_key else 1
+        try:
+            self._send_all(channel, adapter, rows, result)
+        finally:
+            self._flush(result)
+            self._group = 1
+        return result
+
+    def _send_all(
+        self,
+        channel: Channel,
+        adapter: Adapter,
+        rows: Sequence[OutboxMessage],
+        result: PassResult,
+    ) -> None:
         rendered = self._render(rows)
         lease = timedelta(seconds=self.settings.alerts_lease_seconds)
         lease_until = min((r.lease_until for r in rows if r.lease_until), default=self.clock())
         for index, row in enumerate(rows):
             remaining = rows[index:]
             if self.stop_event.is_set():
+                self._flush(result)
                 result.released += self._release(remaining)
                 break
             now = self.clock()
@@ -522,6 +545,7 @@ class Dispatcher:
             except Retry as exc:
                 self._record_retry(row, exc, result)
                 if exc.pause_seconds > 0:
+                    self._flush(result)
                     self._pause(channel, exc)
                     result.released += self._release(rows[index + 1 :])
                     break
@@ -534,7 +558,6 @@ class Dispatcher:
                 self._record_retry(row, Retry(f"adapter error: {exc}"), result)
                 continue
             self._record_accepted(row, channel, accepted, result)
-        return result
 
     def _guard(self, row: OutboxMessage) -> Any:
         return and_(
@@ -544,13 +567,60 @@ class Dispatcher:
             OutboxMessage.attempts == row.attempts,
         )
 
-    def _record(self, row: OutboxMessage, values: dict[str, Any]) -> bool:
+    def _record(
+        self, row: OutboxMessage, values: dict[str, Any], counter: str, result: PassResult
+    ) -> None:
+        """Record an outcome, guarded by the claim. Outcomes of channels that drop copies by
+        key are written in groups (one transaction per `RECORD_GROUP` or 0.2 s): after a
+        crash their rows are sent again harmlessly. Others are written one by one, so that
+        a crash leaves at most the message in hand as "outcome unknown"."""
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending.append((row, values, counter))
+        full = len(self._pending) >= self._group
+        if full or time.monotonic() - self._pending_since >= RECORD_GROUP_SECONDS:
+            self._flush(result)
+
+    def _flush(self, result: PassResult) -> None:
+        if not self._pending:
+            return
+        groups: dict[tuple[str, ...], list[tuple[OutboxMessage, dict[str, Any], str]]] = {}
+        for item in self._pending:
+            groups.setdefault(tuple(sorted(item[1])), []).append(item)
+        self._pending = []
+        table = cast(Table, OutboxMessage.__table__)
         with self.db.session_scope() as session:
-            done = session.execute(update(OutboxMessage).where(self._guard(row)).values(**values))
-            matched = bool(done.rowcount)  # type: ignore[attr-defined]
-        if not matched:
-            log.warning("row %s was taken over before its outcome was recorded", row.key)
-        return matched
+            connection = session.connection()
+            for names, items in groups.items():
+                stmt = (
+                    update(table)
+                    .where(
+                        table.c.id == bindparam("g_id"),
+                        table.c.status == Status.SENDING.value,
+                        table.c.worker == bindparam("g_worker"),
+                        table.c.attempts == bindparam("g_attempts"),
+                    )
+                    .values({name: bindparam(f"v_{name}") for name in names})
+                    .execution_options(preserve_rowcount=True)
+                )
+                params = [
+                    {
+                        "g_id": row.id,
+                        "g_worker": self.name,
+                        "g_attempts": row.attempts,
+                        **{f"v_{k}": v for k, v in values.items()},
+                    }
+                    for row, values, _counter in items
+                ]
+                done = connection.execute(stmt, params)
+                matched = done.rowcount if done.rowcount >= 0 else len(items)
+                if matched < len(items):
+                    log.warning(
+                        "%d rows were taken over before their outcome was recorded",
+                        len(items) - matched,
+                    )
+                counter = items[0][2]  # one outcome per group: the same columns change
+                setattr(result, counter, getattr(result, counter) + matched)
 
     def _record_accepted(
         self, row: OutboxMessage, channel: Channel, accepted: Accepted, result: PassResult
@@ -590,13 +660,8 @@ class Dispatcher:
             )
         if row.sensitive and not values["lease_until"]:
             values["params"] = None
-        if self._record(row, values):
-            if values["status"] == Status.DELIVERED.value:
-                result.delivered += 1
-            elif values["status"] == Status.FAILED.value:
-                result.failed += 1
-            else:
-                result.sent += 1
+        counter = {Status.DELIVERED.value: "delivered", Status.FAILED.value: "failed"}
+        self._record(row, values, counter.get(values["status"], "sent"), result)
 
     def _record_retry(self, row: OutboxMessage, exc: Retry, result: PassResult) -> None:
         now = self.clock()
@@ -613,8 +678,7 @@ class Dispatcher:
             }
             if row.sensitive:
                 values["params"] = None
-            if self._record(row, values):
-                result.failed += 1
+            self._record(row, values, "failed", result)
             return
         delay = backoff_seconds(attempts, self.settings.alerts_retry_base_seconds, self.rng)
         if exc.after_seconds is not None:
@@ -626,8 +690,7 @@ class Dispatcher:
             "attempts": attempts,
             "last_error": exc.reason,
         }
-        if self._record(row, values):
-            result.retried += 1
+        self._record(row, values, "retried", result)
 
     def _record_refused(self, row: OutboxMessage, reason: str, result: PassResult) -> None:
         values: dict[str, Any] = {
@@ -639,8 +702,7 @@ class Dispatcher:
         }
         if row.sensitive:
             values["params"] = None
-        if self._record(row, values):
-            result.failed += 1
+        self._record(row, values, "failed", result)
 
     def _pause(self, channel: Channel, exc: Retry) -> None:
         """Stop the channel for every worker (the gateway said: slow down)."""

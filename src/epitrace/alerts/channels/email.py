@@ -19,7 +19,6 @@ from epitrace.alerts.channels import Accepted, Outgoing, Refused, Retry
 from epitrace.alerts.models import Channel
 from epitrace.config import Settings
 
-
 LOGIN_PAUSE = 300.0
 
 
