@@ -404,63 +404,85 @@ class Dispatcher:
         ).one()
         return state
 
-    def claim(self, channel: Channel, adapter: Adapter) -> _Claim:
-        """Take tokens and due rows of `channel` in one short transaction."""
-        settings = self.settings
-        result = PassResult()
-        now = self.clock()
-        rate = max(adapter.rate_per_second, 1e-6)
+    def _take_tokens(self, channel: Channel, rate: float, now: datetime) -> tuple[int, float]:
+        """(tokens granted, seconds to wait if none) from the channel's shared bucket, in a
+        transaction of its own: the bucket row stays locked for one statement's time."""
         capacity = max(1.0, rate)  # one second of burst
         with self.db.session_scope() as session:
             state = self._bucket(session, channel, now, capacity)
             if state.paused_until is not None and state.paused_until > now:
-                wait = (state.paused_until - now).total_seconds()
-                return _Claim([], result, wait)
+                return 0, (state.paused_until - now).total_seconds()
             # `now` was read before the lock: another worker may have refilled later
             elapsed = max(0.0, (now - state.refilled_at).total_seconds())
             tokens = min(capacity, state.tokens + elapsed * rate)
-            granted = min(settings.alerts_batch_size, math.floor(tokens))
+            granted = max(0, min(self.settings.alerts_batch_size, math.floor(tokens)))
             state.refilled_at = max(now, state.refilled_at)
-            if granted <= 0:
-                state.tokens = tokens
-                return _Claim([], result, (1.0 - tokens) / rate)
-            due = [
-                OutboxMessage.status == Status.QUEUED.value,
-                OutboxMessage.channel == channel.value,
-                OutboxMessage.due_at <= now,
-            ]
-            if channel in PHONE_CHANNELS and _quiet(settings, now):
-                due.append(OutboxMessage.urgent.is_(True))
-            rows = list(
-                session.scalars(
-                    select(OutboxMessage)
-                    .where(*due)
-                    .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
-                    .limit(granted)
-                    .with_for_update(skip_locked=True)
+            state.tokens = tokens - granted
+        return granted, 0.0 if granted else (1.0 - tokens) / rate
+
+    def _give_back_tokens(self, channel: Channel, count: int, rate: float) -> None:
+        with self.db.session_scope() as session:
+            state = self._bucket(session, channel, self.clock())
+            state.tokens = min(max(1.0, rate), state.tokens + count)
+
+    def claim(self, channel: Channel, adapter: Adapter) -> _Claim:
+        """Take tokens, then due rows of `channel` (one `UPDATE … WHERE id IN (SELECT … FOR
+        UPDATE SKIP LOCKED)`), each in a short transaction; unused tokens go back."""
+        settings = self.settings
+        result = PassResult()
+        now = self.clock()
+        rate = max(adapter.rate_per_second, 1e-6)
+        granted, wait = self._take_tokens(channel, rate, now)
+        if not granted:
+            return _Claim([], result, wait)
+        due = [
+            OutboxMessage.status == Status.QUEUED.value,
+            OutboxMessage.channel == channel.value,
+            OutboxMessage.due_at <= now,
+        ]
+        if channel in PHONE_CHANNELS and _quiet(settings, now):
+            due.append(OutboxMessage.urgent.is_(True))
+        candidates = (
+            select(OutboxMessage.id)
+            .where(*due)
+            .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
+            .limit(granted)
+            .with_for_update(skip_locked=True)
+        )
+        live: list[OutboxMessage] = []
+        with self.db.session_scope() as session:
+            taken = session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+                .values(
+                    status=Status.SENDING.value,
+                    lease_until=now + timedelta(seconds=settings.alerts_lease_seconds),
+                    worker=self.name,
+                    attempts=OutboxMessage.attempts + 1,
                 )
+                .returning(OutboxMessage),
+                execution_options={"synchronize_session": False},
             )
-            live: list[OutboxMessage] = []
+            rows = sorted(taken, key=lambda r: (r.priority, r.due_at, r.id))
             opted_out = self._opted_out(session, channel, rows)
             for row in rows:
                 if row.expires_at is not None and row.expires_at <= now:
                     row.status = Status.EXPIRED.value
                     row.expired_at = now
+                    row.attempts -= 1
                     _erase_if_sensitive(row)
                     result.expired += 1
                 elif row.id in opted_out:
                     row.status = Status.SKIPPED.value
                     row.dead_reason = "opted out"
+                    row.attempts -= 1
                     _erase_if_sensitive(row)
                     result.skipped += 1
                 else:
-                    row.status = Status.SENDING.value
-                    row.lease_until = now + timedelta(seconds=settings.alerts_lease_seconds)
-                    row.worker = self.name
-                    row.attempts += 1
                     live.append(row)
-            state.tokens = tokens - len(live)
-            result.claimed = len(live)
+        result.claimed = len(live)
+        if len(live) < granted:
+            self._give_back_tokens(channel, granted - len(live), rate)
         return _Claim(live, result)
 
     def _opted_out(
