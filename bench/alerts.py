@@ -194,9 +194,11 @@ def bench_drain(db: Database, url: str, count: int, workers: int, rate: float, b
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--recipients", type=int, default=100_000, help="audience size")
-    parser.add_argument("--drain", type=int, default=10_000, help="messages sent by workers")
+    parser.add_argument("--drain", type=int, default=4_000, help="messages sent by workers")
     parser.add_argument("--workers", type=int, default=4, help="worker processes")
-    parser.add_argument("--rate", type=float, default=1_000.0, help="channel messages/s")
+    parser.add_argument(
+        "--rate", type=float, default=200.0, help="channel messages/s (4 operator links of 50)"
+    )
     parser.add_argument("--batch", type=int, default=200, help="rows claimed at once")
     args = parser.parse_args()
     import_models()

@@ -226,6 +226,19 @@ def test_unacknowledged_push_falls_back_to_sms_once(db: Database, settings: Sett
     assert push.deliveries[key] == 1
 
 
+def test_refused_push_falls_back_at_once(db: Database, settings: Settings) -> None:
+    key = _push_citizen(db, "0912000103")
+    push = FakeAdapter(Channel.PUSH, script=[Refused("HTTP 410: subscription gone")])
+    sms = FakeAdapter(Channel.SMS)
+    w = worker(db, settings, [push, sms], Clock())
+    assert w.run_once().fell_back == 1
+    w.run_once()
+    fallen = row(db, key)
+    assert (fallen.status, fallen.channel, fallen.attempts) == ("sent", "sms", 1)
+    assert fallen.last_error is None
+    assert sms.deliveries[key] == 1
+
+
 def test_two_workers_share_the_channel_rate(db: Database, settings: Settings) -> None:
     queue(db, 120)
     fake = FakeAdapter(rate_per_second=10)

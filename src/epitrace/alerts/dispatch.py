@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -691,6 +691,8 @@ class Dispatcher:
         if exc.pause_seconds > 0:
             attempts -= 1  # the channel was throttled, not this message: no attempt used
         if attempts >= self.settings.alerts_max_attempts:
+            if self._fall_back_now(row, exc.reason, result):
+                return
             values: dict[str, Any] = {
                 "status": Status.FAILED.value,
                 "failed_at": now,
@@ -714,7 +716,26 @@ class Dispatcher:
         }
         self._record(row, values, "retried", result)
 
+    def _fall_back_now(self, row: OutboxMessage, reason: str, result: PassResult) -> bool:
+        """A push that can never arrive (subscription gone, attempts exhausted) hands over to
+        its fallback channel at once instead of waiting for the acknowledgement delay."""
+        if row.channel != Channel.PUSH.value or not row.fallback_channel:
+            return False
+        values = {
+            "channel": row.fallback_channel,
+            "fallback_channel": None,
+            "status": Status.QUEUED.value,
+            "due_at": self.clock(),
+            "lease_until": None,
+            "attempts": 0,
+            "last_error": f"push: {reason}"[:300],
+        }
+        self._record(row, values, "fell_back", result)
+        return True
+
     def _record_refused(self, row: OutboxMessage, reason: str, result: PassResult) -> None:
+        if self._fall_back_now(row, reason, result):
+            return
         values: dict[str, Any] = {
             "status": Status.FAILED.value,
             "failed_at": self.clock(),
@@ -793,13 +814,4 @@ def _outgoing(row: OutboxMessage, channel: Channel, text: Rendered) -> Outgoing:
         user_id=row.user_id,
         params=params,
         urgent=row.urgent,
-    )
-
-
-def due_filter(now: datetime) -> Any:
-    """Rows a worker could send now (for status pages)."""
-    return and_(
-        OutboxMessage.status == Status.QUEUED.value,
-        OutboxMessage.due_at <= now,
-        or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
     )
