@@ -13,7 +13,7 @@ from epitrace.alerts import service as alert_service
 from epitrace.alerts.channels import Outgoing, Refused, Retry
 from epitrace.alerts.channels.http import HttpSmsAdapter, OttAdapter
 from epitrace.alerts.models import Channel, ChannelState, InboundSms, Status
-from epitrace.config import Settings
+from epitrace.config import Settings, get_settings
 from epitrace.db import Database
 from tests.alerts.gateway import Answer, Gateway, running
 from tests.alerts.outbox import Clock, queue, row, rows, worker
@@ -196,8 +196,6 @@ def _sent_row(db: Database, settings: Settings, gateway: Gateway) -> Any:
 @pytest.fixture
 def gw_client(app: Any, settings: Settings, gateway: Gateway) -> Iterator[TestClient]:
     app.state.settings = _settings(settings, gateway)
-    from epitrace.config import get_settings
-
     app.dependency_overrides[get_settings] = lambda: app.state.settings
     with TestClient(app) as client:
         yield client
@@ -262,3 +260,22 @@ def test_receipts_of_a_channel_without_a_token_are_not_taken(app: Any, settings:
             headers={"Authorization": "Bearer "},
         )
     assert answer.status_code == 404
+
+
+def test_sign_in_codes_go_through_the_http_gateway(
+    db: Database, settings: Settings, gateway: Gateway
+) -> None:
+    from epitrace.app import create_app
+
+    tuned = _settings(settings, gateway)
+    app = create_app(tuned, database=db)
+    app.dependency_overrides[get_settings] = lambda: tuned
+    with TestClient(app) as client:
+        answer = client.post("/api/v1/auth/otp", json={"phone": "0912 000 888"})
+        assert answer.status_code == 202, answer.text
+        [body] = gateway.bodies
+        assert body["to"] == "+84912000888"
+        assert "Ma xac thuc" in body["text"]
+        gateway.script = [Answer(503)]
+        busy = client.post("/api/v1/auth/otp", json={"phone": "0912 000 889"})
+        assert busy.status_code == 503
