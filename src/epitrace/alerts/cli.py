@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def _line(worker: Dispatcher, started: float) -> str:
     elapsed = max(time.monotonic() - started, 1e-9)
     done = t.sent + t.delivered
     return (
-        f"[{worker.name}] sent {done} ({done / elapsed:.1f}/s), retried {t.retried}, "
+        f"{escape(worker.name)}: sent {done} ({done / elapsed:.1f}/s), retried {t.retried}, "
         f"failed {t.failed}, expired {t.expired}, skipped {t.skipped}, "
         f"recovered {t.recovered}, fallbacks {t.fell_back}"
     )
