@@ -354,3 +354,25 @@ def test_worker_claims_only_its_channels(db: Database, settings: Settings) -> No
     assert row(db, sms_key).status == Status.QUEUED
     with db.sessionmaker() as session:
         assert session.scalars(select(ChannelState.channel)).all() == ["email"]
+
+
+def test_a_slow_batch_renews_its_lease(db: Database, settings: Settings) -> None:
+    """Sends slower than the lease: the worker renews it, nobody takes the rows over."""
+    keys = queue(db, 4)
+    clock = Clock()
+    fake = FakeAdapter(accepts_idempotency_key=False)
+    w = worker(db, settings, [fake], clock, alerts_lease_seconds=10)
+    rescuer = worker(db, settings, [fake], clock, name="rescuer", alerts_lease_seconds=10)
+    recovered: list[int] = []
+    original = fake.send
+
+    def slow(message: Any) -> Accepted:
+        clock.advance(4)
+        recovered.append(rescuer.housekeeping().dead_unknown)
+        return original(message)
+
+    fake.send = slow  # type: ignore[method-assign]
+    result = w.run_once()
+    assert result.sent == 4
+    assert recovered == [0, 0, 0, 0]
+    assert all(row(db, k).status == Status.SENT for k in keys)
