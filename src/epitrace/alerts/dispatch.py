@@ -7,14 +7,15 @@ One pass (`Dispatcher.run_once`) does, for each channel it has an adapter for:
    "outcome unknown" — never sent twice; pushes nobody acknowledged in time switch to their
    fallback channel;
 2. quiet hours: due SMS/OTT rows that are not urgent move to the end of the quiet period;
-3. claim: in one short transaction, take tokens from the channel's bucket (`channel_state`,
-   locked briefly, shared by every worker) and as many due rows (`FOR UPDATE SKIP LOCKED`
-   on PostgreSQL; SQLite has one writer at a time) → `sending` with a lease; rows past
-   `expires_at` end as `expired`, numbers that opted out after the row was queued as
-   `skipped`;
-4. render (`rendering.render_rows`), send one by one, and record each outcome in its own
-   transaction, guarded by the claim (status, worker, attempt) so that a row taken over
-   after a lost lease is never recorded twice.
+3. claim: take tokens from the channel's bucket (`channel_state`, locked for one short
+   transaction, shared by every worker), then as many due rows in one
+   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` (SQLite has one
+   writer at a time) → `sending` with a lease; rows past `expires_at` end as `expired`,
+   numbers that opted out after the row was queued as `skipped`;
+4. render (`rendering.render_rows`), send one by one, and record the outcomes in their own
+   transactions (one by one, or 50 at a time for channels that drop copies by key),
+   guarded by the claim (status, worker, attempt) so that a row taken over after a lost
+   lease is never recorded twice.
 
 Services flush, never commit; this module is a job wrapper: it owns its transactions.
 """
