@@ -8,10 +8,10 @@ One pass (`Dispatcher.run_once`) does, for each channel it has an adapter for:
    fallback channel;
 2. quiet hours: due SMS/OTT rows that are not urgent move to the end of the quiet period;
 3. claim: take tokens from the channel's bucket (`channel_state`, locked for one short
-   transaction, shared by every worker), then as many due rows in one
-   `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` (SQLite has one
-   writer at a time) → `sending` with a lease; rows past `expires_at` end as `expired`,
-   numbers that opted out after the row was queued as `skipped`;
+   transaction, shared by every worker), then as many due rows (`SELECT … FOR UPDATE SKIP
+   LOCKED` and one `UPDATE … RETURNING`; SQLite has one writer at a time) → `sending`
+   with a lease; rows past `expires_at` end as `expired`, numbers that opted out after
+   the row was queued as `skipped`;
 4. render (`rendering.render_rows`), send one by one, and record the outcomes in their own
    transactions (one by one, or 50 at a time for channels that drop copies by key),
    guarded by the claim (status, worker, attempt) so that a row taken over after a lost
@@ -427,8 +427,8 @@ class Dispatcher:
             state.tokens = min(max(1.0, rate), state.tokens + count)
 
     def claim(self, channel: Channel, adapter: Adapter) -> _Claim:
-        """Take tokens, then due rows of `channel` (one `UPDATE … WHERE id IN (SELECT … FOR
-        UPDATE SKIP LOCKED)`), each in a short transaction; unused tokens go back."""
+        """Take tokens, then due rows of `channel` (`SELECT … FOR UPDATE SKIP LOCKED`, then
+        one `UPDATE … RETURNING`), each in a short transaction; unused tokens go back."""
         settings = self.settings
         result = PassResult()
         now = self.clock()
@@ -452,17 +452,24 @@ class Dispatcher:
         )
         live: list[OutboxMessage] = []
         with self.db.session_scope() as session:
-            taken = session.scalars(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-                .values(
-                    status=Status.SENDING.value,
-                    lease_until=now + timedelta(seconds=settings.alerts_lease_seconds),
-                    worker=self.name,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-                .returning(OutboxMessage),
-                execution_options={"synchronize_session": False},
+            # two statements, not `IN (SELECT … LIMIT … SKIP LOCKED)`: a plan that scans
+            # the subquery again could take more rows than tokens
+            ids = list(session.scalars(candidates))
+            taken = (
+                session.scalars(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .values(
+                        status=Status.SENDING.value,
+                        lease_until=now + timedelta(seconds=settings.alerts_lease_seconds),
+                        worker=self.name,
+                        attempts=OutboxMessage.attempts + 1,
+                    )
+                    .returning(OutboxMessage),
+                    execution_options={"synchronize_session": False},
+                ).all()
+                if ids
+                else []
             )
             rows = sorted(taken, key=lambda r: (r.priority, r.due_at, r.id))
             opted_out = self._opted_out(session, channel, rows)
