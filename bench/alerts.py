@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from epitrace import migrations
 from epitrace.accounts.models import Person
 from epitrace.alerts import service as alert_service
+from epitrace.alerts import templates
 from epitrace.alerts.channels.fake import FakeAdapter
 from epitrace.alerts.dispatch import Dispatcher
 from epitrace.alerts.models import Channel, OutboxMessage, Status
@@ -142,6 +143,7 @@ def work(url: str, name: str, rate: float, batch: int, go: Event, stop: Event) -
     settings = Settings(database_url=url, alerts_batch_size=batch, environment="test")
     adapter = FakeAdapter(Channel.SMS, rate_per_second=rate)
     dispatcher = Dispatcher(db, settings, {Channel.SMS: adapter}, name=name)
+    templates.all_templates()  # a long-running worker loads every domain's templates once
     go.wait()
     while not stop.is_set():
         one = dispatcher.run_once()
