@@ -10,7 +10,15 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ("checkin", "tracing", "exposure", "declarations", "reports", "rollout")
+BENCHMARKS = (
+    "checkin",
+    "tracing",
+    "exposure",
+    "declarations",
+    "reports",
+    "rollout",
+    "alerts",
+)
 
 
 def main() -> int:

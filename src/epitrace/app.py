@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from epitrace import __version__, localtime
 from epitrace.accounts.sms import get_channel
+from epitrace.alerts import worker as alert_worker
 from epitrace.config import Settings, get_settings
 from epitrace.db import Database
 from epitrace.domains import domain_modules, import_models
@@ -279,12 +280,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # With SQLite there is no separate worker: run the scheduled jobs in this process.
         scheduler = None
+        outbox = None
         if settings.run_jobs_in_process and settings.environment != "test":
             scheduler = Scheduler(database, settings)
             scheduler.start_thread()
+        if settings.environment != "test":
+            outbox = alert_worker.start_in_process(database, settings)
         yield
         if scheduler is not None:
             scheduler.stop()
+        if outbox is not None:
+            outbox.stop_and_wait()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -301,7 +307,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.db = database
     app.state.keyring = Keyring(settings.keys_dir)
-    app.state.sms = get_channel(settings.sms_backend, settings.sms_outbox)
+    app.state.sms = (
+        get_channel(settings.sms_backend, settings.sms_outbox)
+        if settings.sms_backend in ("file", "console")
+        else alert_worker.DirectSms(database, settings)
+    )
 
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from epitrace import jobs, migrations
 from epitrace.accounts import service as account_service
+from epitrace.alerts import cli as alerts_cli
 from epitrace.alerts import vapid
+from epitrace.alerts.models import Channel
 from epitrace.config import Settings, get_settings, is_loopback, served_address
 from epitrace.db import Database
 from epitrace.domains import domain_modules
@@ -143,21 +145,53 @@ def serve(
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="Run every job once and exit.")] = False,
+    once: Annotated[
+        bool, typer.Option(help="Run every job once, send every due message, and exit.")
+    ] = False,
+    channel: Annotated[
+        list[Channel] | None,
+        typer.Option(help="Send only these channels (repeat); default: every configured one."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Worker name shown on claimed rows.")] = None,
+    run_jobs: Annotated[
+        bool,
+        typer.Option(
+            "--jobs/--no-jobs", help="Also run the scheduled jobs (one worker is enough)."
+        ),
+    ] = True,
 ) -> None:
-    """Run scheduled jobs (retention, exports, breach scans, clean-up)."""
+    """Send the outbox (alerts) and run scheduled jobs (retention, exports, clean-up).
+
+    Runs until SIGTERM: the message in hand is finished and recorded, the rest of its batch
+    is given back. Run several on PostgreSQL; they share each channel's rate.
+    """
     settings = get_settings()
     db = Database(settings.database_url)
     try:
         if once:
-            for name, outcome in jobs.run_once(db, settings).items():
-                console.print(f"{name}: {outcome}")
+            if run_jobs:
+                for job_name, outcome in jobs.run_once(db, settings).items():
+                    console.print(f"{job_name}: {outcome}")
+            result = alerts_cli.run_worker(db, channels=channel, name=name, once=True)
+            console.print(
+                f"outbox: {result.sent + result.delivered} sent, {result.retried} to retry, "
+                f"{result.failed} failed, {result.expired} expired"
+            )
             return
-        console.print(f"running {len(jobs.all_jobs())} jobs; Ctrl+C stops")
-        try:
-            jobs.Scheduler(db, settings).run_forever()
-        except KeyboardInterrupt:
-            console.print("stopped")
+        scheduler = jobs.Scheduler(db, settings) if run_jobs else None
+        if scheduler is not None:
+            console.print(f"running {len(scheduler.jobs)} scheduled jobs")
+            scheduler.start_thread()
+        alerts_cli.run_worker(
+            db,
+            channels=channel,
+            name=name,
+            once=False,
+            on_stop=scheduler.stop if scheduler is not None else None,
+        )
+        if scheduler is not None:
+            scheduler.stop()
+        console.print("stopped")
     finally:
         db.dispose()
 

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     alerts_push_fallback_seconds: int = Field(
         default=900, ge=0, description="Send an SMS when a push is not acknowledged by then."
     )
+    alerts_inprocess: bool | None = Field(
+        default=None,
+        description="Drain the outbox in the web process; default: on with SQLite, off with "
+        "PostgreSQL (run `epitrace worker` there).",
+    )
     campaign_approval_threshold: int = Field(
         default=10_000, ge=0, description="Campaigns to more recipients need a second official."
     )

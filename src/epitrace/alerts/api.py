@@ -3,16 +3,19 @@ subscriptions and acknowledgements of the account's browsers."""
 
 from __future__ import annotations
 
+import hmac
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
-from epitrace.alerts import access, vapid
+from epitrace.alerts import access, receipts, vapid
 from epitrace.alerts import service as alert_service
-from epitrace.alerts.models import OutboxMessage
+from epitrace.alerts.models import Channel, OutboxMessage
 from epitrace.alerts.schemas import (
+    GatewayReportIn,
+    GatewayReportOut,
     InboxOut,
     MarkedOut,
     NoticeOut,
@@ -25,10 +28,10 @@ from epitrace.alerts.schemas import (
     UnreadOut,
 )
 from epitrace.config import Settings
-from epitrace.errors import N_, NotFound
+from epitrace.errors import N_, InvalidInput, NotFound, Unauthorized
 from epitrace.security.permissions import public
 from epitrace.web import i18n
-from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, bearer
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["alerts"])
@@ -187,3 +190,37 @@ def push_ack(key: uuid.UUID, session: DbSession) -> Response:
 
 # The campaign and dashboard routes are registered on this router.
 from epitrace.alerts import campaign_api  # noqa: E402, F401
+
+
+@router.post("/alerts/receipts/{channel}", response_model=GatewayReportOut)
+@public
+def gateway_report(
+    channel: Literal["sms", "ott"],
+    body: GatewayReportIn,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+) -> GatewayReportOut:
+    """A gateway's delivery receipt or a phone's reply (STOP), authenticated by its token."""
+    expected = settings.http_gateway_token if channel == "sms" else settings.ott_token
+    if not expected:
+        raise NotFound(N_("This channel takes no reports."))
+    given = bearer(request) or ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized(N_("The gateway token is wrong."))
+    if body.id is not None and body.status is not None:
+        known = receipts.record_receipt(
+            session,
+            channel=Channel(channel),
+            provider_ref=body.id,
+            delivered=body.status == "delivered",
+            reason=body.reason,
+        )
+        if not known:
+            # the send may not be recorded yet: an error makes the gateway try again later
+            raise NotFound(N_("No message was sent under this reference."))
+        return GatewayReportOut(kind="receipt")
+    if body.sender is not None and body.text is not None:
+        action = receipts.record_inbound(session, phone=body.sender, text=body.text)
+        return GatewayReportOut(kind="inbound", action=action)
+    raise InvalidInput(N_("A report needs either an id and a status, or a sender and a text."))

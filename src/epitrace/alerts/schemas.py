@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -207,3 +208,18 @@ class DashboardOut(BaseModel):
     by_channel: list[ChannelCountsOut]
     by_ward: list[WardCountsOut]
     failures: list[FailureOut]
+
+
+class GatewayReportIn(BaseModel):
+    """A gateway's callback: a delivery receipt (`id`, `status`) or a reply (`from`, `text`)."""
+
+    id: str | None = Field(default=None, min_length=1, max_length=80)
+    status: Literal["delivered", "failed"] | None = None
+    reason: str = Field(default="", max_length=300)
+    sender: str | None = Field(default=None, alias="from", min_length=3, max_length=40)
+    text: str | None = Field(default=None, max_length=2000)
+
+
+class GatewayReportOut(BaseModel):
+    kind: Literal["receipt", "inbound"]
+    action: str | None = None

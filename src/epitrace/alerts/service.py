@@ -18,10 +18,13 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     func,
     literal,
     not_,
@@ -403,6 +406,28 @@ def enqueue(
 
 # The columns `enqueue_select` reads from its source, one row per recipient.
 SELECT_COLUMNS = ("recipient_key", "person_id", "user_id", "phone", "ward_code", "locale", "params")
+
+
+def people_source(people: Select[tuple[uuid.UUID]]) -> Any:
+    """An `enqueue_select` source for a SELECT of person ids: each person's own phone, their
+    active account (inbox copy, language), no parameters."""
+    return (
+        select(
+            (literal("p:") + func.replace(cast(Person.id, String), "-", "")).label("recipient_key"),
+            Person.id.label("person_id"),
+            UserAccount.id.label("user_id"),
+            Person.phone.label("phone"),
+            Person.ward_code.label("ward_code"),
+            UserAccount.locale.label("locale"),
+            cast(null(), JSON).label("params"),
+        )
+        .select_from(Person)
+        .outerjoin(
+            UserAccount,
+            (UserAccount.person_id == Person.id) & UserAccount.is_active.is_(True),
+        )
+        .where(Person.id.in_(people.scalar_subquery()))
+    )
 
 
 def _new_key(dialect: str) -> Any:
