@@ -46,11 +46,14 @@ def test_api_docs_list_and_expand_operations_offline(
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
     assert page.locator("h1").first.inner_text() == "Tài liệu API"
 
-    # the operations list, by tag
-    operations = page.locator(".opblock")
-    operations.first.wait_for()
-    assert operations.count() >= 90
-    expect(page.locator(".opblock-tag", has_text="accounts").first).to_be_visible()
+    # the operations listed by tag, each tag folded until opened (150 operations unfolded at
+    # once stopped rendering after the second tag in Chromium, with no error in the page)
+    tags = page.locator(".opblock-tag")
+    expect(tags.nth(12)).to_be_attached()  # every domain's tag
+    page.locator(".opblock-tag", has_text="rollout").first.click()
+    expect(page.locator(".opblock").nth(29)).to_be_attached()
+    page.locator(".opblock-tag", has_text="accounts").first.click()
+    expect(page.locator("#operations-accounts-request_code_api_v1_auth_otp_post")).to_be_visible()
 
     # expanding one shows its parameters and its documented error responses
     summary = page.locator(

@@ -33,7 +33,7 @@ AREA_KEYS = {"ward_code", "area_code", "ward", "area"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CITIZEN_SELF = "a citizen acts on themselves and the relatives in their care"
-OWN_INBOX = "the caller's own inbox and its settings"
+OWN_INBOX = "the caller's own inbox, its settings and this browser's push subscription"
 OWN_ACCOUNT = "the caller's own sessions, tokens and password"
 IMPORT_BY_LINE = (
     "a list of new or existing organisations: each line's stored (or named) ward is checked "
@@ -65,6 +65,8 @@ NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/inbox/read-all"): OWN_INBOX,
     ("POST", "/api/v1/inbox/{key}/read"): OWN_INBOX,
     ("PUT", "/api/v1/inbox/settings"): OWN_INBOX,
+    ("POST", "/api/v1/push/subscriptions"): OWN_INBOX,
+    ("DELETE", "/api/v1/push/subscriptions"): OWN_INBOX,
     ("POST", "/inbox/read-all"): OWN_INBOX,
     ("POST", "/inbox/settings"): OWN_INBOX,
     ("POST", "/api/v1/organisations/import"): IMPORT_BY_LINE,

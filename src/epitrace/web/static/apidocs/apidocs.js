@@ -15,7 +15,9 @@
       deepLinking: false,
       // no validator badge: it would ask an outside server to check the document
       validatorUrl: null,
-      docExpansion: "list",
+      // tags folded: with every operation unfolded (150 of them) Chromium stopped rendering
+      // after the second tag, without an error; a tag opens with one click
+      docExpansion: "none",
       defaultModelsExpandDepth: 0,
       syntaxHighlight: false,
       tryItOutEnabled: false,
