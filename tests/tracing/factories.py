@@ -65,8 +65,10 @@ def presence(
     who: Person | ManualVisitor,
     start: float,
     end: float | None,
+    id: uuid.UUID | None = None,
 ) -> Presence:
     p = Presence(
+        id=id or uuid.uuid4(),
         venue_id=venue.id,
         ward_code=venue.ward_code,
         person_id=who.id if isinstance(who, Person) else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -115,6 +116,31 @@ def test_f2_only_after_the_f1_exposure_and_before_isolation(session: Session, pl
     assert keys(session, case, 1) == {contact_key(f1p.id, None)}
     assert keys(session, case, 2) == {contact_key(after.id, None)}
     assert links(session, case, 2)[0].source_key == contact_key(f1p.id, None)
+
+
+def test_tied_sources_give_the_same_evidence_on_every_database(
+    session: Session, places: Any
+) -> None:
+    """Two F1s share the F2's whole visit: the overlaps tie, and the evidence recorded is the
+    source presence with the smaller id on SQLite and PostgreSQL alike (insertion order and
+    the planner once decided)."""
+    f0, first, second, f2 = (f.person(session, n) for n in ("F0", "first", "second", "F2"))
+    market = f.venue(session)
+    office = f.venue(session, category=VenueCategory.AGENCY_OFFICE, name="UBND phường")
+    for f1p in (first, second):
+        f.presence(session, venue=market, who=f0, start=DAY * 2, end=DAY * 2 + 60)
+        f.presence(session, venue=market, who=f1p, start=DAY * 2, end=DAY * 2 + 60)
+    high = uuid.UUID(int=(1 << 128) - 1)
+    low = uuid.UUID(int=1)
+    f.presence(session, venue=office, who=first, start=DAY * 3, end=DAY * 3 + 180, id=high)
+    f.presence(session, venue=office, who=second, start=DAY * 3, end=DAY * 3 + 180, id=low)
+    f.presence(session, venue=office, who=f2, start=DAY * 3 + 30, end=DAY * 3 + 90)
+    case = f.case(session, who=f0, sampled=DAY * 2.5)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    (link,) = links(session, case, 2)
+    assert link.source_presence_id == low
+    assert link.source_key == contact_key(second.id, None)
+    assert link.evidence_count == 2
 
 
 def test_rerun_is_idempotent_and_picks_up_new_data(session: Session, places: Any) -> None:

@@ -142,7 +142,7 @@ good AS (
 ),
 ranked AS (
   SELECT good.*,
-         ROW_NUMBER() OVER (PARTITION BY qperson, qmv ORDER BY os, oe DESC, qid) AS rn,
+         ROW_NUMBER() OVER (PARTITION BY qperson, qmv ORDER BY os, oe DESC, qid, spid) AS rn,
          COUNT(*) OVER (PARTITION BY qperson, qmv) AS n
   FROM good
 )
