@@ -20,6 +20,7 @@ from epitrace.accounts import service as account_service
 from epitrace.alerts import cli as alerts_cli
 from epitrace.alerts import vapid
 from epitrace.alerts.models import Channel
+from epitrace.cli_support import explain
 from epitrace.config import Settings, get_settings, is_loopback, served_address
 from epitrace.db import Database
 from epitrace.domains import domain_modules
@@ -27,7 +28,7 @@ from epitrace.errors import DomainError
 from epitrace.places import service as place_service
 from epitrace.security.keys import Keyring, KeyStatus, Purpose
 from epitrace.security.roles import Role
-from epitrace.web import i18n, i18n_tools
+from epitrace.web import i18n_tools
 
 app = typer.Typer(help="epitrace — epidemic response platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -76,11 +77,6 @@ def progress_bar() -> Progress:
 def fail(message: str) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
     return typer.Exit(code=1)
-
-
-def explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    return i18n.gettext(exc.message, **exc.params)
 
 
 def public_base_url(settings: Settings, *, host: str, port: int) -> str:

@@ -12,17 +12,17 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
-from epitrace.accounts import service as account_service
 from epitrace.alerts import campaign_views as views
 from epitrace.alerts import campaigns
 from epitrace.alerts.models import Campaign
+from epitrace.cli_support import acting as _acting
+from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
 from epitrace.security.permissions import Principal, require
 from epitrace.security.roles import Action
-from epitrace.web import i18n
 from epitrace.web.templating import local_time
 
 campaigns_app = typer.Typer(help="Campaigns (messages to an audience).", no_args_is_help=True)
@@ -30,23 +30,6 @@ console = Console()
 err = Console(stderr=True)
 
 AS_USER = typer.Option("--as", help="The staff account the command acts as (area rules, audit).")
-
-
-def _explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    return i18n.gettext(exc.message, **exc.params)
-
-
-def _acting(session: Session, username: str) -> Principal:
-    account = account_service.get_by_username(session, username=username)
-    principal = (
-        account_service.load_principal(session, user_id=account.id, auth_method="cli")
-        if account is not None and account.kind == "staff"
-        else None
-    )
-    if principal is None:
-        raise typer.BadParameter(f"no active staff account {username!r}", param_hint="--as")
-    return principal
 
 
 def _id(value: str) -> uuid.UUID:

@@ -23,21 +23,16 @@ from epitrace.alerts import worker as alert_worker
 from epitrace.alerts.dispatch import Dispatcher, PassResult
 from epitrace.alerts.models import Channel, ChannelState, OutboxMessage
 from epitrace.alerts.service import Recipient
+from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
-from epitrace.web import i18n
 
 alerts_app = typer.Typer(help="Alerts: the outbox and its channels.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
 LOG_EVERY_SECONDS = 10.0
-
-
-def _explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    return i18n.gettext(exc.message, **exc.params)
 
 
 def _line(worker: Dispatcher, started: float) -> str:

@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.orm import Session
 
 from epitrace import localtime
-from epitrace.accounts import service as account_service
+from epitrace.cli_support import acting as _acting
+from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
@@ -23,19 +23,12 @@ from epitrace.rollout import access, formal_report, indicators, rosters
 from epitrace.rollout import organisations as org_service
 from epitrace.rollout.spreadsheets import FileRejected
 from epitrace.security import audit
-from epitrace.security.permissions import Principal
 from epitrace.security.roles import Action
 from epitrace.venues import service as venue_service
-from epitrace.web import i18n
 
 rollout_app = typer.Typer(help="Rollout oversight.", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
-
-
-def _explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    return i18n.gettext(exc.message, **exc.params)
 
 
 def _day(value: str) -> date:
@@ -137,19 +130,6 @@ def produce_report(
         db.dispose()
     out.write_bytes(content)
     console.print(f"{out}: report of {report.area_name}, {start} to {end}")
-
-
-def _acting(session: Session, username: str) -> Principal:
-    """The staff account a command acts as: its area rules apply and the audit log names it."""
-    account = account_service.get_by_username(session, username=username)
-    principal = (
-        account_service.load_principal(session, user_id=account.id, auth_method="cli")
-        if account is not None and account.kind == "staff"
-        else None
-    )
-    if principal is None:
-        raise typer.BadParameter(f"no active staff account {username!r}", param_hint="--as")
-    return principal
 
 
 def _rejected(exc: FileRejected) -> None:

@@ -14,13 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from epitrace.cases import service as case_service
+from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
 from epitrace.db import Database, utcnow
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
 from epitrace.tracing import geo, policy_store
 from epitrace.tracing import service as tracing_service
-from epitrace.web import i18n
 from epitrace.web.templating import local_time
 
 console = Console()
@@ -34,11 +34,6 @@ tracing_app.add_typer(policy_app, name="policy")
 def _database() -> Database:
     import_models()
     return Database(get_settings().database_url)
-
-
-def _explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    return i18n.gettext(exc.message, **exc.params)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
+from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
 from epitrace.db import Database
 from epitrace.domains import import_models
@@ -38,14 +39,6 @@ class PosterFormat(enum.StrEnum):
 class PaperSize(enum.StrEnum):
     A4 = "a4"
     A5 = "a5"
-
-
-def _explain(exc: DomainError) -> str:
-    i18n.set_locale("en")
-    text = i18n.gettext(exc.message, **exc.params)
-    if exc.fields:
-        text += " " + "; ".join(f"{k}: {i18n.gettext(v)}" for k, v in exc.fields.items())
-    return text
 
 
 def _database() -> Database:
