@@ -40,12 +40,16 @@ class SmtpAdapter:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.http_gateway_timeout_seconds)
-        smtp.ehlo()
-        if s.smtp_starttls:
-            smtp.starttls(context=ssl.create_default_context())
+        try:
             smtp.ehlo()
-        if s.smtp_user:
-            smtp.login(s.smtp_user, s.smtp_password)
+            if s.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except BaseException:
+            smtp.close()  # a refused handshake or login leaves no socket behind
+            raise
         return smtp
 
     def message(self, message: Outgoing) -> EmailMessage:
@@ -73,6 +77,12 @@ class SmtpAdapter:
                 # our configuration, not the message: pause the channel until it is fixed
                 self._drop()
                 reason = f"SMTP login refused: {exc.smtp_code}"
+                raise Retry(reason, after_seconds=LOGIN_PAUSE, pause_seconds=LOGIN_PAUSE) from None
+            except (ssl.SSLError, smtplib.SMTPNotSupportedError) as exc:
+                # an untrusted certificate, or a server that wants STARTTLS (or offers no
+                # login) where the settings say otherwise: configuration again
+                self._drop()
+                reason = f"SMTP security settings refused: {exc}"
                 raise Retry(reason, after_seconds=LOGIN_PAUSE, pause_seconds=LOGIN_PAUSE) from None
             except smtplib.SMTPRecipientsRefused as exc:
                 self._reset_if_broken()
