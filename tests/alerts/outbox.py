@@ -46,6 +46,7 @@ def queue(
     template: str = "test",
     params: Mapping[str, Any] | None = None,
     urgent: bool | None = None,
+    ignore_opt_out: bool | None = None,
     now: datetime = NOW,
     expires_at: datetime | None = None,
     start: int = 0,
@@ -64,6 +65,7 @@ def queue(
             dedup_key=f"t:{uuid.uuid4()}",
             channels=[channel],
             urgent=urgent,
+            ignore_opt_out=ignore_opt_out,
             now=now,
             expires_at=expires_at,
         )

@@ -319,6 +319,25 @@ def test_numbers_that_opt_out_after_queueing_are_skipped(db: Database, settings:
     assert row(db, other).status == Status.SENT
 
 
+def test_a_message_queued_past_opt_outs_is_sent_after_a_later_opt_out(
+    db: Database, settings: Settings
+) -> None:
+    """A tracing policy's contact alerts ignore opt-out: the choice is the enqueuer's and
+    holds when the number opts out between queuing and sending (the template alone does not
+    ignore opt-outs)."""
+    [key] = queue(db, 1, ignore_opt_out=True)
+    [plain] = queue(db, 1, start=1)
+    with db.session_scope() as session:
+        for k in (key, plain):
+            alert_service.opt_out(session, phone=row(db, k).phone or "", source="stop")
+    fake = FakeAdapter()
+    result = worker(db, settings, [fake], Clock(NOW + timedelta(seconds=1))).run_once()
+    assert (result.sent, result.skipped) == (1, 1)
+    assert row(db, key).status == Status.SENT
+    assert fake.requests[key] == 1
+    assert (row(db, plain).status, row(db, plain).dead_reason) == (Status.SKIPPED, "opted out")
+
+
 def test_sign_in_codes_are_erased_once_sent(db: Database, settings: Settings) -> None:
     [key] = queue(db, 1, template="otp", params={"code": "123456", "minutes": 5})
     fake = FakeAdapter()

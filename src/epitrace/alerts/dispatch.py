@@ -133,9 +133,13 @@ def _quiet(settings: Settings, now: datetime) -> bool:
     return localtime.in_window(now, settings.alerts_quiet_start, settings.alerts_quiet_end)
 
 
-def _ignores_opt_out(template_key: str) -> bool:
+def _ignores_opt_out(row: OutboxMessage) -> bool:
+    """Whether a later opt-out leaves the row alone: the enqueuer's choice (a policy's contact
+    alerts) or, for rows queued before it was stored, the template's."""
+    if row.ignore_opt_out:
+        return True
     try:
-        return templates.get(template_key).ignore_opt_out
+        return templates.get(row.template).ignore_opt_out
     except DomainError:  # a domain's own renderer (campaigns): never past an opt-out
         return False
 
@@ -509,7 +513,7 @@ class Dispatcher:
         out = set()
         for row in rows:
             at = since.get(row.phone) if row.phone else None
-            if at is not None and at >= row.created_at and not _ignores_opt_out(row.template):
+            if at is not None and at >= row.created_at and not _ignores_opt_out(row):
                 out.add(row.id)
         return out
 
