@@ -155,7 +155,9 @@ def generate(spec: Spec, *, sqlite: bool) -> Iterator[tuple[str, list[tuple[Any,
     batch: list[tuple[Any, ...]] = []
     for n in range(spec.people):
         guardian = ids(1, n - 1) if n and rng.random() < spec.dependent_share else None
-        batch.append((ids(1, n), f"Người {n}", person_ward[n], guardian, f"ps{n:x}", created))
+        batch.append(
+            (ids(1, n), f"Người {n}", f"nguoi {n}", person_ward[n], guardian, f"ps{n:x}", created)
+        )
         if len(batch) == 100_000:
             yield "person", batch
             batch = []
@@ -227,7 +229,15 @@ COLUMNS = {
         "code_version",
         "created_at",
     ),
-    "person": ("id", "full_name", "ward_code", "guardian_id", "pseudonym", "created_at"),
+    "person": (
+        "id",
+        "full_name",
+        "search_name",
+        "ward_code",
+        "guardian_id",
+        "pseudonym",
+        "created_at",
+    ),
     "manual_visitor": ("id", "full_name", "created_at"),
     "presence": (
         "id",
