@@ -143,6 +143,26 @@ def test_tied_sources_give_the_same_evidence_on_every_database(
     assert link.evidence_count == 2
 
 
+def test_long_stays_reach_back_to_the_cap(session: Session, places: Any) -> None:
+    """A stay that began long before the F0 came is found (through the long-stay index);
+    a stay that began earlier than the policy's cap is cut at the cap."""
+    f0, guest, night, late, old = (
+        f.person(session, n) for n in ("F0", "guest", "night", "late", "old")
+    )
+    hotel = f.venue(session, category=VenueCategory.HOTEL_LODGING, name="Khách sạn Sông Hàn")
+    f.presence(session, venue=hotel, who=f0, start=DAY * 3, end=DAY * 3 + 60)
+    f.presence(session, venue=hotel, who=guest, start=DAY * 3 - 40 * 60, end=DAY * 3 + 30)
+    f.presence(session, venue=hotel, who=night, start=DAY * 3 - 13 * 60, end=None)  # open
+    f.presence(session, venue=hotel, who=late, start=DAY * 3 - 11.5 * 60, end=None)  # open
+    f.presence(session, venue=hotel, who=old, start=DAY * 3 - 73 * 60, end=DAY * 3 + 60)
+    case = f.case(session, who=f0, sampled=DAY * 4)
+    trace_case(session, case=case, policy=DEFAULT_POLICY, as_of=AS_OF)
+    # the guest overlaps 30 min; of the open stays (a hotel's dwell is 12 h) the later one
+    # overlaps 30 min, the earlier ended before the F0 came; the stay of 74 h is capped at
+    # 72 h and ends before the F0 came
+    assert keys(session, case, 1) == {contact_key(guest.id, None), contact_key(late.id, None)}
+
+
 def test_rerun_is_idempotent_and_picks_up_new_data(session: Session, places: Any) -> None:
     f0, a, b = f.person(session), f.person(session, "A"), f.person(session, "B")
     market = f.venue(session)
@@ -164,7 +184,9 @@ visit = st.tuples(
     st.integers(0, 5),  # who (0 = the F0; 5 = a manual visitor)
     st.integers(0, 2),  # venue
     st.integers(0, 6 * 24 * 4),  # start, in quarter hours over six days
-    st.one_of(st.none(), st.integers(0, 16 * 4)),  # duration in quarter hours, None = open
+    # duration in quarter hours, None = open; some past the 12 h of a long stay and the
+    # policy's 72 h cap
+    st.one_of(st.none(), st.integers(0, 16 * 4), st.integers(11 * 4, 80 * 4)),
 )
 
 

@@ -48,7 +48,7 @@ class Presence(Base):
 
     __tablename__ = "presence"
     __table_args__ = (
-        Index("ix_presence_venue_entered", "venue_id", "entered_at"),
+        # (venue_id, entered_at) lookups use tracing's covering ix_presence_tracing
         Index("ix_presence_person_entered", "person_id", "entered_at"),
         Index("ix_presence_ward_entered", "ward_code", "entered_at"),
         # the roll-ups read what was stored since their last run; rows are appended in

@@ -11,6 +11,7 @@ One INSERT … SELECT stores every F1, one every F2; no rows travel through Pyth
 # ruff: noqa: S608 - the SQL is assembled from fixed fragments only; every value is bound
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.cases.models import Case
 from epitrace.db import UTCDateTime
-from epitrace.tracing.models import ContactLink, Trace
+from epitrace.tracing.models import LONG_STAY, LONG_STAY_HOURS, ContactLink, Trace
 from epitrace.tracing.policy import Policy
 from epitrace.venues.models import VenueCategory
 
@@ -122,19 +123,37 @@ FROM ranked"""
 
 
 def _candidates(d: Dialect) -> str:
-    """Pairs (source presence, other presence at the venue) overlapping enough, best per contact."""
+    """Pairs (source presence, other presence at the venue) overlapping enough, best per contact.
+
+    Every presence that started up to `LONG_STAY_HOURS` before the source comes from the
+    covering venue index; one that started earlier (up to the policy's cap) can still
+    overlap only if it is long, and those come from the small partial index of long stays.
+    The two ranges do not meet, so no pair is found twice.
+    """
     q_start = d.epoch("q.entered_at")
     q_end = _end(d, "q", "src.dwell")
+    long_s = float(LONG_STAY_HOURS * 3600)
+    columns = f"""src.skey_person, src.skey_mv, src.pid AS spid, q.id AS qid,
+         q.person_id AS qperson, q.manual_visitor_id AS qmv, src.venue_id, src.ward_code,
+         {d.greatest("src.s", q_start)} AS os, {d.least("src.e", q_end)} AS oe, src.thr"""
+    cap = d.num("cap")
+    recent = d.least(cap, repr(long_s))
+    long_stay = re.sub(r"\b(left_at|entered_at)\b", r"q.\1", LONG_STAY[d.name])
     return f"""
 pairs AS (
-  SELECT src.skey_person, src.skey_mv, src.pid AS spid, q.id AS qid,
-         q.person_id AS qperson, q.manual_visitor_id AS qmv, src.venue_id, src.ward_code,
-         {d.greatest("src.s", q_start)} AS os, {d.least("src.e", q_end)} AS oe, src.thr
+  SELECT {columns}
   FROM src JOIN presence q
     ON q.venue_id = src.venue_id
    AND q.entered_at < {d.ts("src.e + 1")}
-   AND q.entered_at >= {d.ts(f"src.s - {d.num('cap')} - 1")}
+   AND q.entered_at >= {d.ts(f"src.s - {recent} - 1")}
   WHERE q.id <> src.pid
+  UNION ALL
+  SELECT {columns}
+  FROM src JOIN presence q
+    ON q.venue_id = src.venue_id
+   AND q.entered_at < {d.ts(f"src.s - {long_s!r} - 1")}
+   AND q.entered_at >= {d.ts(f"src.s - {cap} - 1")}
+  WHERE q.id <> src.pid AND ({long_stay})
 ),
 good AS (
   SELECT * FROM pairs
@@ -216,8 +235,10 @@ src0 AS (
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
 {_candidates(d)}
-  AND NOT EXISTS (SELECT 1 FROM f1 x WHERE x.person_id = ranked.qperson)
-  AND NOT EXISTS (SELECT 1 FROM f1 x WHERE x.manual_visitor_id = ranked.qmv)"""
+  AND (qperson IS NULL
+       OR qperson NOT IN (SELECT person_id FROM f1 WHERE person_id IS NOT NULL))
+  AND (qmv IS NULL
+       OR qmv NOT IN (SELECT manual_visitor_id FROM f1 WHERE manual_visitor_id IS NOT NULL))"""
     return sql, params
 
 

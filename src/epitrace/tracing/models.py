@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.checkins.models import Presence
@@ -20,6 +20,26 @@ PRESENCE_TRACING_INDEX = Index(
     Presence.__table__.c.entered_at,
     Presence.__table__.c.left_at,
     postgresql_include=["person_id", "manual_visitor_id", "id"],
+)
+
+# A presence that may last longer than this is "long": open, or closed after more than
+# LONG_STAY_HOURS. The engine looks back LONG_STAY_HOURS for every presence at a venue and
+# up to the policy's cap (72 h) only for long ones, through this small partial index,
+# instead of reading three days of a venue's presences for every source presence.
+LONG_STAY_HOURS = 12
+LONG_STAY = {
+    "postgresql": f"left_at IS NULL OR left_at - entered_at > INTERVAL '{LONG_STAY_HOURS} hours'",
+    "sqlite": (
+        f"left_at IS NULL OR julianday(left_at) - julianday(entered_at) > {LONG_STAY_HOURS / 24}"
+    ),
+}
+PRESENCE_LONG_STAY_INDEX = Index(
+    "ix_presence_long_stay",
+    Presence.__table__.c.venue_id,
+    Presence.__table__.c.entered_at,
+    postgresql_include=["left_at", "person_id", "manual_visitor_id", "id"],
+    postgresql_where=text(LONG_STAY["postgresql"]),
+    sqlite_where=text(LONG_STAY["sqlite"]),
 )
 
 
@@ -92,7 +112,9 @@ class ContactLink(Base):
     exposure_end: Mapped[datetime]
     overlap_minutes: Mapped[int] = mapped_column(Integer)
     evidence_count: Mapped[int] = mapped_column(Integer, default=1)
-    trace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("trace_run.id", ondelete="CASCADE"))
+    # the trace that wrote the link; no foreign key: links and traces go with their case
+    # (`case_id` cascades), and a checked key cost a row lock per inserted link
+    trace_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[created_at]
 
 
