@@ -158,6 +158,14 @@ def test_turn_on_notifications_and_receive_a_push(
     # on the next visit, with permission already given, the page keeps the subscription
     page.reload()
     expect(status).to_have_text("Thông báo đã được bật trên thiết bị này.")
+
+    # tapping the notice opens its page: the worker's click handler takes the app's window
+    # there (headless Chromium has no notification to click; the handler's work is called
+    # in the worker itself, with the notice's data)
+    [worker] = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+    worker.evaluate("data => openNotice(data).then(() => true)", shown[0]["data"])
+    expect(page).to_have_url(url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tin nhắn thử nghiệm")
     context.close()
 
 

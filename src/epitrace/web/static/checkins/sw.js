@@ -91,19 +91,31 @@ self.addEventListener("push", function (event) {
   );
 });
 
+// The page of a tapped notice: a window already showing it is brought forward; else a window
+// of the app is taken to it (no new tab piling up); else a new window opens.
+function openNotice(data) {
+  const url = new URL((data && data.url) || "/inbox", self.location.origin).href;
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    const focus = function (win) {
+      return win && "focus" in win ? win.focus().catch(function () { return win; }) : win;
+    };
+    for (const win of windows) {
+      if (win.url === url) { return focus(win); }
+    }
+    const open = function () {
+      return self.clients.openWindow ? self.clients.openWindow(url) : null;
+    };
+    const app = windows.find(function (win) { return "navigate" in win; });
+    if (app) {
+      // only a window this worker controls can be navigated; any other gets a new window
+      return app.navigate(url).then(function (win) { return win ? focus(win) : open(); }, open);
+    }
+    return open();
+  });
+}
+
 self.addEventListener("notificationclick", function (event) {
   const data = event.notification.data || {};
-  const url = data.url || "/inbox";
   event.notification.close();
-  event.waitUntil(
-    Promise.all([
-      acknowledge(data.key),
-      self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
-        for (const win of windows) {
-          if (win.url === url && "focus" in win) { return win.focus(); }
-        }
-        return self.clients.openWindow ? self.clients.openWindow(url) : null;
-      }),
-    ])
-  );
+  event.waitUntil(Promise.all([acknowledge(data.key), openNotice(data)]));
 });
