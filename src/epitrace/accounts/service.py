@@ -658,20 +658,58 @@ def load_principal(
     session: Session, *, user_id: uuid.UUID, auth_method: str = "session"
 ) -> Principal | None:
     """The principal for an active account, with each grant's area path (one query)."""
-    account = session.get(UserAccount, user_id)
-    if account is None or not account.is_active:
-        return None
-    rows = session.execute(
-        select(RoleGrant.role, RoleGrant.area_code, AdminUnit.path)
+    return _principal(session, [UserAccount.id == user_id], auth_method=auth_method)
+
+
+def principal_for_token(session: Session, *, token: str) -> Principal | None:
+    """The principal an API token stands for — valid token, active account, grants — in one
+    query (every API request asks)."""
+    stmt_where = [
+        ApiToken.token_hash == _token_hash(token),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at >= utcnow(),
+    ]
+    return _principal(session, stmt_where, auth_method="token", token=True)
+
+
+def _principal(
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    auth_method: str,
+    token: bool = False,
+) -> Principal | None:
+    stmt = select(
+        UserAccount.id,
+        UserAccount.kind,
+        UserAccount.display_name,
+        UserAccount.username,
+        UserAccount.person_id,
+        RoleGrant.role,
+        RoleGrant.area_code,
+        AdminUnit.path,
+    ).select_from(UserAccount)
+    if token:
+        stmt = stmt.join(ApiToken, ApiToken.user_id == UserAccount.id)
+    stmt = (
+        stmt.outerjoin(RoleGrant, RoleGrant.user_id == UserAccount.id)
         .outerjoin(AdminUnit, AdminUnit.code == RoleGrant.area_code)
-        .where(RoleGrant.user_id == user_id)
+        .where(UserAccount.is_active.is_(True), *where)
     )
-    grants = tuple(Grant(role=r, area_code=a, area_path=p) for r, a, p in rows)
+    rows = session.execute(stmt).all()
+    if not rows:
+        return None
+    first = rows[0]
+    grants = tuple(
+        Grant(role=row.role, area_code=row.area_code, area_path=row.path)
+        for row in rows
+        if row.role is not None
+    )
     return Principal(
-        user_id=account.id,
-        kind=account.kind,
-        display_name=account.display_name or account.username or "",
-        person_id=account.person_id,
+        user_id=first.id,
+        kind=first.kind,
+        display_name=first.display_name or first.username or "",
+        person_id=first.person_id,
         grants=grants,
         auth_method=auth_method,
     )
@@ -695,13 +733,6 @@ def issue_token(session: Session, *, account: UserAccount, ttl_seconds: int) -> 
     )
     session.flush()
     return token, ttl_seconds
-
-
-def resolve_token(session: Session, *, token: str) -> uuid.UUID | None:
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
-        return None
-    return row.user_id
 
 
 def revoke_token(session: Session, *, token: str) -> None:

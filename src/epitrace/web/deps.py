@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from epitrace.accounts import service as account_service
 from epitrace.accounts.sms import SmsChannel
@@ -77,18 +78,20 @@ async def get_principal(request: Request, session: DbSession) -> Principal | Non
     or revoked one is anonymous. Cookie-authenticated writes must carry the session's CSRF
     token, in the `X-CSRF-Token` header or a `csrf_token` form field.
     """
+    # the database is read in a worker thread: a blocking query here would hold up every
+    # other request of this process's event loop
     token = bearer(request)
     principal: Principal | None = None
     if token is not None:
-        user_id = account_service.resolve_token(session, token=token)
-        if user_id is not None:
-            principal = account_service.load_principal(
-                session, user_id=user_id, auth_method="token"
-            )
+        principal = await run_in_threadpool(
+            account_service.principal_for_token, session, token=token
+        )
     else:
         user_id = web_sessions.signed_in_user(request)
         if user_id is not None:
-            principal = account_service.load_principal(session, user_id=user_id)
+            principal = await run_in_threadpool(
+                account_service.load_principal, session, user_id=user_id
+            )
         if principal is not None and request.method in UNSAFE_METHODS:
             await check_csrf(request)
     request.state.principal = principal
