@@ -27,6 +27,7 @@ from epitrace.app import create_app
 from epitrace.config import Settings
 from epitrace.db import Base, Database
 from epitrace.domains import import_models
+from epitrace.security import ratelimit
 from tests import factories
 
 # Speed is measured in the benchmarks, never in unit tests: no per-example deadline (a busy
@@ -102,6 +103,14 @@ def _empty_all_tables(db: Database) -> None:
         raw.execute("PRAGMA foreign_keys=ON")
     finally:
         raw.close()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_counted_in_the_database() -> Iterator[None]:
+    """A test that counted rate limits in Redis (an app with EPITRACE_REDIS_URL) leaves the
+    process counting in the database again, as every other test expects."""
+    yield
+    ratelimit.configure("")
 
 
 @pytest.fixture(params=BACKENDS)

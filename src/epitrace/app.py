@@ -25,6 +25,7 @@ from epitrace.db import Database
 from epitrace.domains import domain_modules, import_models
 from epitrace.errors import N_, DomainError, SignInRequired
 from epitrace.jobs import Scheduler
+from epitrace.security import ratelimit
 from epitrace.security.audit import RequestOrigin, set_origin
 from epitrace.security.keys import Keyring
 from epitrace.web import fields, i18n, openapi
@@ -273,11 +274,16 @@ async def unhandled_error_handler(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     localtime.configure(settings.time_zone)
+    ratelimit.configure(settings.redis_url, prefix=settings.redis_key_prefix)
     import_models()
     database = database or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The message catalogs are parsed before the first request, not during it (seconds
+        # of a check-in's time on a busy machine otherwise)
+        for locale in i18n.LOCALES:
+            i18n.translations(locale)
         # With SQLite there is no separate worker: run the scheduled jobs in this process.
         scheduler = None
         outbox = None

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     # -- alerts: web push and e-mail --------------------------------------------------------
     vapid_subject: str = Field(default="mailto:admin@example.invalid")
     push_rate_per_second: float = Field(default=100.0, gt=0)
+    redis_url: str = Field(
+        default="",
+        description="Redis for the shared rate-limit counters (e.g. redis://127.0.0.1:6379/0); "
+        "'' = count them in the database.",
+    )
+    redis_key_prefix: str = Field(
+        default="epitrace", description="Prefix of this deployment's keys in a shared Redis."
+    )
     smtp_host: str = Field(default="", description="SMTP server for staff e-mail; '' = off.")
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str = Field(default="")

@@ -1,17 +1,21 @@
-"""Fixed-window rate limits stored in the database, so every server process shares them.
+"""Fixed-window rate limits shared by every server process.
 
-`hit` / `hit_many` / `hit_in_order` count attempts on their own connection (a refused attempt
-still counts). `consume` takes a share of a daily budget inside the request's transaction, so
+`hit` / `hit_many` / `hit_in_order` count attempts outside the request's transaction (a
+refused attempt still counts): in Redis when `EPITRACE_REDIS_URL` is set (one round trip,
+no database write), else in the database on their own connection and commit. `consume`
+takes a share of a daily budget inside the request's transaction (always the database), so
 a request that fails gives its share back and two requests of one account take turns.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import redis
 from sqlalchemy import Connection, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,6 +30,71 @@ from epitrace.security.models import RateCounter
 TOO_MANY = N_("Too many attempts. Please wait %(seconds)s seconds and try again.")
 
 
+log = logging.getLogger(__name__)
+_backend: dict[str, Any] = {}  # "redis": the client and "prefix" of its keys, when configured
+
+
+def configure(redis_url: str, *, prefix: str = "epitrace") -> None:
+    """Count `hit`s in Redis at this URL ('' = in the database). Called at start-up."""
+    old = _backend.pop("redis", None)
+    if old is not None:
+        old.close()
+    if redis_url:
+        _backend["redis"] = redis.Redis.from_url(redis_url, socket_timeout=2.0)
+        _backend["prefix"] = prefix
+
+
+def _count_in_redis(
+    client: redis.Redis,
+    budgets: Sequence[tuple[str, int]],
+    window: int,
+    window_seconds: int,
+    in_order: bool,
+) -> bool:
+    refused = False
+    for key, limit in budgets:
+        name = f"{_backend['prefix']}:rate:{key[:200]}:{window}"
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(name)
+        pipe.expire(name, window_seconds + 60, nx=True)
+        if int(pipe.execute()[0]) > limit:
+            refused = True
+            if in_order:
+                break
+    return refused
+
+
+def _count(
+    session: Session,
+    budgets: Sequence[tuple[str, int]],
+    window: int,
+    window_seconds: int,
+    *,
+    in_order: bool = True,
+) -> bool:
+    """Count one event against each budget — narrowest first, stopping at the first refusal
+    when `in_order`, else against all of them; whether one refused."""
+    client = _backend.get("redis")
+    if client is not None:
+        try:
+            return _count_in_redis(client, budgets, window, window_seconds, in_order)
+        except redis.RedisError:
+            # counting goes on in the database rather than letting every request through
+            log.warning("Redis unreachable for rate limits; counting in the database")
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    end_read_only_transaction(session)
+    refused = False
+    with Session(engine) as counter_session, counter_session.begin():
+        for key, limit in budgets:
+            count = int(counter_session.execute(_add(session, key, window, 1)).scalar_one())
+            if count > limit:
+                refused = True
+                if in_order:
+                    break
+    return refused
+
+
 def _add(session: Session, key: str, window_start: int, amount: int) -> ReturningInsert[Any]:
     """Add `amount` to a counter (created at `amount`), returning the new count."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -35,42 +104,26 @@ def _add(session: Session, key: str, window_start: int, amount: int) -> Returnin
     ).returning(RateCounter.count)
 
 
-def hit(session: Session, *, key: str, limit: int, window_seconds: int) -> int:
+def _refuse(window: int, window_seconds: int, now: int) -> TooManyRequests:
+    return TooManyRequests(
+        TOO_MANY,
+        params={"seconds": window + window_seconds - now},
+        retry_after=window + window_seconds - now,
+    )
+
+
+def hit(session: Session, *, key: str, limit: int, window_seconds: int) -> None:
     """Count one event for `key`; raise TooManyRequests once `limit` is passed in the window."""
-    now = int(time.time())
-    window = now - now % window_seconds
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    # The count commits on its own so that a refused request still counts.
-    end_read_only_transaction(session)
-    with Session(engine) as counter_session, counter_session.begin():
-        count = int(counter_session.execute(_add(session, key, window, 1)).scalar_one())
-    if count > limit:
-        raise TooManyRequests(
-            TOO_MANY,
-            params={"seconds": window + window_seconds - now},
-            retry_after=window + window_seconds - now,
-        )
-    return count
+    hit_in_order(session, budgets=[(key, limit)], window_seconds=window_seconds)
 
 
 def hit_many(session: Session, *, keys: list[str], limit: int, window_seconds: int) -> None:
-    """`hit` for several keys (e.g. an account and a device) in one short transaction."""
+    """`hit` for several keys (e.g. an account and a device) at once; every key counts."""
     now = int(time.time())
     window = now - now % window_seconds
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    counts = []
-    end_read_only_transaction(session)
-    with Session(engine) as counter_session, counter_session.begin():
-        for key in keys:
-            counts.append(int(counter_session.execute(_add(session, key, window, 1)).scalar_one()))
-    if any(count > limit for count in counts):
-        raise TooManyRequests(
-            TOO_MANY,
-            params={"seconds": window + window_seconds - now},
-            retry_after=window + window_seconds - now,
-        )
+    budgets = [(key, limit) for key in keys]
+    if _count(session, budgets, window, window_seconds, in_order=False):
+        raise _refuse(window, window_seconds, now)
 
 
 def hit_in_order(
@@ -83,22 +136,8 @@ def hit_in_order(
     """
     now = int(time.time())
     window = now - now % window_seconds
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    refused = False
-    end_read_only_transaction(session)
-    with Session(engine) as counter_session, counter_session.begin():
-        for key, limit in budgets:
-            count = int(counter_session.execute(_add(session, key, window, 1)).scalar_one())
-            if count > limit:
-                refused = True
-                break
-    if refused:
-        raise TooManyRequests(
-            TOO_MANY,
-            params={"seconds": window + window_seconds - now},
-            retry_after=window + window_seconds - now,
-        )
+    if _count(session, budgets, window, window_seconds):
+        raise _refuse(window, window_seconds, now)
 
 
 def local_day_window(now: datetime | None = None) -> tuple[int, int]:
