@@ -47,6 +47,7 @@ from epitrace.rollout.models import (
     IndicatorUnit,
     RosterMember,
     VenueDayCount,
+    WardSignupCount,
 )
 from epitrace.venues.models import Organisation, Venue
 
@@ -331,13 +332,16 @@ def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime)
         cols = [given.get(name, _zero(name)).label(name) for name in AREA_FIGURES]
         return select(code.label("code"), *cols)
 
-    citizens = (
-        branch(Person.ward_code, citizens=func.count())
+    # citizen accounts created before `end`: every account counted per ward now (kept by
+    # triggers, `WardSignupCount`), less those created since `end` (an index range)
+    kept = branch(WardSignupCount.ward_code, citizens=WardSignupCount.citizens)
+    since = (
+        branch(Person.ward_code, citizens=-func.count())
         .select_from(UserAccount)
         .join(Person, Person.id == UserAccount.person_id)
         .where(
+            UserAccount.created_at >= literal(end, UTCDateTime()),
             UserAccount.kind == "citizen",
-            UserAccount.created_at < end,
             Person.ward_code.is_not(None),
         )
         .group_by(Person.ward_code)
@@ -379,7 +383,7 @@ def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime)
         .where(Household.created_at < end)
         .group_by(Household.ward_code)
     )
-    raw = union_all(citizens, declarations, venue_rows, rosters, households).subquery("raw")
+    raw = union_all(kept, since, declarations, venue_rows, rosters, households).subquery("raw")
     return (
         select(raw.c.code, *(func.sum(raw.c[name]).label(name) for name in AREA_FIGURES))
         .group_by(raw.c.code)
