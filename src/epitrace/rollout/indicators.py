@@ -334,7 +334,7 @@ def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime)
 
     # citizen accounts created before `end`: every account counted per ward now (kept by
     # triggers, `WardSignupCount`), less those created since `end` (an index range)
-    kept = branch(WardSignupCount.ward_code, citizens=WardSignupCount.citizens)
+    kept = branch(WardSignupCount.ward_code, citizens=WardSignupCount.citizens.expression)
     since = (
         branch(Person.ward_code, citizens=-func.count())
         .select_from(UserAccount)
