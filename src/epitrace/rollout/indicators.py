@@ -1,7 +1,8 @@
 """Daily rollout indicators per administrative unit, sector and organisation, pre-aggregated.
 
 A few set-based `INSERT … SELECT … GROUP BY` statements per local day write
-`indicator_snapshot`, reading check-ins from the per-venue daily roll-up (`rollups`); the
+`indicator_snapshot`, reading check-ins from the per-venue daily roll-up (`rollups`) and
+citizens signed up from the per-ward counts kept by triggers (`WardSignupCount`); the
 exact definitions are in docs/rollout.md, "Indicators". A past day is a snapshot: computing
 it again changes nothing unless forced.
 """
