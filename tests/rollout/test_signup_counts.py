@@ -12,16 +12,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import create_engine, delete, func, insert, make_url, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from epitrace import localtime
+from epitrace import localtime, migrations
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person, UserAccount
 from epitrace.db import Database
 from epitrace.errors import DomainError
 from epitrace.people import flows
+from epitrace.places.models import AdminUnit
 from epitrace.rollout import indicators
 from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit, WardSignupCount
 
@@ -213,3 +214,55 @@ def test_a_past_day_leaves_out_accounts_created_after_it(db: Database, places: A
             assert _area_citizens(session, day) == want, day
             if offset == 9:
                 assert want == raw(session)  # nothing created after: the kept counts alone
+
+
+def test_the_upgrade_counts_the_accounts_already_stored(
+    database_urls: dict[str, str], backend: str, tmp_path: Any
+) -> None:
+    """Migration 22 fills the counts from the rows stored before it (its own database)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
+    else:
+        name = f"epitrace_t_signups_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(database_urls["postgresql"], isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(database_urls["postgresql"]).set(database=name).render_as_string(False)
+    try:
+        migrations.upgrade(url, "21_checkin_rollup")
+        engine = create_engine(url)
+        rng = random.Random(3)
+        with engine.begin() as conn:
+            for code in WARDS:
+                conn.execute(
+                    insert(AdminUnit).values(
+                        code=code, name=code, unit_type="xã", level=3, path=f"{code}."
+                    )
+                )
+            for n in range(40):
+                pid = uuid.uuid4()
+                conn.execute(
+                    insert(Person).values(
+                        id=pid, full_name="", ward_code=rng.choice([*WARDS, None]),
+                        pseudonym=uuid.uuid4().hex[:24], search_name="",
+                    )
+                )  # fmt: skip
+                if rng.random() < 0.7:
+                    conn.execute(
+                        insert(UserAccount).values(
+                            kind=rng.choice(["citizen", "citizen", "staff"]),
+                            phone=f"+8490{n:07d}", display_name="", person_id=pid,
+                            is_active=rng.random() < 0.9,
+                        )
+                    )  # fmt: skip
+        engine.dispose()
+        migrations.upgrade(url)
+        upgraded = Database(url)
+        with upgraded.sessionmaker() as session:
+            assert kept(session) == raw(session) != {}
+        upgraded.dispose()
+    finally:
+        if backend == "postgresql":
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()

@@ -24,11 +24,13 @@ depends_on: str | Sequence[str] | None = None
 
 # -- PostgreSQL -------------------------------------------------------------------------
 
-# Deltas of one statement, summed per ward and added in one upsert (a ward at most once).
+# Deltas of one statement, summed per ward and added in one upsert (a ward at most once; the
+# wards' rows locked in the order of their codes, so two statements moving accounts between
+# the same wards wait for each other rather than deadlock).
 _PG_APPLY = """
     INSERT INTO ward_signup_count (ward_code, citizens)
     SELECT ward_code, sum(n) FROM ({deltas}) AS d
-    GROUP BY ward_code HAVING sum(n) <> 0
+    GROUP BY ward_code HAVING sum(n) <> 0 ORDER BY ward_code
     ON CONFLICT (ward_code)
     DO UPDATE SET citizens = ward_signup_count.citizens + EXCLUDED.citizens;
 """
