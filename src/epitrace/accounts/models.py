@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from epitrace.accounts.names import fold
@@ -61,6 +61,9 @@ class UserAccount(Base):
     """Something that signs in: a citizen (phone + one-time code) or staff (username + password)."""
 
     __tablename__ = "user_account"
+    # the accounts created since a day ended: the indicators subtract them from the counts
+    # kept per ward (`ward_signup_count`)
+    __table_args__ = (Index("ix_user_account_created", "created_at"),)
 
     id: Mapped[uuid_pk]
     kind: Mapped[str] = mapped_column(String(10))  # "citizen" | "staff"

@@ -1,7 +1,8 @@
 """Daily rollout indicators per administrative unit, sector and organisation, pre-aggregated.
 
 A few set-based `INSERT … SELECT … GROUP BY` statements per local day write
-`indicator_snapshot`, reading check-ins from the per-venue daily roll-up (`rollups`); the
+`indicator_snapshot`, reading check-ins from the per-venue daily roll-up (`rollups`) and
+citizens signed up from the per-ward counts kept by triggers (`WardSignupCount`); the
 exact definitions are in docs/rollout.md, "Indicators". A past day is a snapshot: computing
 it again changes nothing unless forced.
 """
@@ -47,6 +48,7 @@ from epitrace.rollout.models import (
     IndicatorUnit,
     RosterMember,
     VenueDayCount,
+    WardSignupCount,
 )
 from epitrace.venues.models import Organisation, Venue
 
@@ -331,13 +333,16 @@ def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime)
         cols = [given.get(name, _zero(name)).label(name) for name in AREA_FIGURES]
         return select(code.label("code"), *cols)
 
-    citizens = (
-        branch(Person.ward_code, citizens=func.count())
+    # citizen accounts created before `end`: every account counted per ward now (kept by
+    # triggers, `WardSignupCount`), less those created since `end` (an index range)
+    kept = branch(WardSignupCount.ward_code, citizens=WardSignupCount.citizens.expression)
+    since = (
+        branch(Person.ward_code, citizens=-func.count())
         .select_from(UserAccount)
         .join(Person, Person.id == UserAccount.person_id)
         .where(
+            UserAccount.created_at >= literal(end, UTCDateTime()),
             UserAccount.kind == "citizen",
-            UserAccount.created_at < end,
             Person.ward_code.is_not(None),
         )
         .group_by(Person.ward_code)
@@ -379,7 +384,7 @@ def _per_unit(day: date, start: datetime, end: datetime, counted_upto: datetime)
         .where(Household.created_at < end)
         .group_by(Household.ward_code)
     )
-    raw = union_all(citizens, declarations, venue_rows, rosters, households).subquery("raw")
+    raw = union_all(kept, since, declarations, venue_rows, rosters, households).subquery("raw")
     return (
         select(raw.c.code, *(func.sum(raw.c[name]).label(name) for name in AREA_FIGURES))
         .group_by(raw.c.code)

@@ -382,3 +382,18 @@ class RollupMark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     upto: Mapped[datetime]
+
+
+class WardSignupCount(Base):
+    """Citizen accounts whose person's home ward is `ward_code`, whenever they were created.
+
+    Kept by database triggers on `user_account` and `person` (migration `22_signup_counts`)
+    in the transaction of every write — an account created, deleted, linked to another
+    person or changing kind, a person moving ward or deleted — so that the nightly
+    indicators read one row per ward instead of joining every account to its person.
+    """
+
+    __tablename__ = "ward_signup_count"
+
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    citizens: Mapped[int] = mapped_column(Integer, default=0)
