@@ -158,7 +158,7 @@ class ReportForm(Base):
     # accountable units (organisation, sector)
     levels: Mapped[str] = mapped_column(String(80))
     # kinds of organisation that submit, comma-separated ("" = every kind)
-    organisation_kinds: Mapped[str] = mapped_column(String(400), default="")
+    organisation_kinds: Mapped[str] = mapped_column(String(400), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
