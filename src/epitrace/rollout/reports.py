@@ -816,6 +816,7 @@ class Lagging:
     tier: str
     status: str  # "missing" or a report status
     overdue: bool
+    unit: Unit | None = None
 
 
 @dataclass
@@ -871,7 +872,9 @@ def rate(
         if status is None or status in (ReportStatus.DRAFT, ReportStatus.RETURNED):
             shown = "missing" if status is None else status.value
             result.lagging.append(
-                Lagging(unit.code, unit.name, unit.tier, shown, overdue=moment > deadline)
+                Lagging(
+                    unit.code, unit.name, unit.tier, shown, overdue=moment > deadline, unit=unit
+                )
             )
     result.rows = sorted(rows.values(), key=lambda r: (r.code != area.code, r.name))
     return result
@@ -942,7 +945,7 @@ def remind(
     deadline = localtime.to_local(period.deadline(form.due_days))
     result = Reminded()
     for lag in lagging:
-        unit = get_unit(session, code=lag.code, form=form)
+        unit = lag.unit or get_unit(session, code=lag.code, form=form)
         user_ids = writers_of(session, form=form, unit=unit)
         if not user_ids:
             result.without_staff.append(unit.code)
