@@ -490,3 +490,21 @@ def test_a_unit_dropped_from_the_form_keeps_its_report_readable(
     # the factory was never asked under the new levels: refused
     response = client.get(_url(units, units["factory"]), headers={**units["factory_admin"], **VI})
     assert response.status_code == 422
+
+
+def test_the_form_card_edits_a_form_and_explains_a_bad_change(
+    client: TestClient, units: dict[str, Any]
+) -> None:
+    url = f"/rollout/reports/forms/{units['form']}"
+    fields = {"name": "Báo cáo tuần (sửa)", "due_days": "2", "levels": ["ward", "organisation"]}
+    response = client.post(url, data={**fields, "levels": []}, headers=units["dic"])
+    assert response.status_code == 422 and "Hãy chọn cấp đơn vị" in response.text
+    response = client.post(
+        url, data=fields, headers=units["dic"], follow_redirects=False
+    )  # the box "active" unticked: the form stops asking
+    assert response.status_code == 303
+    hub = client.get("/rollout/reports", headers=units["dic"])
+    assert "Báo cáo tuần (sửa) (ngừng áp dụng)" in hub.text
+    assert units["form"] not in client.get("/rollout/reports", headers=units["school_admin"]).text
+    response = client.post(url, data={**fields, "active": "1"}, headers=units["d991"])
+    assert response.status_code == 403
