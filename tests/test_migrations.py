@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from epitrace import migrations
 from epitrace.db import Base
@@ -50,3 +52,73 @@ def test_history_has_one_head() -> None:
 
     script = ScriptDirectory.from_config(migrations.alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
+
+
+def test_report_units_upgrade_a_database_with_reports(empty_database: str) -> None:
+    """`23_report_units` turns the stored reports into administrative units' reports keyed by
+    their code, and the new unique key holds them; downgrading keeps them."""
+    migrations.upgrade(empty_database, "21_checkin_rollup")
+    engine = create_engine(empty_database)
+    form_id, report_id = uuid.uuid4().hex, uuid.uuid4().hex
+    now = "2026-10-05 00:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO admin_unit (code, name, unit_type, level, parent_code, path, "
+                "updated_at) VALUES ('99', 'Tỉnh Thử', 'province', 1, NULL, '99.', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO report_form (id, name, area_code, period_type, due_days, levels, "
+                "active, created_at) VALUES (:id, 'Báo cáo tuần', '99', 'weekly', 1, 'province', "
+                ":active, :now)"
+            ),
+            {"id": form_id, "active": True, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO report (id, form_id, unit_code, period_start, period_end, status, "
+                "results, difficulties, proposals, review_comment, created_at, updated_at) "
+                "VALUES (:id, :form, '99', '2026-09-28', '2026-10-04', 'approved', 'Xong', '', "
+                "'', '', :now, :now)"
+            ),
+            {"id": report_id, "form": form_id, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO report_event (id, report_id, kind, actor_label, comment, "
+                "created_at) VALUES (:id, :report, 'approve', 'Tỉnh', '', :now)"
+            ),
+            {"id": uuid.uuid4().hex, "report": report_id, "now": now},
+        )
+    engine.dispose()
+    migrations.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT unit_type, unit_key, unit_code, organisation_id, sector FROM report")
+        ).one()
+        assert tuple(row) == ("area", "99", "99", None, "")
+        kinds = conn.execute(text("SELECT organisation_kinds FROM report_form")).scalar_one()
+        assert kinds == ""
+        # the report's history survives the rebuilt table
+        assert conn.execute(text("SELECT count(*) FROM report_event")).scalar_one() == 1
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO report (id, form_id, unit_type, unit_key, unit_code, sector, "
+                "period_start, period_end, status, results, difficulties, proposals, "
+                "review_comment, created_at, updated_at) VALUES (:id, :form, 'area', '99', "
+                "'99', '', '2026-09-28', '2026-10-04', 'draft', '', '', '', '', :now, :now)"
+            ),
+            {"id": uuid.uuid4().hex, "form": form_id, "now": now},
+        )
+    engine.dispose()
+    migrations.downgrade(empty_database, "21_checkin_rollup")
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT unit_code FROM report")).scalar_one() == "99"
+        assert conn.execute(text("SELECT count(*) FROM report_event")).scalar_one() == 1
+    engine.dispose()

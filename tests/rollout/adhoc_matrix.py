@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.db import utcnow
 from epitrace.rollout.models import AdhocAnswer, AdhocRecipient, AdhocRequest
+from epitrace.rollout.reports import AREA_WRITERS
 from epitrace.security.roles import Action
 from tests.matrix_support import RouteCase, Users
 
@@ -83,6 +84,8 @@ def _answer(method: str, prefix: str, **kw: object) -> RouteCase:
         method,
         prefix + "/{request_id}" + middle + "/{unit_code}",
         Action.REPORTS_WRITE,
+        # a unit's own officials answer (not the organisation admins nor sector directors)
+        roles=frozenset(AREA_WRITERS),
         inside=prefix + "/{req_in}" + middle + "/79",
         outside=prefix + "/{req_out}" + middle + "/01",
         setup=setup,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
 from epitrace.db import utcnow
 from epitrace.rollout.models import (
+    IndicatorUnit,
     OrganisationAdmin,
     Report,
     ReportForm,
@@ -16,9 +19,10 @@ from epitrace.rollout.models import (
     SectorDirector,
 )
 from epitrace.rollout.periods import PeriodType, parse
+from epitrace.rollout.reports import AREA_REVIEWERS, AREA_WRITERS, SECTOR_REVIEWERS
 from epitrace.security.roles import Action, Role
 from epitrace.venues import service as venue_service
-from epitrace.venues.models import OrganisationKind, Sector
+from epitrace.venues.models import Organisation, OrganisationKind, Sector
 from tests import factories
 from tests.matrix_support import RouteCase, Users
 from tests.rollout import adhoc_matrix, dashboard_matrix, team_matrix
@@ -288,43 +292,76 @@ CASES = [
 
 
 # -- the reporting chain ------------------------------------------------------------------
-# A weekly form in 79 and one in 01 (the province and its wards submit). Each run finds the
-# ward's report submitted and waiting for review, and nothing else written: the province's
-# own report (79, written by the accounts granted on 79) can be saved and submitted, the
-# ward's (26743) reviewed by the level above (79).
+# A weekly form in 79 and one in 01 (the province, its wards, the sectors and the
+# organisations submit). Each run finds the form as defined here and, waiting for review,
+# the ward's report, an organisation's (`rorg`) and the transport sector's; nothing else is
+# written: the province's own report (79, written by the accounts granted on 79), another
+# organisation's (`worg`, by its admin) and the education sector's (by its director) can be
+# saved and submitted; the ward's is reviewed by the level above (79), the organisation's by
+# the education director, the sector's by the province and the DIC.
 
 WEEK = "2026-W40"
+LEVELS = "province,ward,sector,organisation"
+AREA_ROLES = frozenset(AREA_WRITERS)  # officials and the DIC: an area's reports
+
+
+def _reporting_org(session: Session, users: Users, name: str, ward: str) -> uuid.UUID:
+    org = session.scalar(select(Organisation).where(Organisation.name == name))
+    if org is None:
+        org = venue_service.create_organisation(
+            session,
+            name=name,
+            kind=OrganisationKind.SCHOOL,
+            sector=Sector.EDUCATION,
+            ward_code=ward,
+        )
+        session.add(OrganisationAdmin(organisation_id=org.id, user_id=users.ids[Role.ORG_ADMIN]))
+        session.flush()
+    return org.id
 
 
 def report_setup(session: Session, users: Users) -> dict[str, str]:
     names = {}
     period = parse(PeriodType.WEEKLY, WEEK)
+    _ensure_sector(session, users.ids[Role.SECTOR_DIRECTOR], Sector.EDUCATION)
     for key, area, ward in (("in", "79", "26743"), ("out", "01", "00070")):
         form = session.scalar(select(ReportForm).where(ReportForm.area_code == area))
         if form is None:
-            form = ReportForm(
-                name=f"Báo cáo tuần {area}",
-                area_code=area,
-                period_type=PeriodType.WEEKLY,
-                due_days=1,
-                levels="province,ward",
-            )
+            form = ReportForm(area_code=area, period_type=PeriodType.WEEKLY)
             session.add(form)
-            session.flush()
+        form.name = f"Báo cáo tuần {area}"
+        form.due_days = 1
+        form.levels = LEVELS
+        form.organisation_kinds = ""
+        form.active = True
+        session.flush()
         session.execute(delete(Report).where(Report.form_id == form.id))
-        session.add(
-            Report(
-                form_id=form.id,
-                unit_code=ward,
-                period_start=period.start,
-                period_end=period.end,
-                status=ReportStatus.SUBMITTED,
-                first_submitted_at=utcnow(),
-                submitted_at=utcnow(),
+        reviewed = _reporting_org(session, users, f"Trường báo cáo {key}", ward)
+        written = _reporting_org(session, users, f"Trường tự viết {key}", ward)
+        for unit_type, unit_key, place, org_id, sector in (
+            (IndicatorUnit.AREA, ward, ward, None, ""),
+            (IndicatorUnit.ORGANISATION, f"org-{reviewed.hex}", ward, reviewed, "education"),
+            (IndicatorUnit.SECTOR, "sector-transport", area, None, "transport"),
+        ):
+            session.add(
+                Report(
+                    form_id=form.id,
+                    unit_type=unit_type,
+                    unit_key=unit_key,
+                    unit_code=place,
+                    organisation_id=org_id,
+                    sector=sector,
+                    period_start=period.start,
+                    period_end=period.end,
+                    status=ReportStatus.SUBMITTED,
+                    first_submitted_at=utcnow(),
+                    submitted_at=utcnow(),
+                )
             )
-        )
         session.flush()
         names[f"form_{key}"] = str(form.id)
+        names[f"rorg_{key}"] = f"org-{reviewed.hex}"
+        names[f"worg_{key}"] = f"org-{written.hex}"
     return names
 
 
@@ -335,11 +372,18 @@ FORM_FIELDS = {"name": "Báo cáo tuần", "area_code": "79", "period_type": "we
 
 
 def _report(
-    method: str, prefix: str, suffix: str, action: Action, *, own: bool = False, **kw: object
+    method: str,
+    prefix: str,
+    suffix: str,
+    action: Action,
+    *,
+    own: bool = False,
+    units: tuple[str, str] | None = None,
+    **kw: object,
 ) -> RouteCase:
-    """A route on one report: the province's own (`own`, written by 79's accounts) or the
-    ward's (read and reviewed from 79)."""
-    inside_unit, outside_unit = ("79", "01") if own else ("26743", "00070")
+    """A route on one report: the province's own (`own`, written by 79's accounts), the
+    ward's (read and reviewed from 79), or the named units' (inside, outside)."""
+    inside_unit, outside_unit = units or (("79", "01") if own else ("26743", "00070"))
     template = "/reports/{unit_code}/{period}" if prefix == RAPI else "/{unit_code}/{period}"
     return RouteCase(
         method,
@@ -369,15 +413,115 @@ CASES += [
         new_subject=True,
         setup=report_setup,
     ),
-    _report("GET", RAPI, "", Action.REPORTS_READ),
-    _report("PUT", RAPI, "", Action.REPORTS_WRITE, own=True, body={"results": "Đã làm"}),
-    _report("POST", RAPI, "/submit", Action.REPORTS_WRITE, own=True, body={"results": "Xong"}),
-    _report("POST", RAPI, "/return", Action.REPORTS_REVIEW, body={"comment": "Thiếu số liệu"}),
-    _report("POST", RAPI, "/approve", Action.REPORTS_REVIEW, body={}),
+    RouteCase(
+        "PATCH",
+        RAPI + "/{form_id}",
+        Action.REPORTS_FORMS,
+        inside=RAPI + "/{form_in}",
+        outside=RAPI + "/{form_out}",
+        body={"due_days": 2, "name": "Báo cáo tuần (sửa)"},
+        setup=report_setup,
+    ),
+    _report("GET", RAPI, "", Action.REPORTS_READ, roles=AREA_ROLES),
+    _report(
+        "PUT",
+        RAPI,
+        "",
+        Action.REPORTS_WRITE,
+        own=True,
+        body={"results": "Đã làm"},
+        roles=AREA_ROLES,
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/submit",
+        Action.REPORTS_WRITE,
+        own=True,
+        body={"results": "Xong"},
+        roles=AREA_ROLES,
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/return",
+        Action.REPORTS_REVIEW,
+        body={"comment": "Thiếu số liệu"},
+        roles=AREA_REVIEWERS,
+    ),
+    _report("POST", RAPI, "/approve", Action.REPORTS_REVIEW, body={}, roles=AREA_REVIEWERS),
+    # an organisation's report: read by everyone whose grant covers its ward (its admin and
+    # its sector's director among them), written by its admin, reviewed by its director
+    _report("GET", RAPI, "", Action.REPORTS_READ, units=("{rorg_in}", "{rorg_out}")),
+    _report(
+        "PUT",
+        RAPI,
+        "",
+        Action.REPORTS_WRITE,
+        units=("{worg_in}", "{worg_out}"),
+        body={"results": "Đã làm"},
+        roles=frozenset({Role.ORG_ADMIN}),
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/submit",
+        Action.REPORTS_WRITE,
+        units=("{worg_in}", "{worg_out}"),
+        body={},
+        roles=frozenset({Role.ORG_ADMIN}),
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/return",
+        Action.REPORTS_REVIEW,
+        units=("{rorg_in}", "{rorg_out}"),
+        body={"comment": "Thiếu số liệu"},
+        roles=frozenset({Role.SECTOR_DIRECTOR}),
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/approve",
+        Action.REPORTS_REVIEW,
+        units=("{rorg_in}", "{rorg_out}"),
+        body={},
+        roles=frozenset({Role.SECTOR_DIRECTOR}),
+    ),
+    # a sector's report: read by the province's officials and its directors, written by its
+    # directors, reviewed by the province and the DIC
+    _report(
+        "GET",
+        RAPI,
+        "",
+        Action.REPORTS_READ,
+        units=("sector-education", "sector-education"),
+        roles=AREA_ROLES | {Role.SECTOR_DIRECTOR},
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/submit",
+        Action.REPORTS_WRITE,
+        units=("sector-education", "sector-education"),
+        body={"results": "Toàn ngành đã triển khai"},
+        roles=frozenset({Role.SECTOR_DIRECTOR}),
+    ),
+    _report(
+        "POST",
+        RAPI,
+        "/approve",
+        Action.REPORTS_REVIEW,
+        units=("sector-transport", "sector-transport"),
+        body={},
+        roles=SECTOR_REVIEWERS,
+    ),
     RouteCase(
         "GET",
         RAPI + "/{form_id}/rate",
         Action.REPORTS_READ,
+        roles=AREA_ROLES,
         inside=RAPI + "/{form_in}/rate?area=79&period=" + WEEK,
         outside=RAPI + "/{form_out}/rate?area=01&period=" + WEEK,
         setup=report_setup,
@@ -393,6 +537,15 @@ CASES += [
     RouteCase("GET", RPAGE, Action.REPORTS_READ, inside=RPAGE, setup=report_setup),
     RouteCase(
         "POST",
+        RPAGE + "/forms/{form_id}",
+        Action.REPORTS_FORMS,
+        inside=RPAGE + "/forms/{form_in}",
+        outside=RPAGE + "/forms/{form_out}",
+        form={"name": "Báo cáo tuần", "due_days": "2", "levels": "ward", "active": "1"},
+        setup=report_setup,
+    ),
+    RouteCase(
+        "POST",
         RPAGE + "/forms",
         Action.REPORTS_FORMS,
         inside=RPAGE + "/forms",
@@ -402,13 +555,57 @@ CASES += [
         new_subject=True,
         setup=report_setup,
     ),
-    _report("GET", RPAGE, "", Action.REPORTS_READ),
-    _report("POST", RPAGE, "", Action.REPORTS_WRITE, own=True, form={"results": "Đã làm"}),
-    _report("POST", RPAGE, "/review", Action.REPORTS_REVIEW, form={"decision": "approve"}),
+    _report("GET", RPAGE, "", Action.REPORTS_READ, roles=AREA_ROLES),
+    _report(
+        "POST",
+        RPAGE,
+        "",
+        Action.REPORTS_WRITE,
+        own=True,
+        form={"results": "Đã làm"},
+        roles=AREA_ROLES,
+    ),
+    _report(
+        "POST",
+        RPAGE,
+        "/review",
+        Action.REPORTS_REVIEW,
+        form={"decision": "approve"},
+        roles=AREA_REVIEWERS,
+    ),
+    _report("GET", RPAGE, "", Action.REPORTS_READ, units=("{rorg_in}", "{rorg_out}")),
+    _report(
+        "POST",
+        RPAGE,
+        "",
+        Action.REPORTS_WRITE,
+        units=("{worg_in}", "{worg_out}"),
+        form={"results": "Đã làm", "do": "submit"},
+        roles=frozenset({Role.ORG_ADMIN}),
+    ),
+    _report(
+        "POST",
+        RPAGE,
+        "/review",
+        Action.REPORTS_REVIEW,
+        units=("{rorg_in}", "{rorg_out}"),
+        form={"decision": "return", "comment": "Thiếu số liệu"},
+        roles=frozenset({Role.SECTOR_DIRECTOR}),
+    ),
+    _report(
+        "POST",
+        RPAGE,
+        "/review",
+        Action.REPORTS_REVIEW,
+        units=("sector-transport", "sector-transport"),
+        form={"decision": "approve"},
+        roles=SECTOR_REVIEWERS,
+    ),
     RouteCase(
         "GET",
         RPAGE + "/{form_id}/rate",
         Action.REPORTS_READ,
+        roles=AREA_ROLES,
         inside=RPAGE + "/{form_in}/rate?area=79&period=" + WEEK,
         outside=RPAGE + "/{form_out}/rate?area=01&period=" + WEEK,
         setup=report_setup,
@@ -417,6 +614,7 @@ CASES += [
         "GET",
         RPAGE + "/{form_id}/rate.{fmt}",
         Action.REPORTS_READ,
+        roles=AREA_ROLES,
         inside=RPAGE + "/{form_in}/rate.xlsx?area=79&period=" + WEEK,
         outside=RPAGE + "/{form_out}/rate.xlsx?area=01&period=" + WEEK,
         setup=report_setup,

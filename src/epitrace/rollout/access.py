@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.errors import N_, Forbidden
 from epitrace.places import service as place_service
+from epitrace.rollout import reports
 from epitrace.rollout import teams as team_service
 from epitrace.rollout.models import CommunityTeam, Household, OrganisationAdmin, SectorDirector
 from epitrace.security.permissions import Grant, Principal, require
@@ -169,37 +170,140 @@ def sector_in_area(
 # -- the reporting chain (docs/rollout.md, "Reporting chain") -----------------------------
 
 
+def _area_grants(
+    session: Session, user: Principal, action: Action, code: str, roles: frozenset[Role]
+) -> list[Grant]:
+    path = place_service.path_of(session, code=code)
+    return [g for g in user.grants_for(action) if g.role in roles and _covers(g, path)]
+
+
 def report_read(session: Session, principal: Principal | None, unit_code: str) -> Principal:
-    """A unit's report and the reporting rate of an area: a grant covering the unit."""
-    return require(principal, Action.REPORTS_READ, unit_code, session=session)
+    """An administrative unit's report and the reporting rate of an area: an official's or
+    the DIC's grant covering the unit (organisation admins and sector directors read the
+    reports of their own units only)."""
+    user = require(principal, Action.REPORTS_READ, unit_code, session=session)
+    if _area_grants(session, user, Action.REPORTS_READ, unit_code, reports.AREA_WRITERS):
+        return user
+    raise Forbidden(N_("The reports of administrative units are for their officials."))
 
 
 def report_write(session: Session, principal: Principal | None, unit_code: str) -> Principal:
-    """Writing and submitting a unit's report: its own officials, granted on that very unit
-    (an official above reviews it and does not write it)."""
+    """Writing and submitting an administrative unit's report: its own officials, granted on
+    that very unit (an official above reviews it and does not write it)."""
     user = require(principal, Action.REPORTS_WRITE, unit_code, session=session)
     for grant in user.grants_for(Action.REPORTS_WRITE):
-        if grant.area_code == unit_code:
+        if grant.area_code == unit_code and grant.role in reports.AREA_WRITERS:
             return user
     raise Forbidden(N_("Only the unit's own officials write and submit its report."))
 
 
-def report_review(
-    session: Session, principal: Principal | None, unit_code: str, parent_code: str | None
+def _organisation_of(session: Session, unit: reports.Unit) -> Organisation:
+    assert unit.organisation_id is not None  # noqa: S101 - an organisation's unit has its id
+    return venue_service.get_organisation(session, organisation_id=unit.organisation_id)
+
+
+def _directs(session: Session, user: Principal, grant: Grant, sector: str) -> bool:
+    return grant.role is Role.SECTOR_DIRECTOR and Sector(sector) in sectors_of(
+        session, user_id=user.user_id
+    )
+
+
+def report_read_unit(
+    session: Session, principal: Principal | None, unit: reports.Unit
 ) -> Principal:
-    """Returning or approving a unit's report: the officials above it (a grant covering its
-    parent); the top unit of the hierarchy is approved by its own officials."""
-    user = require(principal, Action.REPORTS_REVIEW)
-    if parent_code is None:
-        require(user, Action.REPORTS_REVIEW, unit_code, session=session)
-        for grant in user.grants_for(Action.REPORTS_REVIEW):
-            if grant.area_code == unit_code or grant.area_code is None:
+    """Any unit's report: an administrative unit's as `report_read`; an organisation's for
+    its admins, its sector's directors and the officials covering its ward; a sector's for
+    its directors and the officials covering the form's area."""
+    if unit.is_area:
+        return report_read(session, principal, unit.code)
+    action = Action.REPORTS_READ
+    user = require(principal, action, unit.place, session=session)
+    path = place_service.path_of(session, code=unit.place)
+    for grant in user.grants_for(action):
+        if not _covers(grant, path):
+            continue
+        if grant.role in reports.AREA_WRITERS or _directs(session, user, grant, unit.sector):
+            return user
+        if (
+            grant.role is Role.ORG_ADMIN
+            and unit.organisation_id is not None
+            and is_admin_of(session, organisation_id=unit.organisation_id, user_id=user.user_id)
+        ):
+            return user
+    raise Forbidden(N_("This report is outside your responsibility."))
+
+
+def report_write_unit(
+    session: Session, principal: Principal | None, unit: reports.Unit
+) -> Principal:
+    """Writing and submitting any unit's report: an administrative unit's own officials, an
+    organisation's admins, a sector's directors."""
+    if unit.is_area:
+        return report_write(session, principal, unit.code)
+    action = Action.REPORTS_WRITE
+    user = require(principal, action, unit.place, session=session)
+    path = place_service.path_of(session, code=unit.place)
+    for grant in user.grants_for(action):
+        if not _covers(grant, path):
+            continue
+        if unit.tier == reports.SECTOR and _directs(session, user, grant, unit.sector):
+            return user
+        if (
+            unit.organisation_id is not None
+            and grant.role is Role.ORG_ADMIN
+            and is_admin_of(session, organisation_id=unit.organisation_id, user_id=user.user_id)
+        ):
+            return user
+    if unit.tier == reports.SECTOR:
+        raise Forbidden(N_("Only the sector's directors write and submit its report."))
+    raise Forbidden(N_("Only the organisation's admins write and submit its report."))
+
+
+def report_review(session: Session, principal: Principal | None, unit: reports.Unit) -> Principal:
+    """Returning or approving a unit's report (docs/rollout.md, "Reporting chain"):
+    - an administrative unit's: the officials above it (a grant covering its parent); the
+      top unit of the hierarchy is approved by its own officials;
+    - an organisation's: the directors of its supervising sector; when the people's
+      committee supervises it, the officials covering its ward;
+    - a sector's: the province's officials and the DIC."""
+    action = Action.REPORTS_REVIEW
+    user = require(principal, action)
+    if unit.tier == reports.ORGANISATION:
+        require(user, action, unit.place, session=session)
+        people = unit.sector == Sector.PEOPLE_COMMITTEE.value
+        path = place_service.path_of(session, code=unit.place)
+        for grant in user.grants_for(action):
+            if not _covers(grant, path):
+                continue
+            if people and grant.role in reports.AREA_WRITERS:
+                return user
+            if not people and _directs(session, user, grant, unit.sector):
+                return user
+        if people:
+            raise Forbidden(N_("Only the officials of the organisation's ward review its report."))
+        raise Forbidden(
+            N_("Only the directors of the organisation's supervising sector review its report.")
+        )
+    if unit.tier == reports.SECTOR:
+        require(user, action, unit.place, session=session)
+        if _area_grants(session, user, action, unit.place, reports.SECTOR_REVIEWERS):
+            return user
+        raise Forbidden(N_("Only the province and the DIC review a sector's report."))
+    if unit.parent_code is None:
+        require(user, action, unit.code, session=session)
+        for grant in user.grants_for(action):
+            if grant.role not in reports.AREA_REVIEWERS:
+                continue
+            if grant.area_code == unit.code or grant.area_code is None:
                 return user
         raise Forbidden(N_("Only the level above a unit reviews its report."))
     try:
-        return require(user, Action.REPORTS_REVIEW, parent_code, session=session)
+        require(user, action, unit.parent_code, session=session)
     except Forbidden:
         raise Forbidden(N_("Only the level above a unit reviews its report.")) from None
+    if _area_grants(session, user, action, unit.parent_code, reports.AREA_REVIEWERS):
+        return user
+    raise Forbidden(N_("Only the level above a unit reviews its report."))
 
 
 def report_forms(session: Session, principal: Principal | None, area_code: str) -> Principal:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput
 from epitrace.places import service as place_service
-from epitrace.rollout import access
+from epitrace.rollout import access, reports
 from epitrace.rollout import adhoc as adhoc_service
 from epitrace.rollout.models import AdhocRequest
 from epitrace.rollout.pages import router
@@ -49,7 +49,11 @@ def _hub(
         if can_issue
         else []
     )
-    own = [g.area_code for g in user.grants_for(Action.REPORTS_WRITE) if g.area_code]
+    own = [
+        g.area_code
+        for g in user.grants_for(Action.REPORTS_WRITE)
+        if g.area_code and g.role in reports.AREA_WRITERS
+    ]
     asked = adhoc_service.addressed_to(session, unit_codes=own)
     areas = [g.area_code for g in user.grants_for(Action.REPORTS_FORMS) if g.area_code]
     units = list(values.get("units") or [])

@@ -10,7 +10,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from epitrace.rollout import access
+from epitrace.rollout import access, reports
 from epitrace.rollout import adhoc as adhoc_service
 from epitrace.rollout.api import router
 from epitrace.rollout.models import AdhocRequest
@@ -88,7 +88,11 @@ def list_adhoc_requests(session: DbSession, principal: CurrentPrincipal) -> list
         )
         for r in adhoc_service.issued_in(session, area_paths=user.area_paths(Action.REPORTS_FORMS))
     ]
-    own = [g.area_code for g in user.grants_for(Action.REPORTS_WRITE) if g.area_code]
+    own = [
+        g.area_code
+        for g in user.grants_for(Action.REPORTS_WRITE)
+        if g.area_code and g.role in reports.AREA_WRITERS
+    ]
     items += [
         AdhocSummaryOut(
             id=r.id,

@@ -154,7 +154,11 @@ class ReportForm(Base):
     )
     period_type: Mapped[PeriodType] = mapped_column(_enum(PeriodType))
     due_days: Mapped[int] = mapped_column(Integer, default=0)
-    levels: Mapped[str] = mapped_column(String(80))  # tiers, comma-separated: ward,district
+    # who submits, comma-separated: tiers of the hierarchy (ward,district,province) and the
+    # accountable units (organisation, sector)
+    levels: Mapped[str] = mapped_column(String(80))
+    # kinds of organisation that submit, comma-separated ("" = every kind)
+    organisation_kinds: Mapped[str] = mapped_column(String(400), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -171,16 +175,30 @@ class ReportStatus(enum.StrEnum):
 
 
 class Report(Base):
-    """One unit's report on one form for one period; approved reports are locked."""
+    """One unit's report on one form for one period; approved reports are locked.
+
+    The unit is an administrative unit, an organisation or a sector (`unit_type`);
+    `unit_key` names it in the unique key and in URLs (the unit's code, `org-<id>`,
+    `sector-<sector>`), and `unit_code` is the administrative unit it stands in: itself,
+    the organisation's ward, the form's area for a sector.
+    """
 
     __tablename__ = "report"
-    __table_args__ = (UniqueConstraint("form_id", "unit_code", "period_start"),)
+    __table_args__ = (UniqueConstraint("form_id", "unit_key", "period_start"),)
 
     id: Mapped[uuid_pk]
     form_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_form.id", ondelete="CASCADE"))
+    unit_type: Mapped[IndicatorUnit] = mapped_column(
+        _enum(IndicatorUnit), default=IndicatorUnit.AREA
+    )
+    unit_key: Mapped[str] = mapped_column(String(60))
     unit_code: Mapped[str] = mapped_column(
         ForeignKey("admin_unit.code", ondelete="RESTRICT"), index=True
     )
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    sector: Mapped[str] = mapped_column(String(40), default="")
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.DRAFT)

@@ -16,20 +16,25 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput
 from epitrace.rollout import access
+from epitrace.rollout import organisations as organisation_service
 from epitrace.rollout import reports as report_service
 from epitrace.rollout.models import ReportForm
 from epitrace.rollout.pages import router
 from epitrace.rollout.periods import PERIOD_TYPE_NAMES, Period, PeriodType, containing, last_ended
 from epitrace.rollout.report_routes import (
     actor_of,
+    check_readable,
+    edit_form,
     rate_out,
     read_rate,
     report_out,
+    reporting_unit_or_422,
     unit_or_422,
 )
 from epitrace.security import audit
 from epitrace.security.permissions import Principal, require
-from epitrace.security.roles import Action
+from epitrace.security.roles import Action, Role
+from epitrace.venues import service as venue_service
 from epitrace.web import exports, i18n
 from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.templating import render
@@ -58,6 +63,9 @@ def _labels() -> dict[str, Any]:
         "tiers": {k: i18n.gettext(v) for k, v in report_service.TIER_NAMES.items()},
         "period_types": {k.value: i18n.gettext(v) for k, v in PERIOD_TYPE_NAMES.items()},
         "event_names": {k: i18n.gettext(v) for k, v in report_service.EVENT_NAMES.items()},
+        "kind_names": {
+            k.value: i18n.gettext(v) for k, v in venue_service.ORGANISATION_KIND_NAMES.items()
+        },
     }
 
 
@@ -68,6 +76,30 @@ def _url(form_id: uuid.UUID, unit_code: str, period: str) -> str:
 # -- the hub ------------------------------------------------------------------------------
 
 
+def _candidates(session: Session, user: Principal, form: ReportForm) -> list[report_service.Unit]:
+    """The units whose report the user may write: the areas of their officials' grants, the
+    organisations they keep, the sectors they direct."""
+    units: list[report_service.Unit] = []
+    for grant in user.grants_for(Action.REPORTS_WRITE):
+        if grant.area_code is None:
+            continue
+        if grant.role in report_service.AREA_WRITERS:
+            units.append(report_service.get_unit(session, code=grant.area_code))
+    roles = {g.role for g in user.grants_for(Action.REPORTS_WRITE)}
+    if Role.ORG_ADMIN in roles:
+        units += [
+            report_service.get_unit(session, code=report_service.organisation_key(o.id))
+            for o in organisation_service.organisations_of_admin(session, user_id=user.user_id)
+        ]
+    if Role.SECTOR_DIRECTOR in roles:
+        units += [
+            report_service.get_unit(session, code=report_service.sector_key(s), form=form)
+            for s in sorted(access.sectors_of(session, user_id=user.user_id))
+            if s in report_service.REPORTING_SECTORS
+        ]
+    return units
+
+
 def _my_reports(session: Session, user: Principal, form: ReportForm) -> list[dict[str, Any]]:
     """The units whose report the user writes, for the current and the last ended period."""
     today = localtime.today()
@@ -76,13 +108,16 @@ def _my_reports(session: Session, user: Principal, form: ReportForm) -> list[dic
         containing(form.period_type, today),
     ]
     items = []
-    for grant in user.grants_for(Action.REPORTS_WRITE):
-        if grant.area_code is None:
+    seen = set()
+    for unit in _candidates(session, user, form):
+        if unit.code in seen:
             continue
-        unit = report_service.get_unit(session, code=grant.area_code)
+        seen.add(unit.code)
         try:
             report_service.check_unit(session, form, unit)
         except InvalidInput:
+            continue
+        if not _allowed(access.report_write_unit, session, user, unit):
             continue
         for period in periods:
             report = report_service.get_report(
@@ -99,21 +134,64 @@ def _my_reports(session: Session, user: Principal, form: ReportForm) -> list[dic
     return items
 
 
+def _to_review(session: Session, user: Principal, form: ReportForm) -> list[dict[str, Any]]:
+    """Submitted reports of the form that the user reviews (at most 50, oldest first)."""
+    if not user.can(Action.REPORTS_REVIEW):
+        return []
+    items = []
+    for report in report_service.awaiting_review(session, form=form, limit=200):
+        try:
+            unit = report_service.get_unit(session, code=report.unit_key, form=form)
+        except DomainError:
+            continue
+        if not _allowed(access.report_review, session, user, unit):
+            continue
+        period = report_service.period_of(form, _period_key(form, report))
+        items.append(
+            {
+                "href": _url(form.id, unit.code, period.key),
+                "unit": unit.name,
+                "period": period.key,
+                "status": report.status.value,
+            }
+        )
+        if len(items) >= 50:
+            break
+    return items
+
+
+def _period_key(form: ReportForm, report: Any) -> str:
+    return containing(form.period_type, report.period_start).key
+
+
 def _hub(
     session: Session, user: Principal, *, form_values: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, Any]:
-    forms = report_service.get_forms(session, area_paths=user.area_paths(Action.REPORTS_READ))
+    can_define = user.can(Action.REPORTS_FORMS)
+    forms = report_service.get_forms(
+        session, area_paths=user.area_paths(Action.REPORTS_READ), include_inactive=can_define
+    )
     home = access.home_area(user, Action.REPORTS_READ)
+    reads_areas = any(
+        g.role in report_service.AREA_WRITERS for g in user.grants_for(Action.REPORTS_READ)
+    )
     return {
         "forms": [
             {
                 "form": f,
-                "mine": _my_reports(session, user, f),
-                "rate_href": f"{BASE}/{f.id}/rate" + (f"?area={home}" if home else ""),
+                "levels": report_service.levels_of(f),
+                "kinds": report_service.kinds_of(f),
+                "mine": _my_reports(session, user, f) if f.active else [],
+                "to_review": _to_review(session, user, f) if f.active else [],
+                "rate_href": f"{BASE}/{f.id}/rate" + (f"?area={home}" if home else "")
+                if reads_areas and f.active
+                else "",
+                "editable": can_define
+                and _allowed(access.report_forms, session, user, f.area_code),
             }
             for f in forms
         ],
-        "can_define": user.can(Action.REPORTS_FORMS),
+        "can_define": can_define,
         "areas": [g.area_code for g in user.grants_for(Action.REPORTS_FORMS) if g.area_code],
         "form": form_values,
         "errors": errors,
@@ -139,6 +217,7 @@ def reports_create_form(
     period_type: Annotated[str, Form(max_length=20)] = "weekly",
     due_days: Annotated[str, Form(max_length=4)] = "1",
     levels: Annotated[list[str] | None, Form()] = None,
+    organisation_kinds: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     values = {
         "name": name,
@@ -165,6 +244,7 @@ def reports_create_form(
             period_type=kind,
             due_days=days,
             levels=levels or [],
+            organisation_kinds=organisation_kinds or [],
             created_by=user.user_id,
         )
     except InvalidInput as exc:
@@ -177,6 +257,49 @@ def reports_create_form(
         session, actor=user, action="create", subject_type="report_form", subject_id=form.id
     )
     flash(request, i18n.gettext("The report form was created."))
+    return RedirectResponse(BASE, status_code=303)
+
+
+@router.post(BASE + "/forms/{form_id}", response_class=HTMLResponse)
+def reports_edit_form(
+    form_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    name: Annotated[str, Form(max_length=200)] = "",
+    due_days: Annotated[str, Form(max_length=4)] = "1",
+    levels: Annotated[list[str] | None, Form()] = None,
+    organisation_kinds: Annotated[list[str] | None, Form()] = None,
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Change a form (DIC, province): name, due days, submitting units, active."""
+    user = require(principal, Action.REPORTS_FORMS)
+    form = report_service.get_form(session, form_id=form_id, include_inactive=True)
+    try:
+        try:
+            days = int(due_days)
+        except ValueError:
+            raise InvalidInput(
+                N_("Choose a period type and a number of days."),
+                fields={"due_days": N_("A number of days from 0 to 60.")},
+            ) from None
+        edit_form(
+            session,
+            principal,
+            form,
+            name=name,
+            due_days=days,
+            levels=levels or [],
+            organisation_kinds=organisation_kinds or [],
+            active=bool(active),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
+        errors["form"] = i18n.gettext(exc.message, **exc.params)
+        context = _hub(session, user, form_values={}, errors=errors)
+        return render(request, "rollout/reports.html", context, status_code=422)
+    flash(request, i18n.gettext("The report form was changed."))
     return RedirectResponse(BASE, status_code=303)
 
 
@@ -199,9 +322,8 @@ def _report_context(
         "period": period,
         "view": view,
         "figures": [(i18n.gettext(label), view.figures.get(name)) for name, label in FIGURE_LABELS],
-        "can_write": writable and _allowed(access.report_write, session, user, unit.code),
-        "can_review": reviewable
-        and _allowed(access.report_review, session, user, unit.code, unit.parent_code),
+        "can_write": writable and _allowed(access.report_write_unit, session, user, unit),
+        "can_review": reviewable and _allowed(access.report_review, session, user, unit),
         "error": "",
         **_labels(),
     }
@@ -219,7 +341,7 @@ def _load(
     session: Session, form_id: uuid.UUID, unit_code: str, period: str
 ) -> tuple[ReportForm, report_service.Unit, Period]:
     form = report_service.get_form(session, form_id=form_id)
-    unit = unit_or_422(session, unit_code)
+    unit = reporting_unit_or_422(session, form, unit_code)
     return form, unit, report_service.period_of(form, period)
 
 
@@ -233,8 +355,8 @@ def report_page(
     principal: CurrentPrincipal,
 ) -> Response:
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_read(session, principal, unit.code)
-    report_service.check_unit(session, form, unit)
+    user = access.report_read_unit(session, principal, unit)
+    check_readable(session, form, unit, when)
     ensure_csrf(request)
     audit.record(
         session,
@@ -277,7 +399,7 @@ def report_write(
 ) -> Response:
     loaded = _load(session, form_id, unit_code, period)
     form, unit, when = loaded
-    user = access.report_write(session, principal, unit.code)
+    user = access.report_write_unit(session, principal, unit)
     typed: dict[str, Any] = {
         "results": results,
         "difficulties": difficulties,
@@ -320,7 +442,7 @@ def report_review(
 ) -> Response:
     loaded = _load(session, form_id, unit_code, period)
     form, unit, when = loaded
-    user = access.report_review(session, principal, unit.code, unit.parent_code)
+    user = access.report_review(session, principal, unit)
     kw: dict[str, Any] = {"form": form, "unit": unit, "period": when, "actor": actor_of(user)}
     try:
         if decision == "approve":

@@ -7,6 +7,7 @@ The routes are registered on the domain's API router.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Query
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from epitrace import localtime
 from epitrace.db import utcnow
-from epitrace.errors import N_, InvalidInput
+from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.places import service as place_service
 from epitrace.rollout import access
 from epitrace.rollout import reports as report_service
@@ -29,6 +30,7 @@ from epitrace.rollout.schemas import (
     ReportEventOut,
     ReportFormIn,
     ReportFormOut,
+    ReportFormPatch,
     ReportIn,
     ReportOut,
     ReviewIn,
@@ -50,6 +52,8 @@ def form_out(form: ReportForm) -> ReportFormOut:
         period_type=form.period_type,
         due_days=form.due_days,
         levels=report_service.levels_of(form),
+        organisation_kinds=report_service.kinds_of(form),
+        active=form.active,
         created_at=form.created_at,
     )
 
@@ -59,6 +63,7 @@ def actor_of(user: Principal) -> report_service.Actor:
 
 
 def unit_or_422(session: Session, code: str) -> report_service.Unit:
+    """An administrative unit (an area of a form, of a reporting rate, of reminders)."""
     if place_service.get(session, code=code) is None:
         raise InvalidInput(
             N_("The unit %(code)s does not exist."),
@@ -66,6 +71,20 @@ def unit_or_422(session: Session, code: str) -> report_service.Unit:
             fields={"unit_code": N_("Choose a unit from the list of administrative units.")},
         )
     return report_service.get_unit(session, code=code)
+
+
+def reporting_unit_or_422(session: Session, form: ReportForm, code: str) -> report_service.Unit:
+    """The unit a report is about: an administrative unit, `org-<id>` or `sector-<sector>`."""
+    if code.startswith((report_service.ORG_PREFIX, report_service.SECTOR_PREFIX)):
+        try:
+            return report_service.get_unit(session, code=code, form=form)
+        except NotFound:
+            raise InvalidInput(
+                N_("The unit %(code)s does not exist."),
+                params={"code": code[:60]},
+                fields={"unit_code": N_("Choose a unit that submits this report.")},
+            ) from None
+    return unit_or_422(session, code)
 
 
 def report_out(
@@ -79,6 +98,7 @@ def report_out(
         "form_id": form.id,
         "form_name": form.name,
         "unit_code": unit.code,
+        "unit_type": unit.kind.value,
         "unit_name": unit.name,
         "period": period.key,
         "period_start": period.start,
@@ -90,7 +110,7 @@ def report_out(
         return ReportOut(
             **common,
             status="missing",
-            figures=report_service.figures_for(session, unit_code=unit.code, period=period),
+            figures=report_service.figures_for(session, unit=unit, period=period),
             results="",
             difficulties="",
             proposals="",
@@ -103,7 +123,7 @@ def report_out(
         )
     figures = report.figures
     if figures is None:
-        figures = report_service.figures_for(session, unit_code=unit.code, period=period)
+        figures = report_service.figures_for(session, unit=unit, period=period)
     first = report.first_submitted_at
     return ReportOut(
         **common,
@@ -185,10 +205,67 @@ def create_report_form(
         period_type=body.period_type,
         due_days=body.due_days,
         levels=body.levels,
+        organisation_kinds=[k.value for k in body.organisation_kinds],
         created_by=user.user_id,
     )
     audit.record(
         session, actor=user, action="create", subject_type="report_form", subject_id=form.id
+    )
+    return form_out(form)
+
+
+def edit_form(
+    session: Session,
+    principal: Principal | None,
+    form: ReportForm,
+    *,
+    name: str | None = None,
+    due_days: int | None = None,
+    levels: Sequence[str] | None = None,
+    organisation_kinds: Sequence[str] | None = None,
+    active: bool | None = None,
+) -> Principal:
+    """Change a form for the DIC and the province (on the form's stored area), audited with
+    what changed."""
+    user = access.report_forms(session, principal, form.area_code)
+    changed = report_service.update_form(
+        session,
+        form=form,
+        name=name,
+        due_days=due_days,
+        levels=levels,
+        organisation_kinds=organisation_kinds,
+        active=active,
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        subject_type="report_form",
+        subject_id=form.id,
+        detail={"changes": changed},
+    )
+    return user
+
+
+@router.patch(FORMS + "/{form_id}", response_model=ReportFormOut)
+def update_report_form(
+    form_id: uuid.UUID, body: ReportFormPatch, session: DbSession, principal: CurrentPrincipal
+) -> ReportFormOut:
+    """Change a form's name, due days, submitting units or whether it is active (the reports
+    already written stay)."""
+    require(principal, Action.REPORTS_FORMS)
+    form = report_service.get_form(session, form_id=form_id, include_inactive=True)
+    kinds = body.organisation_kinds
+    edit_form(
+        session,
+        principal,
+        form,
+        name=body.name,
+        due_days=body.due_days,
+        levels=body.levels,
+        organisation_kinds=None if kinds is None else [k.value for k in kinds],
+        active=body.active,
     )
     return form_out(form)
 
@@ -200,8 +277,18 @@ def _load(
     session: Session, form_id: uuid.UUID, unit_code: str, period: str
 ) -> tuple[ReportForm, report_service.Unit, Period]:
     form = report_service.get_form(session, form_id=form_id)
-    unit = unit_or_422(session, unit_code)
+    unit = reporting_unit_or_422(session, form, unit_code)
     return form, unit, report_service.period_of(form, period)
+
+
+def check_readable(
+    session: Session, form: ReportForm, unit: report_service.Unit, period: Period
+) -> None:
+    """A unit's report is read when the unit submits the form, or when it wrote one before
+    the form stopped asking it (its history stays)."""
+    if report_service.get_report(session, form=form, unit_code=unit.code, period=period):
+        return
+    report_service.check_unit(session, form, unit)
 
 
 def _audit(
@@ -226,8 +313,8 @@ def get_report(
 ) -> ReportOut:
     """A unit's report for a period, pre-filled with its indicators when not yet written."""
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_read(session, principal, unit.code)
-    report_service.check_unit(session, form, unit)
+    user = access.report_read_unit(session, principal, unit)
+    check_readable(session, form, unit, when)
     _audit(session, user, "read", form, unit.code, when)
     return report_out(session, form, unit, when)
 
@@ -243,7 +330,7 @@ def save_report(
 ) -> ReportOut:
     """Keep the narrative of a draft or returned report (the unit's own officials)."""
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_write(session, principal, unit.code)
+    user = access.report_write_unit(session, principal, unit)
     report_service.save(
         session, form=form, unit=unit, period=when, actor=actor_of(user), **body.model_dump()
     )
@@ -262,7 +349,7 @@ def submit_report(
 ) -> ReportOut:
     """Submit (or resubmit, after a return) the report to the level above."""
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_write(session, principal, unit.code)
+    user = access.report_write_unit(session, principal, unit)
     report_service.submit(
         session, form=form, unit=unit, period=when, actor=actor_of(user), **body.model_dump()
     )
@@ -281,7 +368,7 @@ def return_report(
 ) -> ReportOut:
     """Send a submitted report back to its unit with a comment (the level above)."""
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_review(session, principal, unit.code, unit.parent_code)
+    user = access.report_review(session, principal, unit)
     report_service.return_report(
         session, form=form, unit=unit, period=when, comment=body.comment, actor=actor_of(user)
     )
@@ -300,7 +387,7 @@ def approve_report(
 ) -> ReportOut:
     """Approve and lock a submitted report, once the reports below it are approved."""
     form, unit, when = _load(session, form_id, unit_code, period)
-    user = access.report_review(session, principal, unit.code, unit.parent_code)
+    user = access.report_review(session, principal, unit)
     report_service.approve(
         session, form=form, unit=unit, period=when, comment=body.comment, actor=actor_of(user)
     )

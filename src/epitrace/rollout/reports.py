@@ -4,6 +4,12 @@ hierarchy, the reporting rate of an area and the reminders to lagging units.
 States (docs/rollout.md, "Reporting chain"): draft → submitted → returned (with a comment) →
 resubmitted → approved (locked). A unit's report is approved only when every report of the
 units that report to it for the same form and period is approved (as in DHIS2).
+
+Units are administrative units (by tier), organisations (reviewed by their supervising
+sector's directors, or by their ward's officials when the people's committee supervises them)
+and sectors (reviewed by the province and the DIC). An organisation's report is a child of
+its sector's report; a people's-committee organisation's report is a child of the nearest
+administrative unit above it that reports; a sector's report is a child of the form area's.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from epitrace import localtime
+from epitrace.accounts.models import RoleGrant, UserAccount
 from epitrace.alerts import service as alert_service
 from epitrace.alerts.models import Channel
 from epitrace.db import path_within, utcnow
@@ -28,15 +35,20 @@ from epitrace.places.models import AdminUnit
 from epitrace.rollout import indicators
 from epitrace.rollout.models import (
     IndicatorUnit,
+    OrganisationAdmin,
     Report,
     ReportEvent,
     ReportForm,
     ReportStatus,
+    SectorDirector,
 )
 from epitrace.rollout.periods import Period, PeriodType
 from epitrace.rollout.periods import containing as containing_period
 from epitrace.rollout.periods import parse as parse_period
-from epitrace.security.roles import ROLE_ACTIONS, Action, Role
+from epitrace.security.roles import Role
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import Organisation, OrganisationKind, Sector
+from epitrace.web import i18n
 
 # -- tiers of the hierarchy ----------------------------------------------------------------
 
@@ -44,11 +56,29 @@ PROVINCE = "province"
 DISTRICT = "district"
 WARD = "ward"
 TIERS = (PROVINCE, DISTRICT, WARD)
+# the accountable units that may be asked to report besides the tiers
+SECTOR = "sector"
+ORGANISATION = "organisation"
+LEVELS = (*TIERS, SECTOR, ORGANISATION)
 TIER_NAMES = {
     PROVINCE: N_("Province"),
     DISTRICT: N_("Districts"),
     WARD: N_("Wards and communes"),
+    SECTOR: N_("Sectors (province-wide)"),
+    ORGANISATION: N_("Agencies and enterprises"),
 }
+ORG_PREFIX = "org-"
+SECTOR_PREFIX = "sector-"
+# The sectors asked to report: every supervising sector with a provincial department; the
+# organisations of the people's committees answer to their wards instead.
+REPORTING_SECTORS = tuple(s for s in Sector if s is not Sector.PEOPLE_COMMITTEE)
+# Who writes, reviews and is reminded of the report of an administrative unit: its officials
+# (the organisation admins and sector directors report on their own units only).
+AREA_WRITERS = frozenset(
+    {Role.WARD_OFFICIAL, Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER}
+)
+AREA_REVIEWERS = frozenset({Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER})
+SECTOR_REVIEWERS = frozenset({Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER})
 EVENT_NAMES = {
     "save": N_("saved"),
     "submit": N_("submitted"),
@@ -72,18 +102,43 @@ STATUS_NAMES = {
 
 @dataclass(frozen=True)
 class Unit:
-    """An administrative unit as the reporting chain sees it."""
+    """A unit as the reporting chain sees it: an administrative unit, an organisation or a
+    sector. `code` is its key (the unit code, `org-<id>` or `sector-<sector>`); `path` and
+    `place` are those of the administrative unit it stands in (itself, the organisation's
+    ward, the form's area for a sector)."""
 
     code: str
     name: str
     path: str
     parent_code: str | None
     tier: str
+    place_code: str = ""
+    organisation_id: uuid.UUID | None = None
+    sector: str = ""
+    organisation_kind: str = ""
+
+    @property
+    def place(self) -> str:
+        return self.place_code or self.code
+
+    @property
+    def kind(self) -> IndicatorUnit:
+        if self.tier == ORGANISATION:
+            return IndicatorUnit.ORGANISATION
+        if self.tier == SECTOR:
+            return IndicatorUnit.SECTOR
+        return IndicatorUnit.AREA
+
+    @property
+    def is_area(self) -> bool:
+        return self.tier in TIERS
 
     @property
     def ancestors(self) -> list[str]:
-        """Codes from the root down to the parent (from the materialised path)."""
-        return self.path.rstrip(".").split(".")[:-1]
+        """Administrative codes from the root down to the one above the unit (for an
+        organisation or a sector, down to the unit it stands in)."""
+        codes = self.path.rstrip(".").split(".")
+        return codes[:-1] if self.is_area else codes
 
 
 def _units(session: Session, *, area_path: str) -> list[Unit]:
@@ -107,12 +162,79 @@ def units_in(session: Session, *, area_path: str) -> list[Unit]:
     return _units(session, area_path=area_path)
 
 
-def get_unit(session: Session, *, code: str) -> Unit:
+def get_unit(session: Session, *, code: str, form: ReportForm | None = None) -> Unit:
+    """A unit by its key: an administrative unit's code, `org-<id>`, or `sector-<sector>`
+    (a sector's unit needs the form, whose area it spans)."""
+    if code.startswith(ORG_PREFIX):
+        return _organisation_unit(session, code)
+    if code.startswith(SECTOR_PREFIX):
+        return _sector_unit(session, code, form)
     place = place_service.get(session, code=code)
     if place is None:
-        raise NotFound(N_("Administrative unit %(code)s does not exist."), params={"code": code})
+        raise NotFound(
+            N_("Administrative unit %(code)s does not exist."), params={"code": code[:16]}
+        )
     units = _units(session, area_path=place.path)
     return units[0]
+
+
+def organisation_key(organisation_id: uuid.UUID) -> str:
+    return f"{ORG_PREFIX}{organisation_id.hex}"
+
+
+def sector_key(sector: Sector | str) -> str:
+    return f"{SECTOR_PREFIX}{Sector(sector).value}"
+
+
+def sector_name(sector: Sector | str) -> str:
+    return i18n.gettext(venue_service.SECTOR_NAMES[Sector(sector)])
+
+
+def _organisation_as_unit(org: Organisation, path: str) -> Unit:
+    return Unit(
+        code=organisation_key(org.id),
+        name=org.name,
+        path=path,
+        parent_code=org.ward_code,
+        tier=ORGANISATION,
+        place_code=org.ward_code,
+        organisation_id=org.id,
+        sector=org.sector.value,
+        organisation_kind=org.kind.value,
+    )
+
+
+def _organisation_unit(session: Session, code: str) -> Unit:
+    try:
+        organisation_id = uuid.UUID(code.removeprefix(ORG_PREFIX))
+    except ValueError:
+        raise NotFound(N_("This organisation does not exist.")) from None
+    org = venue_service.get_organisation(session, organisation_id=organisation_id)
+    path = place_service.path_of(session, code=org.ward_code) or ""
+    return _organisation_as_unit(org, path)
+
+
+def _sector_as_unit(sector: Sector, form_area: str, form_path: str) -> Unit:
+    return Unit(
+        code=sector_key(sector),
+        name=sector_name(sector),
+        path=form_path,
+        parent_code=form_area,
+        tier=SECTOR,
+        place_code=form_area,
+        sector=sector.value,
+    )
+
+
+def _sector_unit(session: Session, code: str, form: ReportForm | None) -> Unit:
+    try:
+        sector = Sector(code.removeprefix(SECTOR_PREFIX))
+    except ValueError:
+        raise NotFound(N_("This sector does not exist.")) from None
+    if form is None or sector not in REPORTING_SECTORS:
+        raise NotFound(N_("This sector does not exist."))
+    path = place_service.path_of(session, code=form.area_code) or ""
+    return _sector_as_unit(sector, form.area_code, path)
 
 
 # -- forms --------------------------------------------------------------------------------
@@ -120,13 +242,44 @@ def get_unit(session: Session, *, code: str) -> Unit:
 
 def _clean_levels(values: Sequence[str]) -> str:
     chosen = {v.strip() for v in values if v and v.strip()}
-    unknown = chosen - set(TIERS)
+    unknown = chosen - set(LEVELS)
     if unknown or not chosen:
         raise InvalidInput(
-            N_("Choose which units submit: province, district or ward."),
-            fields={"levels": N_("Choose at least one tier of units.")},
+            N_("Choose which units submit: province, district, ward, sectors or organisations."),
+            fields={"levels": N_("Choose at least one kind of unit.")},
         )
-    return ",".join(t for t in TIERS if t in chosen)
+    return ",".join(t for t in LEVELS if t in chosen)
+
+
+def _clean_kinds(values: Sequence[str]) -> str:
+    chosen = {v.strip() for v in values if v and v.strip()}
+    known = {k.value for k in OrganisationKind}
+    if chosen - known:
+        raise InvalidInput(
+            N_("Choose kinds of organisation from the list."),
+            fields={"organisation_kinds": N_("Kinds of organisation from the list.")},
+        )
+    return ",".join(k.value for k in OrganisationKind if k.value in chosen)
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput(
+            N_("Give the report a name of at most 200 characters."),
+            fields={"name": N_("Required, at most 200 characters.")},
+        )
+    return name
+
+
+def _clean_due_days(due_days: int) -> int:
+    if not 0 <= due_days <= MAX_DUE_DAYS:
+        raise InvalidInput(
+            N_("The report is due between 0 and %(max)s days after the period."),
+            params={"max": MAX_DUE_DAYS},
+            fields={"due_days": N_("A number of days from 0 to 60.")},
+        )
+    return due_days
 
 
 def create_form(
@@ -138,25 +291,15 @@ def create_form(
     due_days: int,
     levels: Sequence[str],
     created_by: uuid.UUID | None,
+    organisation_kinds: Sequence[str] = (),
 ) -> ReportForm:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput(
-            N_("Give the report a name of at most 200 characters."),
-            fields={"name": N_("Required, at most 200 characters.")},
-        )
-    if not 0 <= due_days <= MAX_DUE_DAYS:
-        raise InvalidInput(
-            N_("The report is due between 0 and %(max)s days after the period."),
-            params={"max": MAX_DUE_DAYS},
-            fields={"due_days": N_("A number of days from 0 to 60.")},
-        )
     form = ReportForm(
-        name=name,
+        name=_clean_name(name),
         area_code=area_code,
         period_type=period_type,
-        due_days=due_days,
+        due_days=_clean_due_days(due_days),
         levels=_clean_levels(levels),
+        organisation_kinds=_clean_kinds(organisation_kinds),
         created_by=created_by,
     )
     session.add(form)
@@ -164,23 +307,59 @@ def create_form(
     return form
 
 
-def get_form(session: Session, *, form_id: uuid.UUID) -> ReportForm:
+def update_form(
+    session: Session,
+    *,
+    form: ReportForm,
+    name: str | None = None,
+    due_days: int | None = None,
+    levels: Sequence[str] | None = None,
+    organisation_kinds: Sequence[str] | None = None,
+    active: bool | None = None,
+) -> dict[str, list[Any]]:
+    """Change a form; returns what changed as {field: [before, after]} (for the audit log).
+
+    The area and the period type stay (they name the periods already reported on). Reports
+    already written stay whatever the new levels: a unit no longer asked keeps its stored
+    reports, readable and counted nowhere; a unit newly asked reports from now on.
+    """
+    wanted: dict[str, Any] = {}
+    if name is not None:
+        wanted["name"] = _clean_name(name)
+    if due_days is not None:
+        wanted["due_days"] = _clean_due_days(due_days)
+    if levels is not None:
+        wanted["levels"] = _clean_levels(levels)
+    if organisation_kinds is not None:
+        wanted["organisation_kinds"] = _clean_kinds(organisation_kinds)
+    if active is not None:
+        wanted["active"] = active
+    changes: dict[str, list[Any]] = {}
+    for column, value in wanted.items():
+        before = getattr(form, column)
+        if before != value:
+            changes[column] = [before, value]
+            setattr(form, column, value)
+    session.flush()
+    return changes
+
+
+def get_form(session: Session, *, form_id: uuid.UUID, include_inactive: bool = False) -> ReportForm:
     form = session.get(ReportForm, form_id)
-    if form is None or not form.active:
+    if form is None or not (form.active or include_inactive):
         raise NotFound(N_("This report form does not exist."))
     return form
 
 
-def get_forms(session: Session, *, area_paths: Sequence[str | None]) -> list[ReportForm]:
+def get_forms(
+    session: Session, *, area_paths: Sequence[str | None], include_inactive: bool = False
+) -> list[ReportForm]:
     """Active forms whose area overlaps one of the areas (a form of the province is seen by
     its wards' officials, and a nationwide account sees every form)."""
     if not area_paths:
         return []
-    forms = list(
-        session.scalars(
-            select(ReportForm).where(ReportForm.active.is_(True)).order_by(ReportForm.created_at)
-        )
-    )
+    active = true() if include_inactive else ReportForm.active.is_(True)
+    forms = list(session.scalars(select(ReportForm).where(active).order_by(ReportForm.created_at)))
     paths = place_service.path_of
     seen = []
     for form in forms:
@@ -196,24 +375,77 @@ def levels_of(form: ReportForm) -> list[str]:
     return [t for t in form.levels.split(",") if t]
 
 
+def kinds_of(form: ReportForm) -> list[str]:
+    """The kinds of organisation the form asks ([] = every kind)."""
+    return [k for k in form.organisation_kinds.split(",") if k]
+
+
+def _organisation_units(session: Session, form: ReportForm, *, area_path: str) -> list[Unit]:
+    """The organisations of the kinds the form asks, inside an area, by ward and name."""
+    stmt = (
+        select(Organisation, AdminUnit.path)
+        .join(AdminUnit, AdminUnit.code == Organisation.ward_code)
+        .where(path_within(AdminUnit.path, area_path))
+        .order_by(AdminUnit.path, Organisation.name, Organisation.id)
+    )
+    kinds = kinds_of(form)
+    if kinds:
+        stmt = stmt.where(Organisation.kind.in_([OrganisationKind(k) for k in kinds]))
+    return [_organisation_as_unit(org, path) for org, path in session.execute(stmt)]
+
+
+def _sector_units(form: ReportForm, form_path: str) -> list[Unit]:
+    return [_sector_as_unit(s, form.area_code, form_path) for s in REPORTING_SECTORS]
+
+
 def expected_units(
     session: Session, form: ReportForm, *, area_path: str, units: list[Unit] | None = None
 ) -> list[Unit]:
-    """The units inside an area (itself included) that must submit this form."""
+    """The units inside an area (itself included) that must submit this form: its
+    administrative units at the form's tiers, its organisations, and the form's sectors when
+    the area holds the whole form area."""
     form_path = place_service.path_of(session, code=form.area_code) or ""
     wanted = set(levels_of(form))
     if units is None:
         units = _units(session, area_path=area_path)
-    return [u for u in units if u.tier in wanted and u.path.startswith(form_path)]
+    expected = [u for u in units if u.tier in wanted and u.path.startswith(form_path)]
+    if SECTOR in wanted and form_path.startswith(area_path):
+        expected += _sector_units(form, form_path)
+    if ORGANISATION in wanted:
+        inner = area_path if area_path.startswith(form_path) else form_path
+        if inner.startswith(area_path):
+            expected += _organisation_units(session, form, area_path=inner)
+    return expected
 
 
 def expected_children(session: Session, form: ReportForm, unit: Unit) -> list[Unit]:
-    """The units that report to `unit` on this form: expected units below it with no other
-    expected unit in between."""
+    """The units that report to `unit` on this form (docs/rollout.md, "Reporting chain"):
+    - an administrative unit: the expected administrative units below it with no other in
+      between, the people's-committee organisations whose nearest reporting unit above is
+      this one, and the sectors when it is the form's area;
+    - a sector: the organisations it supervises;
+    - an organisation: none."""
+    if unit.tier == ORGANISATION:
+        return []
+    form_path = place_service.path_of(session, code=form.area_code) or ""
+    if unit.tier == SECTOR:
+        if ORGANISATION not in levels_of(form):
+            return []
+        return [
+            u
+            for u in _organisation_units(session, form, area_path=form_path)
+            if u.sector == unit.sector
+        ]
     below = [u for u in expected_units(session, form, area_path=unit.path) if u.code != unit.code]
-    codes = {u.code for u in below} | {unit.code}
+    codes = {u.code for u in below if u.is_area} | {unit.code}
     children = []
     for u in below:
+        if u.tier == SECTOR:
+            if unit.code == form.area_code:
+                children.append(u)
+            continue
+        if u.tier == ORGANISATION and u.sector != Sector.PEOPLE_COMMITTEE.value:
+            continue  # reviewed in its sector's chain
         nearest = next((c for c in reversed(u.ancestors) if c in codes), None)
         if nearest == unit.code:
             children.append(u)
@@ -221,9 +453,16 @@ def expected_children(session: Session, form: ReportForm, unit: Unit) -> list[Un
 
 
 def check_unit(session: Session, form: ReportForm, unit: Unit) -> None:
-    """The unit must be one that submits this form (inside its area, at one of its tiers)."""
+    """The unit must be one that submits this form (inside its area, at one of its levels,
+    of one of its kinds of organisation)."""
     form_path = place_service.path_of(session, code=form.area_code) or ""
-    if not unit.path.startswith(form_path) or unit.tier not in levels_of(form):
+    kinds = kinds_of(form)
+    if (
+        not unit.path.startswith(form_path)
+        or unit.tier not in levels_of(form)
+        or (unit.tier == SECTOR and unit.place != form.area_code)
+        or (unit.tier == ORGANISATION and kinds and unit.organisation_kind not in kinds)
+    ):
         raise InvalidInput(
             N_("%(unit)s does not submit the report %(form)s."),
             params={"unit": unit.name, "form": form.name},
@@ -246,12 +485,19 @@ def period_of(form: ReportForm, key: str, *, today: date | None = None) -> Perio
 # -- figures ------------------------------------------------------------------------------
 
 
-def figures_for(session: Session, *, unit_code: str, period: Period) -> dict[str, Any]:
+def figures_for(session: Session, *, unit: Unit, period: Period) -> dict[str, Any]:
     """The unit's indicators for the period, from the stored daily snapshots: the state at
     the last computed day (citizens, venues, rosters) and the sums over the period
-    (declarations, check-ins)."""
+    (declarations, check-ins). An organisation's and a sector's rows have no population,
+    citizens nor declarations (None)."""
     rows = indicators.read(
-        session, unit=IndicatorUnit.AREA, area_code=unit_code, first=period.start, last=period.end
+        session,
+        unit=unit.kind,
+        area_code=unit.place,
+        sector=unit.sector,
+        organisation_id=unit.organisation_id,
+        first=period.start,
+        last=period.end,
     )
     if not rows:
         return {"days": 0}
@@ -264,7 +510,9 @@ def figures_for(session: Session, *, unit_code: str, period: Period) -> dict[str
         "signup_target": target,
         "citizens": last.citizens,
         "citizens_pct": indicators.percent_of(last.citizens, target),
-        "declarations": sum(r.declarations or 0 for r in rows),
+        "declarations": (
+            None if unit.kind is not IndicatorUnit.AREA else sum(r.declarations or 0 for r in rows)
+        ),
         "checkins": sum(r.checkins for r in rows),
         "venues": last.venues,
         "venues_with_poster": last.venues_with_poster,
@@ -283,9 +531,10 @@ def figures_for(session: Session, *, unit_code: str, period: Period) -> dict[str
 def get_report(
     session: Session, *, form: ReportForm, unit_code: str, period: Period, lock: bool = False
 ) -> Report | None:
+    """The report of a unit (by its key: an area's code, `org-…`, `sector-…`)."""
     stmt = select(Report).where(
         Report.form_id == form.id,
-        Report.unit_code == unit_code,
+        Report.unit_key == unit_code,
         Report.period_start == period.start,
     )
     if lock:
@@ -343,7 +592,11 @@ def _create(session: Session, *, form: ReportForm, unit: Unit, period: Period) -
     """A new draft; when another request created it first, theirs (locked) instead."""
     report = Report(
         form_id=form.id,
-        unit_code=unit.code,
+        unit_type=unit.kind,
+        unit_key=unit.code,
+        unit_code=unit.place,
+        organisation_id=unit.organisation_id,
+        sector=unit.sector,
         period_start=period.start,
         period_end=period.end,
         status=ReportStatus.DRAFT,
@@ -384,7 +637,7 @@ def save(
         raise _locked(report)
     for name, value in texts.items():
         setattr(report, name, value)
-    report.figures = figures_for(session, unit_code=unit.code, period=period)
+    report.figures = figures_for(session, unit=unit, period=period)
     session.flush()
     _event(session, report, "save", actor)
     return report
@@ -479,10 +732,10 @@ def pending_children(
         return []
     approved = set(
         session.scalars(
-            select(Report.unit_code).where(
+            select(Report.unit_key).where(
                 Report.form_id == form.id,
                 Report.period_start == period.start,
-                Report.unit_code.in_([c.code for c in children]),
+                Report.unit_key.in_([c.code for c in children]),
                 Report.status == ReportStatus.APPROVED,
             )
         )
@@ -524,6 +777,17 @@ def approve(
     return report
 
 
+def awaiting_review(session: Session, *, form: ReportForm, limit: int = 200) -> list[Report]:
+    """The form's submitted reports waiting for review, the longest waiting first."""
+    stmt = (
+        select(Report)
+        .where(Report.form_id == form.id, Report.status.in_(SUBMITTED_STATES))
+        .order_by(Report.submitted_at, Report.unit_key)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 # -- reporting rate -----------------------------------------------------------------------
 
 
@@ -552,6 +816,7 @@ class Lagging:
     tier: str
     status: str  # "missing" or a report status
     overdue: bool
+    unit: Unit | None = None
 
 
 @dataclass
@@ -579,7 +844,7 @@ def rate(
     reports = {
         code: (status, first)
         for code, status, first in session.execute(
-            select(Report.unit_code, Report.status, Report.first_submitted_at).where(
+            select(Report.unit_key, Report.status, Report.first_submitted_at).where(
                 Report.form_id == form.id,
                 Report.period_start == period.start,
                 Report.unit_code.in_(place_service.descendant_codes(area.path)),
@@ -607,7 +872,9 @@ def rate(
         if status is None or status in (ReportStatus.DRAFT, ReportStatus.RETURNED):
             shown = "missing" if status is None else status.value
             result.lagging.append(
-                Lagging(unit.code, unit.name, unit.tier, shown, overdue=moment > deadline)
+                Lagging(
+                    unit.code, unit.name, unit.tier, shown, overdue=moment > deadline, unit=unit
+                )
             )
     result.rows = sorted(rows.values(), key=lambda r: (r.code != area.code, r.name))
     return result
@@ -616,7 +883,7 @@ def rate(
 # -- following up -------------------------------------------------------------------------
 
 REMINDER_TEMPLATE = "report_reminder"
-WRITER_ROLES = tuple(sorted(ROLE_ACTIONS[Action.REPORTS_WRITE], key=lambda r: r.value))
+WRITER_ROLES = tuple(sorted(AREA_WRITERS, key=lambda r: r.value))
 
 
 @dataclass
@@ -627,6 +894,42 @@ class Reminded:
     without_staff: list[str] = field(default_factory=list)  # unit codes nobody could receive
 
 
+def _active(session: Session, user_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    if not user_ids:
+        return []
+    stmt = select(UserAccount.id).where(
+        UserAccount.id.in_(list(user_ids)), UserAccount.is_active.is_(True)
+    )
+    return sorted(session.scalars(stmt))
+
+
+def writers_of(session: Session, *, form: ReportForm, unit: Unit) -> list[uuid.UUID]:
+    """The accounts that write a unit's report: the area's own officials (granted on it), the
+    organisation's admins, the sector's directors granted on (or above) the form's area."""
+    if unit.tier == ORGANISATION and unit.organisation_id is not None:
+        ids = session.scalars(
+            select(OrganisationAdmin.user_id).where(
+                OrganisationAdmin.organisation_id == unit.organisation_id
+            )
+        )
+        return _active(session, list(ids))
+    if unit.tier == SECTOR:
+        ancestors = [unit.place, *unit.ancestors]
+        stmt = (
+            select(SectorDirector.user_id)
+            .join(RoleGrant, RoleGrant.user_id == SectorDirector.user_id)
+            .where(
+                SectorDirector.sector == Sector(unit.sector),
+                RoleGrant.role == Role.SECTOR_DIRECTOR,
+                RoleGrant.area_code.in_(ancestors) | RoleGrant.area_code.is_(None),
+            )
+            .distinct()
+        )
+        return _active(session, list(session.scalars(stmt)))
+    recipients = alert_service.staff_of(session, area_code=unit.code, roles=WRITER_ROLES)
+    return [r.user_id for r in recipients if r.user_id is not None]
+
+
 def remind(
     session: Session,
     *,
@@ -635,23 +938,23 @@ def remind(
     period: Period,
     now: datetime | None = None,
 ) -> Reminded:
-    """One in-app reminder to the staff of every lagging unit (at most one a unit a day)."""
+    """One in-app reminder to the writers of every lagging unit (at most one a unit a day):
+    an area's officials, an organisation's admins, a sector's directors."""
     moment = now or utcnow()
     lagging = rate(session, form=form, area=area, period=period, now=moment).lagging
     deadline = localtime.to_local(period.deadline(form.due_days))
     result = Reminded()
-    for unit in lagging:
-        recipients = alert_service.staff_of(
-            session, area_code=unit.code, roles=[Role(r) for r in WRITER_ROLES]
-        )
-        if not recipients:
+    for lag in lagging:
+        unit = lag.unit or get_unit(session, code=lag.code, form=form)
+        user_ids = writers_of(session, form=form, unit=unit)
+        if not user_ids:
             result.without_staff.append(unit.code)
             continue
         result.units += 1
         key = f"report:{form.id.hex}:{period.key}:{unit.code}:{localtime.today(moment)}"
         sent = alert_service.enqueue(
             session,
-            recipients=recipients,
+            recipients=[alert_service.Recipient.user(u) for u in user_ids],
             template=REMINDER_TEMPLATE,
             dedup_key=key,
             params={

@@ -204,6 +204,9 @@ class IndicatorsOut(BaseModel):
 # -- the reporting chain ------------------------------------------------------------------
 
 
+ReportLevel = Literal["province", "district", "ward", "sector", "organisation"]
+
+
 class ReportFormIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -211,9 +214,26 @@ class ReportFormIn(BaseModel):
     area_code: str = Field(min_length=1, max_length=16, examples=["79"])
     period_type: PeriodType = PeriodType.WEEKLY
     due_days: int = Field(default=1, ge=0, le=60)
-    levels: list[Literal["province", "district", "ward"]] = Field(
-        min_length=1, max_length=3, examples=[["ward", "district"]]
+    levels: list[ReportLevel] = Field(
+        min_length=1, max_length=5, examples=[["ward", "district", "organisation"]]
     )
+    organisation_kinds: list[OrganisationKind] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The kinds of organisation that submit (none: every kind).",
+    )
+
+
+class ReportFormPatch(BaseModel):
+    """What the DIC may change on a form; the area and the period type stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    due_days: int | None = Field(default=None, ge=0, le=60)
+    levels: list[ReportLevel] | None = Field(default=None, min_length=1, max_length=5)
+    organisation_kinds: list[OrganisationKind] | None = Field(default=None, max_length=20)
+    active: bool | None = None
 
 
 class ReportFormOut(BaseModel):
@@ -225,6 +245,8 @@ class ReportFormOut(BaseModel):
     period_type: PeriodType
     due_days: int
     levels: list[str]
+    organisation_kinds: list[str]
+    active: bool
     created_at: datetime
 
 
@@ -254,7 +276,8 @@ class ReportEventOut(BaseModel):
 class ReportOut(BaseModel):
     form_id: uuid.UUID
     form_name: str
-    unit_code: str
+    unit_code: str  # the unit's key: an area's code, org-<id> or sector-<sector>
+    unit_type: str  # area | organisation | sector
     unit_name: str
     period: str
     period_start: date

@@ -137,12 +137,17 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # The reporting chain (docs/rollout.md, "Reporting chain"): a unit's own officials write
     # its report (grant on exactly that unit), the officials above it review it (a grant
     # covering its parent), the DIC and the province define forms and follow up lagging
-    # units; a district follows up its own wards.
-    Action.REPORTS_READ: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
-    Action.REPORTS_WRITE: frozenset(_OFFICIALS | {Role.DIC_OFFICER}),
-    Action.REPORTS_REVIEW: frozenset(
-        {Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER}
+    # units; a district follows up its own wards. Organisation admins write their
+    # organisation's report, sector directors their sector's and review their organisations'
+    # (a ward's officials review the organisations its people's committee supervises); the
+    # subject decides which of these roles a given report admits (`rollout.access`).
+    Action.REPORTS_READ: frozenset(
+        _OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN, Role.SECTOR_DIRECTOR}
     ),
+    Action.REPORTS_WRITE: frozenset(
+        _OFFICIALS | {Role.DIC_OFFICER, Role.ORG_ADMIN, Role.SECTOR_DIRECTOR}
+    ),
+    Action.REPORTS_REVIEW: frozenset(_OFFICIALS | {Role.DIC_OFFICER, Role.SECTOR_DIRECTOR}),
     Action.REPORTS_FORMS: frozenset({Role.DIC_OFFICER, Role.PROVINCE_OFFICIAL}),
     Action.REPORTS_REMIND: frozenset(
         {Role.DISTRICT_OFFICIAL, Role.PROVINCE_OFFICIAL, Role.DIC_OFFICER}
