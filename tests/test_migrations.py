@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from epitrace import migrations
+from epitrace.checkins.models import Presence
 from epitrace.db import Base
 from tests.conftest import POSTGRES_URL
 
@@ -57,7 +58,7 @@ def test_history_has_one_head() -> None:
 def test_report_units_upgrade_a_database_with_reports(empty_database: str) -> None:
     """`23_report_units` turns the stored reports into administrative units' reports keyed by
     their code, and the new unique key holds them; downgrading keeps them."""
-    migrations.upgrade(empty_database, "21_checkin_rollup")
+    migrations.upgrade(empty_database, "22_signup_counts")
     engine = create_engine(empty_database)
     form_id, report_id = uuid.uuid4().hex, uuid.uuid4().hex
     now = "2026-10-05 00:00:00+00:00"
@@ -116,9 +117,55 @@ def test_report_units_upgrade_a_database_with_reports(empty_database: str) -> No
             {"id": uuid.uuid4().hex, "form": form_id, "now": now},
         )
     engine.dispose()
-    migrations.downgrade(empty_database, "21_checkin_rollup")
+    migrations.downgrade(empty_database, "22_signup_counts")
     engine = create_engine(empty_database)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT unit_code FROM report")).scalar_one() == "99"
         assert conn.execute(text("SELECT count(*) FROM report_event")).scalar_one() == 1
     engine.dispose()
+
+
+def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_database: str) -> None:
+    """`25_tracing_lookups` rebuilds `contact_link` on SQLite (its foreign key to the trace
+    goes) and changes only indexes of `presence`: no row of either, nor a receipt that points
+    at a presence (ON DELETE SET NULL), is lost or cut loose on the way."""
+    from epitrace.checkins.models import ScanReceipt
+    from epitrace.db import Database
+    from epitrace.domains import import_models
+    from epitrace.tracing.engine import trace_case
+    from epitrace.tracing.models import ContactLink
+    from epitrace.tracing.policy import DEFAULT_POLICY
+    from tests import factories
+    from tests.tracing import factories as tf
+
+    import_models()
+    migrations.upgrade(empty_database, "24_outbox_opt_out")
+    db = Database(empty_database)
+    with db.session_scope() as s:
+        factories.make_places(s)
+        f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
+        market = tf.venue(s)
+        tf.presence(s, venue=market, who=f0, start=60, end=120)
+        seen = tf.presence(s, venue=market, who=contact, start=60, end=120)
+        s.add(
+            ScanReceipt(
+                person_id=contact.id,
+                client_key="scan-1",
+                venue_id=market.id,
+                scanned_at=seen.entered_at,
+                outcome="checked_in",
+                presence_id=seen.id,
+            )
+        )
+        case = tf.case(s, who=f0, sampled=24 * 60)
+        trace_case(s, case=case, policy=DEFAULT_POLICY, as_of=tf.at(2 * 24 * 60))
+    db.dispose()
+    migrations.upgrade(empty_database)
+    db = Database(empty_database)
+    with db.sessionmaker() as s:
+        assert s.scalar(select(func.count()).select_from(Presence)) == 2
+        assert s.scalar(select(ScanReceipt.presence_id)) == seen.id
+        assert s.scalar(select(ContactLink.person_id)) == contact.id
+    db.dispose()
+    migrations.downgrade(empty_database, "24_outbox_opt_out")
+    migrations.upgrade(empty_database)

@@ -9,7 +9,7 @@ ON DELETE CASCADE; the events are kept aside and put back. `report_form` only ga
 (with a server default, so SQLite adds it in place and its reports are not cascaded away).
 
 Revision ID: 23_report_units
-Revises: 21_checkin_rollup
+Revises: 22_signup_counts
 Create Date: 2026-11-30 23:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "23_report_units"
-down_revision: str | Sequence[str] | None = "21_checkin_rollup"
+down_revision: str | Sequence[str] | None = "22_signup_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 kind index (found by their campaign)
 
 Revision ID: 24_outbox_opt_out
-Revises: 21_checkin_rollup
+Revises: 23_report_units
 Create Date: 2026-11-30 24:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "24_outbox_opt_out"
-down_revision: str | Sequence[str] | None = "21_checkin_rollup"
+down_revision: str | Sequence[str] | None = "23_report_units"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
