@@ -170,15 +170,16 @@ def _splitter(count: int) -> struct.Struct:
     return struct.Struct("16s" * count)
 
 
-def _prefixes(identifiers: bytes) -> memoryview:
+def _prefixes(identifiers: memoryview) -> memoryview:
     """The first four bytes of each 16-byte RPI as an int, read in C as they are iterated."""
-    return memoryview(identifiers).cast("I")[::4]
+    return identifiers.cast("I")[:: RPI_BYTES // 4]
 
 
 def _prefix(identifier: bytes) -> int:
     return int.from_bytes(identifier[:4], sys.byteorder)  # as `memoryview.cast("I")` reads it
 
 
+RPI_BYTES = schedule.KEY_LENGTH
 _ECB = modes.ECB()  # noqa: S305 - the spec defines RPIs as AES-128-ECB
 _AES = algorithms.AES
 MATCH_CHUNK = 64  # keys whose RPIs are looked up together (147 KB of RPIs at most)
@@ -239,10 +240,11 @@ class ObservationStore:
         """The keys of which something was heard, each with its observations (`match_key`).
 
         Per key: its RPIK (`schedule.derive_rpiks`, for all keys at once) and its RPIs in one
-        AES-ECB call over the day's PaddedData blocks. The RPIs of `MATCH_CHUNK` keys are then
-        looked up together by their first four bytes, read as ints without a Python loop, among
-        those of the RPIs heard; only a chunk with a hit (a heard key, or a one in ~3,000
-        chance per key with 10,000 RPIs heard) is checked key by key on the full 16 bytes.
+        AES-ECB call over the day's PaddedData blocks, written into one buffer after those of
+        the keys before it. The RPIs of `MATCH_CHUNK` keys are then looked up together by
+        their first four bytes, read as ints without a Python loop, among those of the RPIs
+        heard; only a chunk with a hit (a heard key, or a one in ~3,000 chance per key with
+        10,000 RPIs heard) is checked key by key on the full 16 bytes.
         """
         if not self.by_rpi:
             return []
@@ -250,23 +252,33 @@ class ObservationStore:
         rpiks = schedule.derive_rpiks(key.key_data for key, _ in valid)
         prefixes = self.prefixes()
         found: list[tuple[ExportKey, list[Observation]]] = []
-        for first in range(0, len(valid), MATCH_CHUNK):
-            chunk = valid[first : first + MATCH_CHUNK]
-            outputs = [
-                Cipher(_AES(rpik), _ECB)
-                .encryptor()
-                .update(_padded_blocks(key.rolling_start_interval_number, period))
+        # the chunk's RPIs, written in place by the cipher (`update_into` wants room for one
+        # block more than it writes)
+        room = bytearray(MATCH_CHUNK * schedule.TEK_ROLLING_PERIOD * RPI_BYTES + RPI_BYTES - 1)
+        with memoryview(room) as buffer:
+            for first in range(0, len(valid), MATCH_CHUNK):
+                chunk = valid[first : first + MATCH_CHUNK]
+                end = 0
                 for (key, period), rpik in zip(
                     chunk, rpiks[first : first + MATCH_CHUNK], strict=True
-                )
-            ]
-            joined = b"".join(outputs)
-            if prefixes.isdisjoint(_prefixes(joined)):
-                continue  # almost every chunk: nothing heard
-            for (key, period), output in zip(chunk, outputs, strict=True):
-                heard = self._heard(key.rolling_start_interval_number, period, output)
-                if heard:
-                    found.append((key, heard))
+                ):
+                    end += (
+                        Cipher(_AES(rpik), _ECB)
+                        .encryptor()
+                        .update_into(
+                            _padded_blocks(key.rolling_start_interval_number, period),
+                            buffer[end:],
+                        )
+                    )
+                if prefixes.isdisjoint(_prefixes(buffer[:end])):
+                    continue  # almost every chunk: nothing heard
+                end = 0
+                for key, period in chunk:
+                    output = buffer[end : end + period * RPI_BYTES].tobytes()
+                    end += period * RPI_BYTES
+                    heard = self._heard(key.rolling_start_interval_number, period, output)
+                    if heard:
+                        found.append((key, heard))
         return found
 
     def _heard(self, start: int, period: int, output: bytes) -> list[Observation]:
