@@ -632,7 +632,15 @@ def ingest_batch(
     if not scans:
         return []
     mentioned = list(dict.fromkeys(d for s in scans for d in s.dependent_ids))
-    _lock_people(session, [person_id, *mentioned])
+    dependents: dict[uuid.UUID, DomainError | None] = {}
+    for dependent_id in mentioned:
+        try:
+            account_service.get_dependent(session, guardian_id=person_id, dependent_id=dependent_id)
+            dependents[dependent_id] = None
+        except DomainError as exc:
+            dependents[dependent_id] = exc
+    people = [person_id, *(d for d, problem in dependents.items() if problem is None)]
+    _lock_people(session, people)  # the family only: never someone else's rows
     seen = {
         r.client_key: r
         for r in session.scalars(
@@ -647,18 +655,11 @@ def ingest_batch(
             venues[token] = venue_service.resolve_token(session, keyring, token)
         except DomainError as exc:
             venues[token] = exc
-    dependents: dict[uuid.UUID, DomainError | None] = {}
-    for dependent_id in mentioned:
-        try:
-            account_service.get_dependent(session, guardian_id=person_id, dependent_id=dependent_id)
-            dependents[dependent_id] = None
-        except DomainError as exc:
-            dependents[dependent_id] = exc
     savepoint = session.begin_nested()
     state = _BatchState(
         session,
         person_id=person_id,
-        people=[person_id, *(d for d, problem in dependents.items() if problem is None)],
+        people=people,
         venue_ids=[v.id for v in venues.values() if isinstance(v, Venue)],
     )
     results: dict[str, BatchItemResult] = {}
