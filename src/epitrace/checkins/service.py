@@ -621,7 +621,7 @@ def ingest_batch(
 
     The people are locked once, receipts, venues, dependents, open presences and last closed
     presences read once; the scans are applied in memory in time order with `scan`'s rules,
-    and the new presences, closes and receipts written in one flush (multi-row inserts). If
+    and the new presences, closes and receipts written in one flush (one INSERT per table). If
     that flush conflicts (a client key stored meanwhile), the batch is applied one by one.
     """
     keys = [s.client_key for s in scans]
