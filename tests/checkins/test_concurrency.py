@@ -125,22 +125,23 @@ def test_a_batch_that_fails_midway_stores_nothing(
     person_id = _person(client, me)
     scans = _batch(tokens, prefix="fail", count=10, now=datetime.now(UTC))
     applied = 0
-    real_scan = checkin_service.scan
+    # batches are applied in bulk (`ingest_batch`), one scan at a time in memory
+    real_scan = checkin_service._scan_in_memory
 
-    def failing_scan(session: Any, **kwargs: Any) -> Any:
+    def failing_scan(*args: Any, **kwargs: Any) -> Any:
         nonlocal applied
         applied += 1
-        if applied == 6:  # an unexpected failure after five scans were written
+        if applied == 6:  # an unexpected failure after five scans were applied
             raise RuntimeError("disk full")
-        return real_scan(session, **kwargs)
+        return real_scan(*args, **kwargs)
 
-    monkeypatch.setattr(checkin_service, "scan", failing_scan)
+    monkeypatch.setattr(checkin_service, "_scan_in_memory", failing_scan)
     with TestClient(app, raise_server_exceptions=False) as failing:
         response = failing.post("/api/v1/checkins/batch", json={"scans": scans}, headers=me)
     assert response.status_code == 500
     assert _stored(db, person_id) == (0, 0)
 
-    monkeypatch.setattr(checkin_service, "scan", real_scan)
+    monkeypatch.setattr(checkin_service, "_scan_in_memory", real_scan)
     response = client.post("/api/v1/checkins/batch", json={"scans": scans}, headers=me)
     assert response.json()["accepted"] == 10
     assert _stored(db, person_id) == (10, 10)

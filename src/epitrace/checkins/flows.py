@@ -70,7 +70,7 @@ def sync_batch(
     budget: int | None = None,
 ) -> list[BatchItemResult]:
     """Scans made offline; each accepted check-in under home quarantine records a breach."""
-    results = checkin_service.sync_batch(
+    results = checkin_service.ingest_batch(
         session,
         keyring=keyring,
         person_id=person_id,

@@ -262,7 +262,8 @@ def scan(
         reason = (
             CloseReason.DOOR_EXIT if method is PresenceMethod.DOOR_SCAN else CloseReason.CHECKOUT
         )
-        closed = list(open_here.values())
+        # the scanner's own presence first: the receipt of a check-out points at it
+        closed = [mine, *(p for p in open_here.values() if p is not mine)]
         for presence in closed:
             _close(presence, at=at, reason=reason)
         session.flush()
@@ -476,6 +477,275 @@ def sync_batch(
             outcome=result.outcome,
             venue_id=result.venue.id,
             presence_ids=[p.id for p in result.presences],
+        )
+    return [results[k] for k in keys]
+
+
+class _BatchState:
+    """What the scans of one batch read and change, loaded once and kept in memory.
+
+    Open presences of everyone in the batch, and the person's last closed presence at each
+    venue the batch names: the same rows `scan` reads for every scan, so that applying the
+    scans here in time order gives what applying them one by one gives.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        person_id: uuid.UUID,
+        people: Sequence[uuid.UUID],
+        venue_ids: Sequence[uuid.UUID],
+    ) -> None:
+        self.person_id = person_id
+        self.open: dict[uuid.UUID, list[tuple[Presence, Venue]]] = {p: [] for p in people}
+        for presence, venue in _open_presences(session, person_ids=list(people)):
+            assert presence.person_id is not None  # noqa: S101 - the query filters on person
+            self.open[presence.person_id].append((presence, venue))
+        self.last_closed: dict[uuid.UUID, Presence] = {}
+        if venue_ids:
+            ranked = (
+                select(
+                    Presence.id,
+                    func.row_number()
+                    .over(partition_by=Presence.venue_id, order_by=Presence.left_at.desc())
+                    .label("rank"),
+                )
+                .where(
+                    Presence.person_id == person_id,
+                    Presence.venue_id.in_(set(venue_ids)),
+                    Presence.left_at.is_not(None),
+                )
+                .subquery()
+            )
+            for presence in session.scalars(
+                select(Presence).join(ranked, ranked.c.id == Presence.id).where(ranked.c.rank == 1)
+            ):
+                self.last_closed[presence.venue_id] = presence
+
+    def close(self, presence: Presence, *, at: datetime, reason: CloseReason) -> None:
+        _close(presence, at=at, reason=reason)
+        assert presence.person_id is not None  # noqa: S101 - batches hold people only
+        self.open[presence.person_id] = [
+            (p, v) for p, v in self.open[presence.person_id] if p is not presence
+        ]
+        if presence.person_id != self.person_id:
+            return  # `scan` asks for the last closed presence of the person, not of dependents
+        last = self.last_closed.get(presence.venue_id)
+        assert presence.left_at is not None  # noqa: S101 - just closed
+        if last is None or (last.left_at is not None and presence.left_at >= last.left_at):
+            self.last_closed[presence.venue_id] = presence
+
+
+def _scan_in_memory(
+    session: Session,
+    state: _BatchState,
+    *,
+    venue: Venue,
+    person_id: uuid.UUID,
+    people: Sequence[uuid.UUID],
+    at: datetime,
+    device_id: str | None,
+    client_key: str,
+) -> ScanResult:
+    """`scan` of a self-scan ("auto"), on the batch's state instead of fresh queries."""
+    open_here: dict[uuid.UUID, Presence] = {}
+    open_elsewhere: dict[uuid.UUID, Presence] = {}
+    current = sorted(
+        (item for pid in people for item in state.open[pid]), key=lambda pv: pv[0].entered_at
+    )
+    for presence, where in current:
+        assert presence.person_id is not None  # noqa: S101 - batches hold people only
+        leave = policy.auto_leave_time(where.category, presence.entered_at)
+        if leave <= at:
+            state.close(presence, at=leave, reason=CloseReason.DWELL_TIMEOUT)
+        elif presence.venue_id == venue.id:
+            open_here[presence.person_id] = presence
+        else:
+            open_elsewhere[presence.person_id] = presence
+    mine = open_here.get(person_id)
+    if mine is not None and at - mine.entered_at >= policy.DUPLICATE_WINDOW:
+        closed = [mine, *(p for p in open_here.values() if p is not mine)]
+        for presence in closed:
+            state.close(presence, at=at, reason=CloseReason.CHECKOUT)
+        return ScanResult(Outcome.CHECKED_OUT, venue, closed)
+    if mine is not None:
+        return ScanResult(Outcome.ALREADY_IN, venue, [mine])
+    last = state.last_closed.get(venue.id)
+    if (
+        last is not None
+        and last.left_at is not None
+        and last.close_reason is not CloseReason.DWELL_TIMEOUT
+        and abs(at - last.left_at) < policy.DUPLICATE_WINDOW
+    ):
+        return ScanResult(Outcome.ALREADY_OUT, venue, [last])
+    created = []
+    for pid in people:
+        here = open_here.get(pid)
+        if here is not None:
+            created.append(here)
+            continue
+        elsewhere = open_elsewhere.get(pid)
+        if elsewhere is not None:
+            state.close(elsewhere, at=at, reason=CloseReason.NEXT_CHECKIN)
+        presence = Presence(
+            id=uuid.uuid4(),
+            venue_id=venue.id,
+            ward_code=venue.ward_code,
+            person_id=pid,
+            entered_at=at,
+            method=PresenceMethod.SELF_SCAN,
+            recorded_by=None,
+            device_id=device_id,
+            client_key=client_key if pid == person_id else None,
+        )
+        session.add(presence)
+        state.open[pid].append((presence, venue))
+        created.append(presence)
+    return ScanResult(Outcome.CHECKED_IN, venue, created)
+
+
+def ingest_batch(
+    session: Session,
+    *,
+    keyring: Keyring,
+    person_id: uuid.UUID,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    retention_days: int,
+    device_id: str | None = None,
+    max_age: timedelta | None = None,
+    budget: int | None = None,
+) -> list[BatchItemResult]:
+    """`sync_batch` in bulk: the same results, with a few statements for the whole batch.
+
+    The people are locked once, receipts, venues, dependents, open presences and last closed
+    presences read once; the scans are applied in memory in time order with `scan`'s rules,
+    and the new presences, closes and receipts written in one flush (one INSERT per table). If
+    that flush conflicts (a client key stored meanwhile), the batch is applied one by one.
+    """
+    keys = [s.client_key for s in scans]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(
+            N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
+        )
+    if not scans:
+        return []
+    mentioned = list(dict.fromkeys(d for s in scans for d in s.dependent_ids))
+    dependents: dict[uuid.UUID, DomainError | None] = {}
+    for dependent_id in mentioned:
+        try:
+            account_service.get_dependent(session, guardian_id=person_id, dependent_id=dependent_id)
+            dependents[dependent_id] = None
+        except DomainError as exc:
+            dependents[dependent_id] = exc
+    people = [person_id, *(d for d, problem in dependents.items() if problem is None)]
+    _lock_people(session, people)  # the family only: never someone else's rows
+    seen = {
+        r.client_key: r
+        for r in session.scalars(
+            select(ScanReceipt).where(
+                ScanReceipt.person_id == person_id, ScanReceipt.client_key.in_(keys)
+            )
+        )
+    }
+    venues: dict[str, Venue | DomainError] = {}
+    for token in dict.fromkeys(s.token for s in scans if s.client_key not in seen):
+        try:
+            venues[token] = venue_service.resolve_token(session, keyring, token)
+        except DomainError as exc:
+            venues[token] = exc
+    savepoint = session.begin_nested()
+    state = _BatchState(
+        session,
+        person_id=person_id,
+        people=people,
+        venue_ids=[v.id for v in venues.values() if isinstance(v, Venue)],
+    )
+    results: dict[str, BatchItemResult] = {}
+    accepted = 0
+    for item in sorted(scans, key=lambda s: s.at):
+        receipt = seen.get(item.client_key)
+        if receipt is not None:
+            results[item.client_key] = BatchItemResult(
+                item.client_key,
+                "duplicate",
+                outcome=receipt.outcome,
+                venue_id=receipt.venue_id,
+                presence_ids=[receipt.presence_id] if receipt.presence_id else [],
+            )
+            continue
+        problem = policy.scan_time_problem(
+            item.at, now=now, retention_days=retention_days, max_age=max_age
+        )
+        if problem is not None:
+            results[item.client_key] = BatchItemResult(
+                item.client_key, "refused", reason=problem, message=TIME_REFUSALS[problem]
+            )
+            continue
+        if budget is not None and accepted >= budget:
+            results[item.client_key] = BatchItemResult(
+                item.client_key, "refused", reason="daily_limit", message=DAILY_LIMIT_MESSAGE
+            )
+            continue
+        venue = venues[item.token]
+        refusal = (
+            venue
+            if isinstance(venue, DomainError)
+            else next((e for d in dict.fromkeys(item.dependent_ids) if (e := dependents[d])), None)
+        )
+        if refusal is not None or not isinstance(venue, Venue):
+            assert refusal is not None  # noqa: S101 - a venue or its refusal
+            results[item.client_key] = BatchItemResult(
+                item.client_key,
+                "refused",
+                reason=getattr(refusal, "reason", refusal.code),
+                message=refusal.message,
+            )
+            continue
+        result = _scan_in_memory(
+            session,
+            state,
+            venue=venue,
+            person_id=person_id,
+            people=[person_id, *dict.fromkeys(item.dependent_ids)],
+            at=item.at,
+            device_id=device_id,
+            client_key=item.client_key,
+        )
+        session.add(
+            ScanReceipt(
+                person_id=person_id,
+                client_key=item.client_key,
+                venue_id=venue.id,
+                scanned_at=item.at,
+                outcome=result.outcome,
+                presence_id=result.presences[0].id if result.presences else None,
+            )
+        )
+        accepted += 1
+        results[item.client_key] = BatchItemResult(
+            item.client_key,
+            "accepted",
+            outcome=result.outcome,
+            venue_id=venue.id,
+            presence_ids=[p.id for p in result.presences],
+        )
+    try:
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        return sync_batch(
+            session,
+            keyring=keyring,
+            person_id=person_id,
+            scans=scans,
+            now=now,
+            retention_days=retention_days,
+            device_id=device_id,
+            max_age=max_age,
+            budget=budget,
         )
     return [results[k] for k in keys]
 
