@@ -52,6 +52,11 @@ class Outcome:
     ALREADY_OUT = "already_checked_out"
 
 
+CLIENT_KEY_TAKEN = N_(
+    "Another phone has already sent a scan with this key at this venue. Scan the code again."
+)
+
+
 @dataclass
 class ScanResult:
     outcome: str
@@ -365,11 +370,13 @@ def self_scan(
         session.flush()
         savepoint.commit()
     except IntegrityError:
-        # The same scan arrived concurrently on another connection and won the race.
+        # The same scan arrived concurrently on another connection and won the race; or
+        # another person's phone named a scan at this venue with the same key (keys are
+        # unique per venue): that scan is refused, the rest of a batch goes on.
         savepoint.rollback()
         seen = _receipt(session, person_id=person_id, client_key=client_key)
         if seen is None:
-            raise
+            raise Conflict(CLIENT_KEY_TAKEN, code="client_key_taken") from None
         return _replay(session, seen)
     return result
 
