@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 first = (n // per_client) * BATCH_SIZE
                 scans = [
                     {
-                        "client_key": f"b-{user}-{first + i}",
+                        "client_key": f"bench-{user:06d}-{first + i:06d}",
                         "token": codes[(first + i) % VENUES],
                         "at": (started + (first + i) * SCAN_SPACING).isoformat(),
                     }

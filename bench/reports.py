@@ -29,7 +29,7 @@ from epitrace.domains import import_models
 from epitrace.places import service as place_service
 from epitrace.places.service import UnitRow
 from epitrace.rollout import reports as report_service
-from epitrace.rollout.models import Report, ReportStatus
+from epitrace.rollout.models import IndicatorUnit, Report, ReportStatus
 from epitrace.rollout.periods import PeriodType, parse
 
 WEEK = parse(PeriodType.WEEKLY, "2026-W40")
@@ -84,7 +84,10 @@ def seed(db: Database, wards: int) -> uuid.UUID:
                 {
                     "id": uuid.uuid4(),
                     "form_id": form.id,
+                    "unit_type": IndicatorUnit.AREA,
+                    "unit_key": row.code,
                     "unit_code": row.code,
+                    "sector": "",
                     "period_start": WEEK.start,
                     "period_end": WEEK.end,
                     "status": status,

@@ -141,6 +141,8 @@ def pick_cases(engine: Engine, count: int, spec: Spec) -> list[uuid.UUID]:
             if visits >= 10:
                 chosen.append(pid)
             n += max(1, spec.people // (count * 3))
+    if len(chosen) < 2:
+        raise SystemExit("too few people with 10 presences to time: load more days or people")
     return chosen
 
 

@@ -1,0 +1,69 @@
+"""Every benchmark runs end to end at a tiny size, so that a schema or API change that breaks
+one is found by the suite, not by the next person measuring (the tracing benchmark once
+stopped loading when a column became NOT NULL). Figures are not checked here: speed is
+measured by `make bench`, never in tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY = {
+    "checkin": ["--seconds", "1", "--citizens", "400", "--clients", "2", "--workers", "1"],
+    "tracing": [
+        "--people",
+        "2000",
+        "--venues",
+        "100",
+        "--cases",
+        "2",
+        "--brute-runs",
+        "1",
+        "--sqlite-people",
+        "500",
+        "--sqlite-venues",
+        "30",
+    ],
+    "exposure": [
+        "--keys",
+        "500",
+        "--observations",
+        "200",
+        "--export-keys",
+        "2000",
+        "--rounds",
+        "1",
+    ],
+    "declarations": ["--declarations", "500", "--repeat", "3"],
+    "reports": ["--wards", "30", "--repeat", "1"],
+    "rollout": ["--wards", "5", "--people", "2000", "--venues", "50", "--checkins", "2000"],
+    "alerts": ["--recipients", "2000", "--drain", "100", "--rate", "1000"],
+}
+
+
+def test_every_benchmark_has_a_tiny_run() -> None:
+    from bench.__main__ import BENCHMARKS
+
+    assert set(BENCHMARKS) == set(TINY)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_benchmark_runs(name: str, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", f"bench.{name}", *TINY[name]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert done.stdout.strip()
