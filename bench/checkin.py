@@ -14,7 +14,8 @@ keep-alive connections):
   presence (and, but for a citizen's very first, closes the previous one).
 The figures are the ratios of check-ins/s and scans/s to the baseline requests/s, all measured
 in this run, and the rows each phase really wrote (counted in the database before and after).
-The database is dropped at the end.
+The database is dropped at the end. With `EPITRACE_REDIS_URL` set in its environment the
+server keeps its rate-limit counters in Redis (the production setting); the output says which.
 """
 
 from __future__ import annotations
@@ -316,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         drop_database(name)
 
     print(f"server: uvicorn, {args.workers} worker processes; {args.clients} client threads")
+    counters = os.environ.get("EPITRACE_REDIS_URL") or "the database"
+    print(f"rate-limit counters in {counters} (EPITRACE_REDIS_URL)")
     print(f"/healthz          {base_rate:8.1f} req/s   ({base_ok} ok, {base_err} failed)")
     print(f"POST /checkins    {rate:8.1f} req/s   ({ok} ok, {err} failed)")
     print(f"  {written(before, middle)}")
