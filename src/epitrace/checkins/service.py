@@ -404,6 +404,41 @@ DAILY_LIMIT_MESSAGE = N_(
 )
 
 
+def _client_keys(scans: Sequence[ScanIn]) -> list[str]:
+    """The batch's client keys, refused whole when two scans share one."""
+    keys = [s.client_key for s in scans]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(
+            N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
+        )
+    return keys
+
+
+def _refused_before_reading(
+    item: ScanIn,
+    *,
+    now: datetime,
+    retention_days: int,
+    max_age: timedelta | None,
+    budget: int | None,
+    accepted: int,
+) -> BatchItemResult | None:
+    """A new scan refused for its time or the day's budget, before anything is read for it
+    (both batch paths: one by one and in bulk)."""
+    problem = policy.scan_time_problem(
+        item.at, now=now, retention_days=retention_days, max_age=max_age
+    )
+    if problem is not None:
+        return BatchItemResult(
+            item.client_key, "refused", reason=problem, message=TIME_REFUSALS[problem]
+        )
+    if budget is not None and accepted >= budget:
+        return BatchItemResult(
+            item.client_key, "refused", reason="daily_limit", message=DAILY_LIMIT_MESSAGE
+        )
+    return None
+
+
 def sync_batch(
     session: Session,
     *,
@@ -422,11 +457,7 @@ def sync_batch(
     `budget` new scans are accepted (oldest first); the others are refused with the reason
     'daily_limit' and stored nowhere, so the phone sends them again later.
     """
-    keys = [s.client_key for s in scans]
-    if len(set(keys)) != len(keys):
-        raise InvalidInput(
-            N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
-        )
+    keys = _client_keys(scans)
     results: dict[str, BatchItemResult] = {}
     accepted = 0
     for item in sorted(scans, key=lambda s: s.at):
@@ -441,18 +472,16 @@ def sync_batch(
                 presence_ids=[p.id for p in replay.presences],
             )
             continue
-        problem = policy.scan_time_problem(
-            item.at, now=now, retention_days=retention_days, max_age=max_age
+        refused = _refused_before_reading(
+            item,
+            now=now,
+            retention_days=retention_days,
+            max_age=max_age,
+            budget=budget,
+            accepted=accepted,
         )
-        if problem is not None:
-            results[item.client_key] = BatchItemResult(
-                item.client_key, "refused", reason=problem, message=TIME_REFUSALS[problem]
-            )
-            continue
-        if budget is not None and accepted >= budget:
-            results[item.client_key] = BatchItemResult(
-                item.client_key, "refused", reason="daily_limit", message=DAILY_LIMIT_MESSAGE
-            )
+        if refused is not None:
+            results[item.client_key] = refused
             continue
         savepoint = session.begin_nested()
         try:
@@ -631,11 +660,7 @@ def ingest_batch(
     and the new presences, closes and receipts written in one flush (one INSERT per table). If
     that flush conflicts (a client key stored meanwhile), the batch is applied one by one.
     """
-    keys = [s.client_key for s in scans]
-    if len(set(keys)) != len(keys):
-        raise InvalidInput(
-            N_("Each scan in a batch needs its own client key."), code="duplicate_client_key"
-        )
+    keys = _client_keys(scans)
     if not scans:
         return []
     mentioned = list(dict.fromkeys(d for s in scans for d in s.dependent_ids))
@@ -682,18 +707,16 @@ def ingest_batch(
                 presence_ids=[receipt.presence_id] if receipt.presence_id else [],
             )
             continue
-        problem = policy.scan_time_problem(
-            item.at, now=now, retention_days=retention_days, max_age=max_age
+        refused = _refused_before_reading(
+            item,
+            now=now,
+            retention_days=retention_days,
+            max_age=max_age,
+            budget=budget,
+            accepted=accepted,
         )
-        if problem is not None:
-            results[item.client_key] = BatchItemResult(
-                item.client_key, "refused", reason=problem, message=TIME_REFUSALS[problem]
-            )
-            continue
-        if budget is not None and accepted >= budget:
-            results[item.client_key] = BatchItemResult(
-                item.client_key, "refused", reason="daily_limit", message=DAILY_LIMIT_MESSAGE
-            )
+        if refused is not None:
+            results[item.client_key] = refused
             continue
         venue = venues[item.token]
         refusal = (

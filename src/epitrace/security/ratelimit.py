@@ -40,7 +40,11 @@ def configure(redis_url: str, *, prefix: str = "epitrace") -> None:
     if old is not None:
         old.close()
     if redis_url:
-        _backend["redis"] = redis.Redis.from_url(redis_url, socket_timeout=2.0)
+        # short timeouts: a Redis that stops answering costs a request half a second, then
+        # the counting falls back to the database
+        _backend["redis"] = redis.Redis.from_url(
+            redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
         _backend["prefix"] = prefix
 
 
