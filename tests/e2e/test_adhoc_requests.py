@@ -11,22 +11,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from epitrace.db import Database
 from tests import factories
-from tests.e2e.conftest import sign_in_staff
+from tests.e2e.conftest import staff_page
 
 ACCOUNTS = {
     "stttt-dx": ("dic_officer", "99"),
     "xa-mot-a-dx": ("ward_official", "99101"),
     "xa-mot-b-dx": ("ward_official", "99102"),
 }
-PHONE = {"width": 390, "height": 844}
-
-
-def _signed_in(browser: Browser, live_server: str, username: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN", viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in_staff(page, username, factories.STAFF_PASSWORD)
-    return page
 
 
 def _no_sideways_scroll(page: Page) -> None:
@@ -42,7 +33,7 @@ def test_the_dic_asks_two_wards_and_sees_who_has_answered(
     browser = launch()
 
     # the DIC sends the request to two wards, chosen by name
-    dic = _signed_in(browser, live_server, "stttt-dx")
+    dic = staff_page(browser, live_server, "stttt-dx", phone=True)
     dic.goto("/rollout")
     dic.get_by_role("link", name="Báo cáo đột xuất").click()
     dic.fill("#title", "Số tổ Covid cộng đồng")
@@ -58,7 +49,7 @@ def test_the_dic_asks_two_wards_and_sees_who_has_answered(
     request_url = dic.url
 
     # one ward's official opens it from the list and answers on the phone
-    ward = _signed_in(browser, live_server, "xa-mot-a-dx")
+    ward = staff_page(browser, live_server, "xa-mot-a-dx", phone=True)
     ward.goto("/rollout/adhoc")
     ward.get_by_role("link", name="Số tổ Covid cộng đồng — Xã Một A").click()
     ward.fill("#answer_1", "14 tổ")
@@ -80,6 +71,6 @@ def test_the_dic_asks_two_wards_and_sees_who_has_answered(
     # and reminds the ward that has not answered, which finds the notice
     dic.get_by_test_id("adhoc-remind").click()
     expect(dic.locator(".flash").first).to_contain_text("Đã gửi nhắc nhở tới 1 đơn vị")
-    other = _signed_in(browser, live_server, "xa-mot-b-dx")
+    other = staff_page(browser, live_server, "xa-mot-b-dx", phone=True)
     other.goto("/inbox")
     expect(other.locator("main")).to_contain_text("Đôn đốc: báo cáo đột xuất Số tổ Covid cộng đồng")

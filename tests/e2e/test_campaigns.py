@@ -14,18 +14,9 @@ from epitrace.config import Settings
 from epitrace.db import Database
 from tests import factories
 from tests.alerts import factories as af
-from tests.e2e.conftest import sign_in_staff
+from tests.e2e.conftest import staff_page
 
-PHONE = {"width": 390, "height": 844}
 LIST = "Số điện thoại\n0912345678\n0912 345 678\n12345\ngọi lại sau\n0987654321\n".encode()
-
-
-def _signed_in(browser: Browser, live_server: str, username: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN", viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in_staff(page, username, factories.STAFF_PASSWORD)
-    return page
 
 
 def _no_sideways_scroll(page: Page) -> None:
@@ -56,7 +47,7 @@ def test_a_campaign_from_preview_to_the_dashboard(
         af.citizen(s, "0912000001", name="Lê Thị Hoa", ward="26743")
         af.citizen(s, "0912000002", name="Trần Văn Bình", ward="26743")
     browser = launch()
-    dic = _signed_in(browser, live_server, "sotttt-cd")
+    dic = staff_page(browser, live_server, "sotttt-cd", phone=True)
 
     # a text with an unknown placeholder is refused and the form keeps it
     dic.goto("/campaigns/new")
@@ -100,7 +91,7 @@ def test_a_campaign_from_preview_to_the_dashboard(
     expect(dic.get_by_test_id("campaign-approve")).to_have_count(0)
 
     # the province official approves; the single sending is queued at once
-    province = _signed_in(browser, live_server, "tinh-cd")
+    province = staff_page(browser, live_server, "tinh-cd", phone=True)
     province.goto(ward_campaign)
     province.get_by_test_id("campaign-approve").click()
     expect(province.get_by_test_id("campaign-status")).to_have_text("Đã hoàn thành")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from epitrace import localtime
 from epitrace.accounts import service as account_service
@@ -18,7 +18,7 @@ from epitrace.rollout.periods import PeriodType, last_ended
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import OrganisationKind, Sector
 from tests import factories
-from tests.e2e.conftest import sign_in_staff
+from tests.e2e.conftest import staff_page
 
 ACCOUNTS = {
     "qt-truong": ("org_admin", "99101"),
@@ -26,14 +26,6 @@ ACCOUNTS = {
     "stttt-thu": ("dic_officer", "99"),
 }
 SCHOOL = "Trường Tiểu học Một A"
-
-
-def _signed_in(browser: Browser, live_server: str, username: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in_staff(page, username, factories.STAFF_PASSWORD)
-    return page
 
 
 def test_an_organisation_report_is_returned_resubmitted_and_approved_by_its_sector(
@@ -67,7 +59,7 @@ def test_an_organisation_report_is_returned_resubmitted_and_approved_by_its_sect
     browser = launch()
 
     # the school's admin opens its report from the list of reports and submits it
-    admin_page = _signed_in(browser, live_server, "qt-truong")
+    admin_page = staff_page(browser, live_server, "qt-truong")
     admin_page.goto("/rollout/reports")
     admin_page.get_by_role("link", name=f"{SCHOOL} — {week}").click()
     admin_page.wait_for_url(f"**{report_url}")
@@ -76,7 +68,7 @@ def test_an_organisation_report_is_returned_resubmitted_and_approved_by_its_sect
     expect(admin_page.get_by_test_id("report-status")).to_have_attribute("data-status", "submitted")
 
     # the education director finds it waiting for review and returns it with a comment
-    director_page = _signed_in(browser, live_server, "gd-so-gd")
+    director_page = staff_page(browser, live_server, "gd-so-gd")
     director_page.goto("/rollout/reports")
     director_page.get_by_test_id("to-review").get_by_role("link", name=f"{SCHOOL} — {week}").click()
     director_page.wait_for_url(f"**{report_url}")
@@ -105,7 +97,7 @@ def test_an_organisation_report_is_returned_resubmitted_and_approved_by_its_sect
     expect(admin_page.get_by_role("button", name="Gửi báo cáo")).to_have_count(0)
 
     # the DIC's reporting rate of the province counts the approved organisation
-    dic = _signed_in(browser, live_server, "stttt-thu")
+    dic = staff_page(browser, live_server, "stttt-thu")
     dic.goto(rate_url)
     total = dic.get_by_test_id("rate-total")
     expect(total).to_have_attribute("data-expected", "1")

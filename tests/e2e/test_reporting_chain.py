@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from epitrace import localtime
 from epitrace.db import Database
 from epitrace.rollout import reports as report_service
 from epitrace.rollout.periods import PeriodType, last_ended
 from tests import factories
-from tests.e2e.conftest import sign_in_staff
+from tests.e2e.conftest import staff_page
 
 ACCOUNTS = {
     "xa-mot-a": ("ward_official", "99101"),
@@ -23,14 +23,6 @@ ACCOUNTS = {
     "tinh-thu": ("province_official", "99"),
     "stttt-thu": ("dic_officer", "99"),
 }
-
-
-def _signed_in(browser: Browser, live_server: str, username: str) -> Page:
-    context = browser.new_context(base_url=live_server, locale="vi-VN")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    sign_in_staff(page, username, factories.STAFF_PASSWORD)
-    return page
 
 
 def test_a_weekly_report_goes_up_the_chain_and_lagging_units_are_reminded(
@@ -55,7 +47,7 @@ def test_a_weekly_report_goes_up_the_chain_and_lagging_units_are_reminded(
     browser = launch()
 
     # the ward opens its report from the list and submits it
-    ward = _signed_in(browser, live_server, "xa-mot-a")
+    ward = staff_page(browser, live_server, "xa-mot-a")
     ward.goto("/rollout")
     ward.get_by_role("link", name="Báo cáo định kỳ").click()
     ward.get_by_role("link", name=f"Xã Một A — {week}").click()
@@ -65,7 +57,7 @@ def test_a_weekly_report_goes_up_the_chain_and_lagging_units_are_reminded(
     expect(ward.get_by_test_id("report-status")).to_have_attribute("data-status", "submitted")
 
     # the province sees one of five reports submitted
-    province = _signed_in(browser, live_server, "tinh-thu")
+    province = staff_page(browser, live_server, "tinh-thu")
     province.goto(rate_url)
     total = province.get_by_test_id("rate-total")
     expect(total).to_have_attribute("data-expected", "5")
@@ -73,7 +65,7 @@ def test_a_weekly_report_goes_up_the_chain_and_lagging_units_are_reminded(
     expect(total).to_have_attribute("data-approved", "0")
 
     # the district returns it with a comment
-    district = _signed_in(browser, live_server, "huyen-mot")
+    district = staff_page(browser, live_server, "huyen-mot")
     district.goto(report_url)
     district.fill("#comment", "Bổ sung số hộ đã đến")
     district.get_by_role("button", name="Trả lại để chỉnh sửa").click()
@@ -99,13 +91,13 @@ def test_a_weekly_report_goes_up_the_chain_and_lagging_units_are_reminded(
     expect(province.locator('[data-testid="lagging"] li')).to_have_count(4)
 
     # the DIC reminds every lagging unit in one action
-    dic = _signed_in(browser, live_server, "stttt-thu")
+    dic = staff_page(browser, live_server, "stttt-thu")
     dic.goto(rate_url)
     dic.get_by_test_id("remind").click()
     expect(dic.locator(".flash").first).to_contain_text("Đã gửi nhắc nhở tới 2 đơn vị")
 
     # a lagging ward's official finds the reminder among their notices
-    lagging = _signed_in(browser, live_server, "xa-mot-b")
+    lagging = staff_page(browser, live_server, "xa-mot-b")
     lagging.goto("/inbox")
     expect(lagging.locator("main")).to_contain_text("Đôn đốc: báo cáo Báo cáo tiến độ hằng tuần")
 
