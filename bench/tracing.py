@@ -211,6 +211,25 @@ def run(
     return figures
 
 
+def print_sizes(engine: Engine) -> None:
+    """The presence table beside each of its indexes (the issue's "indexes ≤ the table")."""
+    with engine.connect() as conn:
+        table = conn.execute(text("SELECT pg_relation_size('presence')")).scalar_one()
+        rows = conn.execute(
+            text(
+                "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) "
+                "FROM pg_index WHERE indrelid = 'presence'::regclass ORDER BY 2 DESC"
+            )
+        ).all()
+    total = sum(size for _name, size in rows)
+    print(
+        f"[postgresql] presence: table {table / 2**20:,.0f} MiB, indexes {total / 2**20:,.0f} MiB "
+        f"({total / table:.2f} of the table)"
+    )
+    for name, size in rows:
+        print(f"    {name:<36} {size / 2**20:8,.0f} MiB")
+
+
 def postgres(spec: Spec, args: argparse.Namespace) -> None:
     reuse = bool(args.database)
     name = args.database or f"epitrace_bench_{secrets.token_hex(4)}"
@@ -229,6 +248,7 @@ def postgres(spec: Spec, args: argparse.Namespace) -> None:
             label="postgresql",
             reuse=reuse,
         )
+        print_sizes(engine)
     finally:
         engine.dispose()
         if not args.keep and not reuse:

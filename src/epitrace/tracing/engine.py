@@ -230,7 +230,8 @@ src0 AS (
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
   FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
   WHERE v.id = p.venue_id AND cat.category = v.category
-   AND f1.manual_visitor_id IS NOT NULL AND p.manual_visitor_id = f1.manual_visitor_id
+   AND f1.manual_visitor_id IS NOT NULL AND p.manual_visitor_id IS NOT NULL
+   AND p.manual_visitor_id = f1.manual_visitor_id
    AND p.entered_at >= {lo} AND p.entered_at < {hi}
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
