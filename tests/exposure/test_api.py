@@ -334,6 +334,26 @@ def test_purge_removes_old_keys_and_files(
     assert client.get(f"{URL}/exports/index.txt").text == ""
 
 
+def test_purge_removes_codes_expired_past_retention(
+    client: TestClient, db: Database, settings: Settings, issue: Any
+) -> None:
+    client.post(
+        f"{URL}/keys",
+        json={"verification_code": issue()["code"], "keys": day_keys(3, period_today=False)},
+    )
+    issue()  # never used
+    with db.session_scope() as s:
+        expires = max(s.scalars(select(VerificationCode.expires_at)).all())
+    for after, codes in ((timedelta(days=21, hours=-1), 2), (timedelta(days=21, hours=1), 0)):
+        with db.session_scope() as s:
+            exposure_service.purge(
+                s, exports_dir=settings.exports_dir, retention_days=21, now=expires + after
+            )
+            assert s.scalar(select(func.count()).select_from(VerificationCode)) == codes
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(ExposureKey)) == 0
+
+
 def test_reports_need_consent_and_count_once(
     client: TestClient, db: Database, citizen: Any, make_staff: Any, places: Any
 ) -> None:

@@ -492,11 +492,22 @@ def export_path(session: Session, *, exports_dir: Path, name: str) -> Path:
 def purge(
     session: Session, *, exports_dir: Path, retention_days: int, now: datetime | None = None
 ) -> tuple[int, int]:
-    """Delete keys older than the retention period and export files past 14 days."""
+    """Delete keys older than the retention period, verification codes expired before it
+    (the case they name goes with them) and export files past 14 days."""
     now = now or datetime.now(UTC)
     cutoff_enin = schedule.en_interval_number(now - timedelta(days=retention_days))
     keys = session.execute(
         delete(ExposureKey).where(ExposureKey.rolling_start_interval_number < cutoff_enin)
+    )
+    # a code's keys started before it expired, so they have just gone; the check keeps a
+    # code whose keys are still served all the same
+    session.execute(
+        delete(VerificationCode)
+        .where(
+            VerificationCode.expires_at < now - timedelta(days=retention_days),
+            VerificationCode.id.not_in(select(ExposureKey.verification_code_id)),
+        )
+        .execution_options(synchronize_session=False)
     )
     cutoff_ts = int((now - timedelta(days=KEY_RETENTION_DAYS)).timestamp())
     old = list(session.scalars(select(ExportBatch).where(ExportBatch.end_timestamp < cutoff_ts)))
