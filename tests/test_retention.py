@@ -85,8 +85,9 @@ RETENTION: dict[str, tuple[str, str]] = {
     "adhoc_answer": (KEPT, "staff id and label of who answered"),
     "campaign": (KEPT, "staff ids of author, approver, launcher"),
     # no retention today (docs/privacy.md, "Gaps")
-    "outbox_message": (GAP, "phone, e-mail, rendered parameters; never deleted"),
-    "inbound_sms": (GAP, "phone and free text of replies; never deleted"),
+    # messages: EPITRACE_ALERTS_RETENTION_DAYS after they were made, once final
+    "outbox_message": (PURGED, "alerts.purge"),
+    "inbound_sms": (PURGED, "alerts.purge"),
     "campaign_phone": (GAP, "uploaded phone lists; kept as long as the campaign"),
     "exposure_report": (GAP, "person id beside an exposure date; never deleted"),
     "declaration": (GAP, "health declarations; never deleted"),
@@ -357,7 +358,8 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
         rolled_up = s.scalar(select(func.sum(VenueDayCount.checkins)))
     assert rolled_up == 2  # the aggregate was counted before the presences go
 
-    later = start + timedelta(days=settings.retention_days + 2)
+    longest = max(settings.retention_days, settings.alerts_retention_days)
+    later = start + timedelta(days=longest + 2)
     with time_machine.travel(later, tick=False):
         aged = jobs.run_once(db, settings)
     assert [name for name, outcome in aged.items() if not outcome.startswith("ok")] == []

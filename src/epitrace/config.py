@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="epitrace <no-reply@example.invalid>")
     email_rate_per_second: float = Field(default=5.0, gt=0)
     retention_days: int = Field(default=21, ge=1, le=3650)
+    alerts_retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Sent, delivered and failed messages (and each account's notices) and SMS "
+        "replies are deleted this many days after they were made.",
+    )
     otp_ttl_seconds: int = Field(default=300, ge=30)
     otp_length: int = Field(default=6, ge=4, le=10)
     session_max_age_seconds: int = Field(
