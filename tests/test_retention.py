@@ -88,7 +88,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     # messages: EPITRACE_ALERTS_RETENTION_DAYS after they were made, once final
     "outbox_message": (PURGED, "alerts.purge"),
     "inbound_sms": (PURGED, "alerts.purge"),
-    "campaign_phone": (GAP, "uploaded phone lists; kept as long as the campaign"),
+    "campaign_phone": (PURGED, "alerts.purge (once its campaign ended that long ago)"),
     "exposure_report": (GAP, "person id beside an exposure date; never deleted"),
     "declaration": (GAP, "health declarations; never deleted"),
     "declaration_follow_up": (GAP, "goes with its declaration only"),
