@@ -158,6 +158,8 @@ def test_receipts_reach_the_sink_with_the_provider_ref(
     smsc: Smsc, adapter: SmppAdapter, sink: RecordingSink
 ) -> None:
     delivered = adapter.send(outgoing("Tin nhan thu"))
+    # the SMSC answers with its receipt a moment later: let it, before it is told to fail
+    smsc.wait_for(lambda: len(sink.receipts) == 1)
     smsc.receipt_status = "UNDELIV"
     smsc.receipt_tlvs = False  # the receipt text alone
     failed = adapter.send(outgoing("Tin nhan thu hai"))

@@ -49,7 +49,9 @@ def test_api_docs_list_and_expand_operations_offline(
     # the operations listed by tag, each tag folded until opened (150 operations unfolded at
     # once stopped rendering after the second tag in Chromium, with no error in the page)
     tags = page.locator(".opblock-tag")
-    expect(tags.nth(12)).to_be_attached()  # every domain's tag
+    # every domain's tag; the first document of a process is built from the source (seconds
+    # on a busy machine)
+    expect(tags.nth(12)).to_be_attached(timeout=30_000)
     page.locator(".opblock-tag", has_text="rollout").first.click()
     expect(page.locator(".opblock").nth(29)).to_be_attached()
     page.locator(".opblock-tag", has_text="accounts").first.click()
