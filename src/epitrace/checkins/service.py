@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
-    and_,
     false,
     func,
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -183,7 +183,8 @@ def _current_presences(
     session: Session, *, people: Sequence[uuid.UUID], person_id: uuid.UUID, venue_id: uuid.UUID
 ) -> tuple[list[tuple[Presence, Venue]], Presence | None]:
     """The open presences of `people` (oldest first, with their venues) and the person's last
-    closed presence at the venue, in one query."""
+    closed presence at the venue, in one query (two branches, each planned on its own)."""
+    open_ids = select(Presence.id).where(Presence.person_id.in_(people), Presence.left_at.is_(None))
     last_here = (
         select(Presence.id)
         .where(
@@ -193,17 +194,12 @@ def _current_presences(
         )
         .order_by(Presence.left_at.desc())
         .limit(1)
-        .scalar_subquery()
+        .subquery()
     )
     stmt = (
         select(Presence, Venue)
         .join(Venue, Venue.id == Presence.venue_id)
-        .where(
-            or_(
-                and_(Presence.person_id.in_(people), Presence.left_at.is_(None)),
-                Presence.id == last_here,
-            )
-        )
+        .where(Presence.id.in_(union_all(open_ids, select(last_here.c.id))))
         .order_by(Presence.entered_at)
     )
     current: list[tuple[Presence, Venue]] = []
