@@ -7,7 +7,6 @@ previous visit elsewhere is the venue, the lock, the presences, and the two writ
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,8 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import Person
-from epitrace.checkins import flows
-from epitrace.checkins.models import CloseReason
+from epitrace.checkins import flows, policy
+from epitrace.checkins.models import CloseReason, Presence, PresenceMethod
 from epitrace.checkins.service import Outcome
 from epitrace.security.keys import Keyring
 from epitrace.venues import service as venue_service
@@ -30,7 +29,7 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> Keyring:
     return Keyring(tmp_path_factory.getbasetemp() / "single-scan-keys")
 
 
-def test_a_check_in_that_closes_the_previous_visit_takes_five_statements(
+def test_a_check_in_that_closes_the_previous_visit_takes_five_statements_on_postgresql(
     session: Session, places: Any, ring: Keyring
 ) -> None:
     market = venue_factories.venue(session, name="Chợ Bến Thành")
@@ -82,4 +81,62 @@ def test_a_second_scan_within_a_minute_of_a_check_out_is_the_same_check_out(
     assert again.presences[0].id == out.presences[0].id
     later = flows.self_scan(session, at=start + timedelta(minutes=12), **scan)
     assert later.outcome == Outcome.CHECKED_IN
-    assert later.presences[0].id not in {out.presences[0].id, uuid.UUID(int=0)}
+    assert later.presences[0].id != out.presences[0].id
+
+
+def test_a_visit_forgotten_past_its_dwell_time_is_no_check_out_of_a_new_scan(
+    session: Session, places: Any, ring: Keyring
+) -> None:
+    # closed by the scan itself (dwell time) a moment after it ended: a new visit, not the
+    # check-out of a minute ago
+    market = venue_factories.venue(session, name="Chợ Bến Thành")
+    person = Person(full_name="Quên Về")
+    session.add(person)
+    session.flush()
+    token = venue_service.token_for(ring, market)
+    start = datetime.now(UTC) - timedelta(days=1)
+    scan: dict[str, Any] = {"keyring": ring, "person_id": person.id, "token": token}
+    first = flows.self_scan(session, at=start, **scan)
+    assert first.outcome == Outcome.CHECKED_IN
+    ended = policy.auto_leave_time(market.category, start)
+    again = flows.self_scan(session, at=ended + timedelta(seconds=20), **scan)
+    assert again.outcome == Outcome.CHECKED_IN
+    assert first.presences[0].close_reason is CloseReason.DWELL_TIMEOUT
+    assert first.presences[0].left_at == ended
+
+
+def test_the_last_closed_presence_here_counts_one_closed_by_the_scan_itself(
+    session: Session, places: Any, ring: Keyring
+) -> None:
+    # a check-out here at `left`, and a visit here (entered before it, e.g. from the door)
+    # still open whose dwell time ends after it: that one, closed by the scan, is the last
+    # closed presence here, and a dwell-time end is no check-out: a new visit
+    market = venue_factories.venue(session, name="Chợ Bến Thành")
+    person = Person(full_name="Hai Cửa")
+    session.add(person)
+    session.flush()
+    left = datetime.now(UTC) - timedelta(hours=2)
+    dwell = policy.auto_leave_time(market.category, left) - left
+    common: dict[str, Any] = {
+        "venue_id": market.id,
+        "ward_code": market.ward_code,
+        "person_id": person.id,
+    }
+    out = Presence(
+        **common,
+        entered_at=left - timedelta(minutes=30),
+        left_at=left,
+        close_reason=CloseReason.CHECKOUT,
+        method=PresenceMethod.SELF_SCAN,
+    )
+    forgotten = Presence(
+        **common, entered_at=left + timedelta(seconds=10) - dwell, method=PresenceMethod.DOOR_SCAN
+    )
+    session.add_all([out, forgotten])
+    session.flush()
+    token = venue_service.token_for(ring, market)
+    result = flows.self_scan(
+        session, keyring=ring, person_id=person.id, token=token, at=left + timedelta(seconds=40)
+    )
+    assert forgotten.close_reason is CloseReason.DWELL_TIMEOUT
+    assert result.outcome == Outcome.CHECKED_IN
