@@ -15,8 +15,9 @@ from epitrace.accounts.models import Person
 from epitrace.db import Database
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
-from epitrace.security.keys import Keyring
+from epitrace.security.keys import Keyring, KeyStatus, Purpose
 from epitrace.security.models import AuditEntry
+from epitrace.venues import codes
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import Venue
 
@@ -337,3 +338,39 @@ def test_simultaneous_scans_of_one_person_make_one_presence(
         t.join()
     assert statuses == [201] * 4
     assert len(client.get("/api/v1/checkins", headers=me).json()) == 1
+
+
+def test_a_remembered_code_is_refused_at_once_when_its_venue_or_key_changes(
+    client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
+) -> None:
+    # the server remembers that a code's signature verified; everything else is read each time
+    op = operator()
+    token = _token(db, keyring, op["venue_id"])
+    me = citizen()
+    first = client.post("/api/v1/checkins", json={"token": token}, headers=me)
+    assert first.status_code == 201, first.text
+    assert first.json()["outcome"] == "checked_in"
+
+    client.post(f"/api/v1/venues/{op['venue_id']}/suspend", headers=op["headers"])
+    closed = client.post("/api/v1/checkins", json={"token": token}, headers=me)
+    assert closed.status_code == 410
+    client.post(f"/api/v1/venues/{op['venue_id']}/resume", headers=op["headers"])
+    assert client.post("/api/v1/checkins", json={"token": token}, headers=me).status_code == 201
+
+    client.post(f"/api/v1/venues/{op['venue_id']}/reissue", headers=op["headers"])
+    en = {**me, "Accept-Language": "en"}
+    revoked = client.post("/api/v1/checkins", json={"token": token}, headers=en)
+    assert revoked.status_code == 422
+    withdrawn = "This QR code has been withdrawn. Scan the venue's new poster."
+    assert revoked.json()["detail"] == withdrawn
+    current = _token(db, keyring, op["venue_id"])
+    assert client.post("/api/v1/checkins", json={"token": current}, headers=me).status_code == 201
+
+    # an operator retires the signing key from the command line (another process)
+    other_process = Keyring(keyring.directory)
+    kid = codes.read_token(keyring, current).kid
+    other_process.create(Purpose.VENUE)
+    other_process.set_status(Purpose.VENUE, kid, KeyStatus.RETIRED)
+    retired = client.post("/api/v1/checkins", json={"token": current}, headers=en)
+    assert retired.status_code == 422
+    assert retired.json()["detail"] == "The code was signed by a key that is not trusted."

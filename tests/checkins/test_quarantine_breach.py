@@ -138,3 +138,41 @@ def test_every_way_in_records_the_breach_once(
     )
     assert response.status_code == 201, response.text
     assert _stored(db) == (presences + 1, 2)
+
+
+def test_a_dependent_under_home_quarantine_records_the_breach_not_the_guardian(
+    client: TestClient,
+    db: Database,
+    citizen: Any,
+    operator: Callable[..., Any],
+    keyring: Keyring,
+    make_staff: Any,
+) -> None:
+    # who is under an order is asked of everyone of the scan, with the lock on the people
+    officer = make_staff("health_officer", "79")
+    me = citizen()
+    dependent = client.post(
+        "/api/v1/me/dependents", headers=me, json={"full_name": "Bé Na", "birth_year": 2018}
+    ).json()
+    order = client.post(
+        "/api/v1/quarantine",
+        headers=officer,
+        json={"person_id": dependent["id"], "reason": "f1", "kind": "home", "ward_code": "26743"},
+    )
+    assert order.status_code == 201, order.text
+    market = operator()
+    response = client.post(
+        "/api/v1/checkins",
+        headers=me,
+        json={
+            "token": _token(db, keyring, market["venue_id"]),
+            "dependent_ids": [dependent["id"]],
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert _stored(db) == (2, 1)
+    with db.session_scope() as s:
+        breach = s.scalars(select(QuarantineBreach)).one()
+        presence = s.get(Presence, breach.presence_id)
+        assert presence is not None
+        assert str(presence.person_id) == dependent["id"]

@@ -99,3 +99,44 @@ def test_any_altered_byte_is_refused(
     with pytest.raises(TokenError) as info:
         codes.read_token(ring, b64encode(bytes(raw)))
     assert info.value.reason in {"forged", "unknown_key", "version"}
+
+
+def test_a_verified_code_is_remembered_until_the_keyring_changes(
+    ring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = codes.make_token(ring, number=9, code_version=3)
+    verified = []
+    real_verify = codes.tokens.verify
+
+    def counting_verify(*args: object, **kwargs: object) -> object:
+        verified.append(1)
+        return real_verify(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(codes.tokens, "verify", counting_verify)
+    first = codes.read_token(ring, token)
+    again = codes.read_token(ring, token)
+    assert first == again
+    assert (again.number, again.code_version) == (9, 3)
+    assert len(verified) == 1  # the signature was checked once
+
+    # a change made by another process (the command line) is seen at once
+    Keyring(ring.directory).create(Purpose.VENUE)
+    assert codes.read_token(ring, token).kid == 1  # verified again: the key is still trusted
+    assert len(verified) == 2
+    Keyring(ring.directory).set_status(Purpose.VENUE, 1, KeyStatus.RETIRED)
+    with pytest.raises(TokenError) as info:
+        codes.read_token(ring, token)
+    assert info.value.reason == "unknown_key"
+
+
+def test_the_memory_of_verified_codes_is_bounded(
+    ring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(codes, "VERIFIED_CACHE_SIZE", 3)
+    tokens = [codes.make_token(ring, number=n, code_version=1) for n in range(1, 6)]
+    for token in tokens:
+        codes.read_token(ring, token)
+    assert list(codes._verified[ring]) == tokens[-3:]  # the least recently used went first
+    codes.read_token(ring, tokens[2])
+    codes.read_token(ring, tokens[0])
+    assert list(codes._verified[ring]) == [tokens[4], tokens[2], tokens[0]]

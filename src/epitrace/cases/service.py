@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, inspect, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -451,6 +451,23 @@ def active_order_of(
         )
         .limit(1)
     ).first()
+
+
+def under_order(person_id: SQLColumnExpression[uuid.UUID], at: datetime) -> ColumnElement[bool]:
+    """Whether the person has a running quarantine order at `at`, as an expression over a
+    person id column, for a statement that reads the person anyway (the check-in flow asks
+    it with the lock on the people). Without one, `check_quarantine_breach` of a presence
+    that began at `at` finds nothing: it need not be asked."""
+    return (
+        select(QuarantineOrder.id)
+        .where(
+            QuarantineOrder.person_id == person_id,
+            QuarantineOrder.status == QuarantineStatus.ACTIVE,
+            QuarantineOrder.starts_at <= at,
+            QuarantineOrder.ends_at > at,
+        )
+        .exists()
+    )
 
 
 SELF_OUTCOMES = (FollowUpOutcome.REPORTED_WELL, FollowUpOutcome.REPORTED_SYMPTOMS)

@@ -41,7 +41,11 @@ def self_scan(
     device_id: str | None = None,
     client_key: str | None = None,
 ) -> ScanResult:
-    """A citizen scanned a venue code; a check-in under home quarantine records a breach."""
+    """A citizen scanned a venue code; a check-in under home quarantine records a breach.
+
+    Whether anyone of the scan is under a quarantine order is asked with the lock on the
+    people; a new presence of someone who is not needs no breach check.
+    """
     result = checkin_service.self_scan(
         session,
         keyring=keyring,
@@ -51,9 +55,19 @@ def self_scan(
         dependent_ids=dependent_ids,
         device_id=device_id,
         client_key=client_key,
+        flag=lambda person: case_service.under_order(person, at),
     )
     if result.outcome == Outcome.CHECKED_IN and not result.duplicate:
-        _record_breaches(session, result.presences)
+        flagged = result.flagged
+        _record_breaches(
+            session,
+            [
+                p
+                for p in result.presences
+                # a presence that began earlier (a dependent already inside) is checked as ever
+                if flagged is None or p.person_id in flagged or p.entered_at != at
+            ],
+        )
     return result
 
 

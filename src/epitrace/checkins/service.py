@@ -9,12 +9,22 @@ the same visit. Offline scans carry a client key; a resent scan returns its firs
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,12 +67,19 @@ CLIENT_KEY_TAKEN = N_(
 )
 
 
+# A yes/no question about each person of a scan, asked of the database with the lock on the
+# people (no round trip of its own): given the person's id column, an expression.
+PersonFlag = Callable[[SQLColumnExpression[uuid.UUID]], ColumnElement[bool]]
+
+
 @dataclass
 class ScanResult:
     outcome: str
     venue: Venue
     presences: list[Presence]
     duplicate: bool = False  # the same client key was seen before
+    # the people of the scan for whom the caller's `flag` held; None when nobody was asked
+    flagged: frozenset[uuid.UUID] | None = None
 
 
 @dataclass
@@ -162,11 +179,14 @@ def _dependents(
     return ids
 
 
-def _last_closed_here(
-    session: Session, *, person_id: uuid.UUID, venue_id: uuid.UUID
-) -> Presence | None:
-    return session.scalars(
-        select(Presence)
+def _current_presences(
+    session: Session, *, people: Sequence[uuid.UUID], person_id: uuid.UUID, venue_id: uuid.UUID
+) -> tuple[list[tuple[Presence, Venue]], Presence | None]:
+    """The open presences of `people` (oldest first, with their venues) and the person's last
+    closed presence at the venue, in one query (two branches, each planned on its own)."""
+    open_ids = select(Presence.id).where(Presence.person_id.in_(people), Presence.left_at.is_(None))
+    last_here = (
+        select(Presence.id)
         .where(
             Presence.person_id == person_id,
             Presence.venue_id == venue_id,
@@ -174,7 +194,22 @@ def _last_closed_here(
         )
         .order_by(Presence.left_at.desc())
         .limit(1)
-    ).first()
+        .subquery()
+    )
+    stmt = (
+        select(Presence, Venue)
+        .join(Venue, Venue.id == Presence.venue_id)
+        .where(Presence.id.in_(union_all(open_ids, select(last_here.c.id))))
+        .order_by(Presence.entered_at)
+    )
+    current: list[tuple[Presence, Venue]] = []
+    last: Presence | None = None
+    for presence, venue in session.execute(stmt):
+        if presence.left_at is None:
+            current.append((presence, venue))
+        else:
+            last = presence
+    return current, last
 
 
 def _enter(
@@ -210,18 +245,29 @@ def _enter(
     return presence
 
 
-def _lock_people(session: Session, people: Sequence[uuid.UUID]) -> None:
+def _lock_people(
+    session: Session, people: Sequence[uuid.UUID], flag: PersonFlag | None = None
+) -> frozenset[uuid.UUID] | None:
     """Apply simultaneous scans of one person (two devices, a double tap) one after the other.
 
     PostgreSQL locks the person rows; SQLite has no row locks, so a no-op update takes the
-    database's write lock before the open presences are read.
+    database's write lock before the open presences are read. On PostgreSQL the same
+    statement answers a `flag` for each person: the people for whom it holds. SQLite does
+    not (None: its RETURNING names columns unqualified, which a correlated subquery would
+    read as its own), and the caller asks in its own way.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Person.id).where(Person.id.in_(people)).with_for_update())
-    else:
-        session.execute(
-            update(Person).where(Person.id.in_(people)).values(pseudonym=Person.pseudonym)
+        if flag is None:
+            session.execute(select(Person.id).where(Person.id.in_(people)).with_for_update())
+            return None
+        rows = session.execute(
+            select(Person.id, flag(Person.id))
+            .where(Person.id.in_(people))
+            .with_for_update(of=Person)
         )
+        return frozenset(person for person, holds in rows if holds)
+    session.execute(update(Person).where(Person.id.in_(people)).values(pseudonym=Person.pseudonym))
+    return None
 
 
 def scan(
@@ -236,23 +282,34 @@ def scan(
     recorded_by: uuid.UUID | None = None,
     device_id: str | None = None,
     client_key: str | None = None,
+    flag: PersonFlag | None = None,
 ) -> ScanResult:
     """Apply one scan of `venue` by a person (with dependents) at time `at`.
 
     `direction` "auto" (self-scan) toggles: in, or out when already inside for more than the
-    duplicate window; "in" and "out" are the door operator's explicit choices.
+    duplicate window; "in" and "out" are the door operator's explicit choices. `flag` is
+    asked of each person with the lock (`ScanResult.flagged`).
     """
     people = [person_id, *_dependents(session, guardian_id=person_id, dependent_ids=dependent_ids)]
     if method is not PresenceMethod.SELF_SCAN:
         people = [person_id]
-    _lock_people(session, people)
+    flagged = _lock_people(session, people, flag)
     open_here: dict[uuid.UUID, Presence] = {}
     open_elsewhere: dict[uuid.UUID, Presence] = {}
-    for presence, where in _open_presences(session, person_ids=people):
+    current, last = _current_presences(
+        session, people=people, person_id=person_id, venue_id=venue.id
+    )
+    for presence, where in current:
         assert presence.person_id is not None  # noqa: S101 - the query filters on person
         leave = policy.auto_leave_time(where.category, presence.entered_at)
         if leave <= at:  # forgotten: it ended when the dwell time passed
             _close(presence, at=leave, reason=CloseReason.DWELL_TIMEOUT)
+            if (
+                presence.person_id == person_id
+                and presence.venue_id == venue.id
+                and (last is None or last.left_at is None or leave >= last.left_at)
+            ):
+                last = presence  # closed just now: the last closed presence here
         elif presence.venue_id == venue.id:
             open_here[presence.person_id] = presence
         else:
@@ -272,20 +329,19 @@ def scan(
         for presence in closed:
             _close(presence, at=at, reason=reason)
         session.flush()
-        return ScanResult(Outcome.CHECKED_OUT, venue, closed)
+        return ScanResult(Outcome.CHECKED_OUT, venue, closed, flagged=flagged)
 
     if mine is not None:
-        return ScanResult(Outcome.ALREADY_IN, venue, [mine])
+        return ScanResult(Outcome.ALREADY_IN, venue, [mine], flagged=flagged)
 
-    if direction == "auto":
-        last = _last_closed_here(session, person_id=person_id, venue_id=venue.id)
-        if (
-            last is not None
-            and last.left_at is not None
-            and last.close_reason is not CloseReason.DWELL_TIMEOUT
-            and abs(at - last.left_at) < policy.DUPLICATE_WINDOW
-        ):
-            return ScanResult(Outcome.ALREADY_OUT, venue, [last])
+    if (
+        direction == "auto"
+        and last is not None
+        and last.left_at is not None
+        and last.close_reason is not CloseReason.DWELL_TIMEOUT
+        and abs(at - last.left_at) < policy.DUPLICATE_WINDOW
+    ):
+        return ScanResult(Outcome.ALREADY_OUT, venue, [last], flagged=flagged)
 
     created = [
         _enter(
@@ -303,7 +359,7 @@ def scan(
         for pid in people
     ]
     session.flush()
-    return ScanResult(Outcome.CHECKED_IN, venue, created)
+    return ScanResult(Outcome.CHECKED_IN, venue, created, flagged=flagged)
 
 
 def _receipt(session: Session, *, person_id: uuid.UUID, client_key: str) -> ScanReceipt | None:
@@ -330,6 +386,7 @@ def self_scan(
     dependent_ids: Sequence[uuid.UUID] = (),
     device_id: str | None = None,
     client_key: str | None = None,
+    flag: PersonFlag | None = None,
 ) -> ScanResult:
     """A citizen scanned a venue code: check in, or out, idempotently per client key."""
     if client_key is not None:
@@ -345,6 +402,7 @@ def self_scan(
             at=at,
             dependent_ids=dependent_ids,
             device_id=device_id,
+            flag=flag,
         )
     savepoint = session.begin_nested()
     try:
@@ -356,6 +414,7 @@ def self_scan(
             dependent_ids=dependent_ids,
             device_id=device_id,
             client_key=client_key,
+            flag=flag,
         )
         session.add(
             ScanReceipt(

@@ -61,6 +61,7 @@ class Keyring:
         self.directory = Path(directory)
         self._cache: dict[tuple[Purpose, int], PrivateKey] = {}
         self._index_cache: tuple[int, dict[str, dict[str, dict[str, str]]]] | None = None
+        self._writes = 0  # changes made through this object (the file's time may not move)
 
     @property
     def _index_path(self) -> Path:
@@ -83,6 +84,17 @@ class Keyring:
         tmp.write_text(json.dumps(index, indent=2, sort_keys=True))
         tmp.replace(self._index_path)
         self._index_cache = None
+        self._writes += 1
+
+    def version(self) -> tuple[int, ...] | None:
+        """Changes whenever the keyring changes, here or in another process (a key created,
+        retired or pruned; every change writes a new index file): what was verified under
+        one version holds while it stays the same. None without a keyring."""
+        try:
+            stat = self._index_path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, self._writes
 
     def list(self, purpose: Purpose | None = None) -> list[KeyInfo]:
         out = []

@@ -9,6 +9,9 @@ error-correction level M (version 10 holds 213 bytes at M).
 from __future__ import annotations
 
 import struct
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from epitrace.security import tokens
@@ -39,13 +42,42 @@ def make_token(keyring: Keyring, *, number: int, code_version: int) -> str:
     return tokens.sign(keyring, Purpose.VENUE, FORMAT_VERSION, _BODY.pack(number, code_version))
 
 
+VERIFIED_CACHE_SIZE = 4096  # tokens per keyring; a venue has one current code
+_verified: weakref.WeakKeyDictionary[Keyring, OrderedDict[str, tuple[object, VenueCode]]] = (
+    weakref.WeakKeyDictionary()
+)
+_verified_lock = threading.Lock()
+
+
 def read_token(keyring: Keyring, token: str) -> VenueCode:
-    """Check a token's shape, key and signature; raise TokenError with the reason."""
+    """Check a token's shape, key and signature; raise TokenError with the reason.
+
+    A token that verified is remembered (the last `VERIFIED_CACHE_SIZE` per keyring) for as
+    long as the keyring stays as it was: any change to it (a key retired, created or pruned,
+    here or by another process) verifies every token again. Only the signature check is
+    remembered; whether the code is still the venue's current one, and whether the venue is
+    open, is for the caller to read each time.
+    """
+    version = keyring.version()
+    with _verified_lock:
+        known = _verified.get(keyring)
+        hit = known.get(token) if known is not None else None
+        if known is not None and hit is not None and hit[0] == version:
+            known.move_to_end(token)
+            return hit[1]
     signed = tokens.verify(
         keyring, Purpose.VENUE, token, version=FORMAT_VERSION, body_length=_BODY.size
     )
     number, code_version = _BODY.unpack(signed.body)
-    return VenueCode(number=number, code_version=code_version, kid=signed.kid)
+    code = VenueCode(number=number, code_version=code_version, kid=signed.kid)
+    if version is not None:
+        with _verified_lock:
+            known = _verified.setdefault(keyring, OrderedDict())
+            known[token] = (version, code)
+            known.move_to_end(token)
+            while len(known) > VERIFIED_CACHE_SIZE:
+                known.popitem(last=False)
+    return code
 
 
 def url_for(base_url: str, token: str) -> str:
