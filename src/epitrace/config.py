@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="epitrace <no-reply@example.invalid>")
     email_rate_per_second: float = Field(default=5.0, gt=0)
     retention_days: int = Field(default=21, ge=1, le=3650)
+    privacy_mode: Literal["central", "escrow", "on-device"] = Field(
+        default="central",
+        description="Where check-in identities live: 'central' (in the database), 'escrow' "
+        "(encrypted to the health department's key of the day, opened only for a case) or "
+        "'on-device' (check-ins stay on the phone; hotspot notices are matched there). "
+        "See docs/privacy.md.",
+    )
     alerts_retention_days: int = Field(
         default=90,
         ge=1,
