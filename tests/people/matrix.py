@@ -43,7 +43,30 @@ CASES = [
         body={"keep_id": "{kept}", "merge_id": "{copy}"},
         outside_body={"keep_id": "{kept}", "merge_id": "{hanoi}"},
     ),
+    RouteCase(
+        "GET",
+        "/api/v1/people/{person_id}/record",
+        Action.PEOPLE_RECORD,
+        inside="/api/v1/people/{kept}/record?purpose=citizen_request",
+        outside="/api/v1/people/{hanoi}/record?purpose=citizen_request",
+    ),
     # pages
+    RouteCase(
+        "GET",
+        "/people/{person_id}/record",
+        Action.PEOPLE_RECORD,
+        inside="/people/{kept}/record",
+        outside="/people/{hanoi}/record",
+    ),
+    RouteCase(
+        "POST",
+        "/people/{person_id}/record",
+        Action.PEOPLE_RECORD,
+        inside="/people/{kept}/record",
+        outside="/people/{hanoi}/record",
+        form={"purpose": "citizen_request"},
+        outside_form={"purpose": "citizen_request"},
+    ),
     RouteCase(
         "GET",
         "/people",

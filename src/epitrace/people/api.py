@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Query
 
-from epitrace.people import access, flows
+from epitrace.people import access, flows, record
 from epitrace.people import service as people_service
-from epitrace.people.schemas import CandidateOut, MatchIn, MergeIn, MergeOut
+from epitrace.people.schemas import (
+    CandidateOut,
+    HealthRecordOut,
+    MatchIn,
+    MergeIn,
+    MergeOut,
+    RecordCaseOut,
+    RecordDeclarationOut,
+    RecordOrderOut,
+    RecordPresenceOut,
+    RecordTestOut,
+)
 from epitrace.security import audit
 from epitrace.security.roles import Action
-from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.fields import Limit
 from epitrace.web.routing import make_router
 
@@ -87,4 +99,81 @@ def merge(body: MergeIn, session: DbSession, principal: CurrentPrincipal) -> Mer
         merged_id=other.id,
         moved=outcome.moved,
         filled=list(outcome.filled),
+    )
+
+
+@router.get(
+    "/people/{person_id}/record",
+    response_model=HealthRecordOut,
+    responses={428: {"description": "No active case covers the person: state a purpose."}},
+)
+def health_record(
+    person_id: uuid.UUID,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    purpose: Annotated[
+        str,
+        Query(max_length=40, description="Why the record is read (see the 428 answer's list)."),
+    ] = "",
+    note: Annotated[str, Query(max_length=record.NOTE_MAX)] = "",
+) -> HealthRecordOut:
+    """A named person's health record. Outside an active case a purpose is required (428
+    lists them); every read is written to the audit log with its purpose."""
+    found = record.read(
+        session, settings, principal=principal, person_id=person_id, purpose=purpose, note=note
+    )
+    return record_out(found)
+
+
+def record_out(found: record.HealthRecord) -> HealthRecordOut:
+    person = found.person
+    return HealthRecordOut(
+        person_id=person.id,
+        full_name=person.full_name,
+        phone=person.phone,
+        birth_year=person.birth_year,
+        ward_code=found.ward_code,
+        ward_name=found.ward_name,
+        context=found.context,
+        purpose=found.purpose,
+        declarations=[
+            RecordDeclarationOut(
+                id=d.id,
+                submitted_at=d.submitted_at,
+                ward_code=d.ward_code,
+                symptoms=list(d.symptoms or []),
+                exposures=list(d.exposures or []),
+                test_kind=d.test_kind,
+                test_result=d.test_result,
+            )
+            for d in found.declarations
+        ],
+        lab_tests=[
+            RecordTestOut(id=t.id, test_type=t.test_type, sampled_at=t.sampled_at, result=t.result)
+            for t in found.lab_tests
+        ],
+        cases=[
+            RecordCaseOut(
+                id=c.id, confirmed_at=c.confirmed_at, status=c.status, ward_code=c.ward_code
+            )
+            for c in found.cases
+        ],
+        quarantine_orders=[
+            RecordOrderOut(
+                id=o.id,
+                reason=o.reason,
+                kind=o.kind,
+                starts_at=o.starts_at,
+                ends_at=o.ends_at,
+                status=o.status,
+            )
+            for o in found.orders
+        ],
+        check_ins=[
+            RecordPresenceOut(
+                venue_id=p.venue_id, venue_name=name, entered_at=p.entered_at, left_at=p.left_at
+            )
+            for p, name in found.presences
+        ],
     )

@@ -9,14 +9,14 @@ from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from epitrace.errors import N_, Conflict, InvalidInput
-from epitrace.people import access, flows
+from epitrace.people import access, flows, record
 from epitrace.people import service as people_service
 from epitrace.people.schemas import CandidateOut
 from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.roles import Action
 from epitrace.web import i18n
-from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -68,6 +68,7 @@ def people_page(
             "searched": bool(q or ward),
             "can_register": user.can(Action.CASES_MANAGE),
             "can_merge": user.can(Action.PEOPLE_MERGE),
+            "can_read_record": user.can(Action.PEOPLE_RECORD),
         },
     )
 
@@ -106,3 +107,80 @@ def people_merge(
         )
     flash(request, i18n.gettext("The two records were merged into one."))
     return RedirectResponse(f"/people?q={keep.phone or ''}", status_code=303)
+
+
+def _record_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    person_id: uuid.UUID,
+    purpose: str | None,
+    note: str,
+    asked: bool,
+) -> HTMLResponse:
+    """The record when an active case or a valid purpose allows it, else the purpose form."""
+    ensure_csrf(request)
+    try:
+        found = record.read(
+            session, settings, principal=principal, person_id=person_id, purpose=purpose, note=note
+        )
+    except (InvalidInput, record.PurposeRequired) as exc:
+        if not asked and isinstance(exc, record.PurposeRequired):
+            errors: dict[str, str] = {}
+            message = ""
+        else:
+            errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
+            message = i18n.gettext(exc.message, **exc.params)
+        person = people_service.get_person_or_404(session, person_id=person_id)
+        return render(
+            request,
+            "people/purpose.html",
+            {
+                "person_id": person_id,
+                "initials": access.initials(person.full_name),
+                "purposes": [(k, i18n.gettext(v)) for k, v in record.PURPOSES.items()],
+                "purpose": purpose or "",
+                "note": note,
+                "errors": errors,
+                "message": message,
+            },
+            status_code=200 if not asked else 422,
+        )
+    return render(
+        request,
+        "people/record.html",
+        {
+            "r": found,
+            "context_label": i18n.gettext(record.CASE_CONTEXTS[found.context])
+            if found.context
+            else "",
+            "purpose_label": i18n.gettext(record.PURPOSES.get(found.purpose, found.purpose)),
+        },
+    )
+
+
+@router.get("/people/{person_id}/record", response_class=HTMLResponse)
+def record_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    person_id: uuid.UUID,
+) -> HTMLResponse:
+    """A named person's health record; outside an active case it first asks for a purpose."""
+    return _record_page(request, session, settings, principal, person_id, None, "", asked=False)
+
+
+@router.post("/people/{person_id}/record", response_class=HTMLResponse)
+def record_with_purpose(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    person_id: uuid.UUID,
+    purpose: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=record.NOTE_MAX)] = "",
+) -> HTMLResponse:
+    """The purpose form's answer: the record, read for that purpose (audited)."""
+    return _record_page(request, session, settings, principal, person_id, purpose, note, asked=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -36,3 +37,64 @@ class MergeOut(BaseModel):
     merged_id: uuid.UUID
     moved: dict[str, int]
     filled: list[str]
+
+
+class RecordDeclarationOut(BaseModel):
+    id: uuid.UUID
+    submitted_at: datetime
+    ward_code: str
+    symptoms: list[str]
+    exposures: list[str]
+    test_kind: str | None
+    test_result: str | None
+
+
+class RecordTestOut(BaseModel):
+    id: uuid.UUID
+    test_type: str
+    sampled_at: datetime
+    result: str
+
+
+class RecordCaseOut(BaseModel):
+    id: uuid.UUID
+    confirmed_at: datetime
+    status: str
+    ward_code: str
+
+
+class RecordOrderOut(BaseModel):
+    id: uuid.UUID
+    reason: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+
+class RecordPresenceOut(BaseModel):
+    venue_id: uuid.UUID
+    venue_name: str
+    entered_at: datetime
+    left_at: datetime | None
+
+
+class HealthRecordOut(BaseModel):
+    """What the health system holds about one person, as a reader with a purpose sees it."""
+
+    person_id: uuid.UUID
+    full_name: str
+    phone: str | None
+    birth_year: int | None
+    ward_code: str | None
+    ward_name: str | None
+    context: str | None = Field(
+        description='The active case that covers the read ("active_case", "case_contact", '
+        '"active_quarantine"), or null when a purpose was stated.'
+    )
+    purpose: str = Field(description="The purpose written to the audit log.")
+    declarations: list[RecordDeclarationOut]
+    lab_tests: list[RecordTestOut]
+    cases: list[RecordCaseOut]
+    quarantine_orders: list[RecordOrderOut]
+    check_ins: list[RecordPresenceOut]

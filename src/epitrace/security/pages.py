@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import timedelta
+from typing import Annotated, Literal
 
-from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
-from epitrace.errors import N_
-from epitrace.security import audit
+from epitrace.db import utcnow
+from epitrace.errors import N_, DomainError
+from epitrace.people import record
+from epitrace.security import audit, oversight
 from epitrace.security.permissions import require
 from epitrace.security.roles import Action
 from epitrace.web import i18n
-from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
 
@@ -63,6 +67,12 @@ PURPOSE_LABELS = {
     "door_log": N_("door log"),
     "door_scan": N_("pass scanned at the door"),
     "manual_entry": N_("entered by hand at the door"),
+    **record.CASE_CONTEXTS,
+    **record.PURPOSES,
+}
+FLAG_LABELS = {
+    "many_people": N_("Many people read in one window"),
+    "outside_area": N_("People read outside the usual units"),
 }
 
 
@@ -101,3 +111,61 @@ def audit_page(
             "actor": actor or "",
         },
     )
+
+
+@router.get("/admin/access", response_class=HTMLResponse)
+def access_page(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    by: Literal["account", "unit"] = "account",
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> HTMLResponse:
+    """Unusual access to review, and the access report per account or per unit."""
+    user = require(principal, Action.AUDIT_READ)
+    ensure_csrf(request)
+    actors = account_service.managed_account_ids(user)
+    until = utcnow()
+    rows = oversight.report(
+        session, by=by, since=until - timedelta(days=days), until=until, actors=actors
+    )
+    return render(
+        request,
+        "security/access.html",
+        {
+            "flags": oversight.open_flags(session, actors=actors),
+            "flag_label": lambda v: _label(FLAG_LABELS, v),
+            "purpose_label": lambda v: _label(PURPOSE_LABELS, v),
+            "rows": rows,
+            "by": by,
+            "days": days,
+        },
+    )
+
+
+@router.post("/admin/access/flags/{flag_id}/review")
+def access_flag_review(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    flag_id: uuid.UUID,
+    note: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Close a flag with the administrator's note."""
+    user = require(principal, Action.AUDIT_READ)
+    try:
+        oversight.review(
+            session,
+            flag_id=flag_id,
+            reviewer=user.user_id,
+            note=note,
+            actors=account_service.managed_account_ids(user),
+        )
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        session.rollback()
+        flash(request, i18n.gettext(exc.message, **exc.params))
+        return RedirectResponse("/admin/access", status_code=303)
+    flash(request, i18n.gettext("The flag is reviewed."))
+    return RedirectResponse("/admin/access", status_code=303)

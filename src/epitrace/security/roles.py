@@ -48,6 +48,7 @@ class Action(enum.StrEnum):
     QUARANTINE_MANAGE = "quarantine.manage"
     PEOPLE_SEARCH = "people.search"
     PEOPLE_MERGE = "people.merge"
+    PEOPLE_RECORD = "people.record"
     EXPOSURE_CODES = "exposure.codes"
     EXPOSURE_COUNTS = "exposure.counts"
     ROLLOUT_READ = "rollout.read"
@@ -117,6 +118,9 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # of one human (which moves their cases and orders: health officers only)
     Action.PEOPLE_SEARCH: frozenset({Role.HEALTH_OFFICER, Role.WARD_OFFICIAL}),
     Action.PEOPLE_MERGE: frozenset({Role.HEALTH_OFFICER}),
+    # a named person's health record (declarations, tests, cases, orders, check-ins): read
+    # for an active case, or for a stated purpose that goes into the audit log
+    Action.PEOPLE_RECORD: frozenset({Role.HEALTH_OFFICER, Role.WARD_OFFICIAL}),
     Action.EXPOSURE_CODES: frozenset({Role.HEALTH_OFFICER}),
     Action.EXPOSURE_COUNTS: frozenset({Role.HEALTH_OFFICER, Role.SYSTEM_ADMIN, Role.DIC_OFFICER}),
     # Rollout oversight (see docs/rollout.md, "Who may do what"): figures are aggregated for

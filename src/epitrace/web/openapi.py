@@ -68,6 +68,8 @@ STATUS_DESCRIPTIONS = {
     410: "The resource existed but is no longer valid (for example an expired code).",
     413: "The upload is too large.",
     422: "A parameter or a field of the body is not valid; `errors` names each field.",
+    428: "A purpose must be stated first (reading a named person's record outside an active "
+    "case); the answer lists the purposes.",
     429: "Too many requests; wait the seconds given in `Retry-After`.",
     503: "The database stayed busy with other writes; try again after `Retry-After` seconds.",
 }
