@@ -142,6 +142,28 @@ class Settings(BaseSettings):
         description="Sent, delivered and failed messages (and each account's notices) and SMS "
         "replies are deleted this many days after they were made.",
     )
+    # -- access oversight: unusual reads of named people (docs/privacy.md) ----------------
+    access_flag_window_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, description="Length of the window reads are counted in."
+    )
+    access_flag_people: int = Field(
+        default=50,
+        ge=1,
+        description="Flag an account that reads more named people than this in one window.",
+    )
+    access_flag_outside_people: int = Field(
+        default=5,
+        ge=1,
+        description="Flag an account that reads this many people outside its usual units.",
+    )
+    access_flag_history_days: int = Field(
+        default=30, ge=1, le=365, description="How far back an account's usual units are learnt."
+    )
+    access_flag_history_min: int = Field(
+        default=20,
+        ge=1,
+        description="People an account must have read before its usual units are trusted.",
+    )
     otp_ttl_seconds: int = Field(default=300, ge=30)
     otp_length: int = Field(default=6, ge=4, le=10)
     session_max_age_seconds: int = Field(

@@ -25,8 +25,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from epitrace.accounts.models import RoleGrant
+from epitrace.accounts.models import RoleGrant, UserAccount
 from epitrace.alerts import campaigns as campaign_service
 from epitrace.alerts import service as alert_service
 from epitrace.alerts.service import Recipient
@@ -39,9 +40,11 @@ from epitrace.places.models import AdminUnit
 from epitrace.rollout import adhoc as adhoc_service
 from epitrace.rollout import reports as report_service
 from epitrace.rollout.periods import PeriodType
+from epitrace.security.models import AuditEntry
 from epitrace.security.roles import Role
 from epitrace.web import exports
 from epitrace.web.routing import iter_api_routes
+from tests import factories
 from tests.alerts import campaign_factories
 from tests.alerts import factories as alert_factories
 from tests.declarations import factories as declarations
@@ -319,7 +322,32 @@ def _alerts_dashboard(db: Database, headers: Any, client: TestClient) -> str:
     return "/alerts/dashboard.{fmt}?area=79&kind=contact_alert"
 
 
+def _access_report(db: Database, headers: Any, client: TestClient) -> str:
+    """Reads by a staff account whose display name looks like a formula (the export's account
+    is made a system administrator of the province for it)."""
+    me = client.get("/api/v1/me", headers=headers).json()
+    with db.session_scope() as s:
+        s.add(RoleGrant(user_id=uuid.UUID(me["user_id"]), role=Role.SYSTEM_ADMIN, area_code="79"))
+        factories.staff(s, username="reader-formula", role="health_officer", area="79")
+        reader = s.scalars(
+            select(UserAccount).where(UserAccount.username == "reader-formula")
+        ).one()
+        reader.display_name = PAYLOADS[0]
+        s.add(
+            AuditEntry(
+                actor_id=reader.id,
+                actor_label=PAYLOADS[0],
+                action="read",
+                subject_type="person",
+                subject_id=str(uuid.uuid4()),
+                purpose="citizen_request",
+            )
+        )
+    return "/api/v1/audit/report.{fmt}?by=account"
+
+
 EXPORTS: dict[str, tuple[Setup, str]] = {
+    "/api/v1/audit/report.{fmt}": (_access_report, PAYLOADS[0]),
     "/campaigns/{campaign_id}/dashboard.{fmt}": (_campaign_dashboard, PAYLOADS[0]),
     "/alerts/dashboard.{fmt}": (_alerts_dashboard, PAYLOADS[1]),
     "/rollout/adhoc/{request_id}/answers.{fmt}": (_adhoc_answers, PAYLOADS[0]),

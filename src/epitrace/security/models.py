@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.db import Base, created_at, uuid_pk
@@ -57,3 +57,28 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class AccessFlag(Base):
+    """Unusual access by one staff account in one window, for the system administrators.
+
+    `kind` is "many_people" (more named people read than the threshold) or "outside_area"
+    (people read outside the units the account read in before). Flags are found by the
+    `security.access_flags` job from the audit log; an administrator reviews each one.
+    """
+
+    __tablename__ = "access_flag"
+    __table_args__ = (UniqueConstraint("actor_id", "kind", "window_start"),)
+
+    id: Mapped[uuid_pk]
+    actor_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    actor_label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    people: Mapped[int] = mapped_column(Integer)  # named people concerned in the window
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[created_at]
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    review_note: Mapped[str] = mapped_column(String(300), default="")

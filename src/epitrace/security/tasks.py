@@ -13,7 +13,7 @@ from epitrace.accounts.models import OtpChallenge
 from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.jobs import Job
-from epitrace.security import ratelimit
+from epitrace.security import flows, ratelimit
 from epitrace.security.models import ApiToken
 
 
@@ -31,4 +31,13 @@ def purge_expired(session: Session, settings: Settings) -> int:
     return removed
 
 
-JOBS = [Job("security.purge_expired", 3600, purge_expired)]
+def access_flags(session: Session, settings: Settings) -> str:
+    """Flag unusual access to named people in the last completed windows (docs/privacy.md)."""
+    found = flows.flag_unusual_access(session, settings, now=utcnow())
+    return f"{found} flags"
+
+
+JOBS = [
+    Job("security.purge_expired", 3600, purge_expired),
+    Job("security.access_flags", 600, access_flags),
+]

@@ -19,4 +19,5 @@ LINKS = [
     StaffLink(Action.PLACES_READ, "/places", N_("Administrative units")),
     StaffLink(Action.USERS_MANAGE, "/admin/users", N_("Staff accounts and roles")),
     StaffLink(Action.AUDIT_READ, "/admin/audit", N_("Audit log")),
+    StaffLink(Action.AUDIT_READ, "/admin/access", N_("Access to personal records")),
 ]
