@@ -27,15 +27,26 @@ from epitrace.cases.models import Case, QuarantineBreach, QuarantineKind, Quaran
 from epitrace.checkins.models import ManualVisitor, Presence, PresenceMethod, ScanReceipt
 from epitrace.config import Settings
 from epitrace.db import Base, Database
+from epitrace.declarations.models import Declaration, FollowUp
 from epitrace.domains import domain_modules
 from epitrace.exposure import schedule
 from epitrace.exposure.models import ExposureKey, ExposureReport, VerificationCode
-from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit, VenueDayCount
+from epitrace.feedback import service as feedback_service
+from epitrace.feedback.models import Feedback
+from epitrace.rollout.models import (
+    CommunityTeam,
+    Household,
+    HouseholdVisit,
+    IndicatorSnapshot,
+    IndicatorUnit,
+    VenueDayCount,
+)
 from epitrace.security.models import ApiToken, AuditEntry, RateCounter
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
 from tests.factories import make_places
 
+PHOTO = "seeded-photo.png"
 PURGED = "purged"  # rows past their period are deleted by the named scheduled job
 KEPT = "kept"  # kept on purpose, for the reason given
 GAP = "gap"  # no retention today; listed in docs/privacy.md as a gap
@@ -56,7 +67,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "api_token": (PURGED, "security.purge_expired"),
     "otp_challenge": (PURGED, "security.purge_expired"),
     # kept while the account or the person exists (deleted with them)
-    "person": (KEPT, "the person record, while the account or a health record needs it"),
+    "person": (KEPT, "while anything refers to it; people.purge_orphans deletes the others"),
     "user_account": (KEPT, "while the account exists"),
     "role_grant": (KEPT, "while the staff account exists (cascade)"),
     "contact_setting": (KEPT, "while the account exists (cascade)"),
@@ -90,13 +101,13 @@ RETENTION: dict[str, tuple[str, str]] = {
     "outbox_message": (PURGED, "alerts.purge"),
     "inbound_sms": (PURGED, "alerts.purge"),
     "campaign_phone": (PURGED, "alerts.purge (once its campaign ended that long ago)"),
-    "exposure_report": (GAP, "person id beside an exposure date; never deleted"),
-    "declaration": (GAP, "health declarations; never deleted"),
-    "declaration_follow_up": (GAP, "goes with its declaration only"),
-    "feedback": (GAP, "citizens' free text and photos on disk; never deleted"),
+    "exposure_report": (PURGED, "exposure.purge"),
+    "declaration": (PURGED, "declarations.purge"),
+    "declaration_follow_up": (PURGED, "declarations.purge (with its declaration)"),
+    "feedback": (PURGED, "feedback.purge (with the photo files)"),
+    "household": (PURGED, "rollout.purge_visits (once nobody visited it in the period)"),
+    "household_visit": (PURGED, "rollout.purge_visits"),
     "roster_member": (GAP, "names, phones, ID numbers; kept until the organisation removes them"),
-    "household": (GAP, "head of household's name and address; no retention"),
-    "household_visit": (GAP, "visits by a team member; no retention"),
 }
 
 # A column with one of these names makes a table personal (people's identity or contact, a
@@ -170,7 +181,9 @@ def _seed(session: Session, now: datetime) -> dict[str, object]:
     ward = "00070"
     person = Person(full_name="Nguyễn Văn An", phone="+84912000001", id_number="001099000001")
     person.ward_code = ward
-    session.add(person)
+    # someone a neighbour declared for: only their declaration refers to them
+    declared = Person(full_name="Đỗ Văn Cường", phone="+84912000003")
+    session.add_all([person, declared])
     session.flush()
     account = UserAccount(kind="citizen", phone="+84912000001", person_id=person.id)
     venue = Venue(number=990001, name="Chợ Thử", category=VenueCategory.MARKET, ward_code=ward)
@@ -306,7 +319,54 @@ def _seed(session: Session, now: datetime) -> dict[str, object]:
             ),
         ]
     )
-    return {"person": person.id}
+    declaration = Declaration(
+        person_id=declared.id,
+        submitted_by_id=account.id,
+        subject="other",
+        full_name=declared.full_name,
+        id_kind="cccd",
+        id_number="001099000003",
+        birth_year=1990,
+        gender="male",
+        nationality="Việt Nam",
+        ward_code=ward,
+        street="1 Hàng Bạc",
+        phone="+84912000003",
+        symptoms=["fever"],
+        has_symptoms=True,
+        consent=True,
+    )
+    team = CommunityTeam(ward_code=ward, name="Tổ 1")
+    session.add_all([declaration, team])
+    session.flush()
+    household = Household(
+        ward_code=ward, team_id=team.id, address="5 Lê Lợi", head_name="Chủ hộ", members=4
+    )
+    session.add_all(
+        [
+            FollowUp(declaration_id=declaration.id, by_label="Cán bộ phường", note="Đã gọi điện"),
+            household,
+            Feedback(
+                person_id=person.id,
+                category="gathering",
+                ward_code=ward,
+                text="Tụ tập đông người",
+                photo_file=PHOTO,
+                photo_type="image/png",
+            ),
+        ]
+    )
+    session.flush()
+    session.add(
+        HouseholdVisit(
+            household_id=household.id,
+            recorded_by=account.id,
+            client_key="v1",
+            visited=True,
+            visited_at=now,
+        )
+    )
+    return {"person": person.id, "declared": declared.id}
 
 
 # Seeded personal rows per table, and what remains once the database is past every period.
@@ -322,7 +382,7 @@ SEEDED = {
     WebSession: 1,
     ApiToken: 1,
     OtpChallenge: 1,
-    Person: 1,
+    Person: 2,
     UserAccount: 1,
     Case: 1,
     QuarantineOrder: 1,
@@ -330,6 +390,11 @@ SEEDED = {
     OutboxMessage: 1,
     InboundSms: 1,
     ExposureReport: 1,
+    Declaration: 1,
+    FollowUp: 1,
+    Feedback: 1,
+    Household: 1,
+    HouseholdVisit: 1,
 }
 SEEDED_BY_NAME = {model.__tablename__: n for model, n in SEEDED.items()}
 
@@ -346,8 +411,11 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
     db: Database, settings: Settings
 ) -> None:
     start = datetime.now(UTC).replace(microsecond=0)
+    photo = settings.uploads_dir / feedback_service.FOLDER / PHOTO
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\x89PNG")
     with time_machine.travel(start, tick=False), db.session_scope() as s:
-        _seed(s, start)
+        seeded = _seed(s, start)
     # a few minutes on, inside every period: the jobs run (the roll-up counts the check-ins)
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
         first = jobs.run_once(db, settings)
@@ -359,7 +427,13 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
         rolled_up = s.scalar(select(func.sum(VenueDayCount.checkins)))
     assert rolled_up == 2  # the aggregate was counted before the presences go
 
-    longest = max(settings.retention_days, settings.alerts_retention_days)
+    longest = max(
+        settings.retention_days,
+        settings.alerts_retention_days,
+        settings.declaration_retention_days,
+        settings.feedback_retention_days,
+        settings.household_retention_days,
+    )
     later = start + timedelta(days=longest + 2)
     with time_machine.travel(later, tick=False):
         aged = jobs.run_once(db, settings)
@@ -370,6 +444,8 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
         name = model.__tablename__
         disposition, how = RETENTION[name]
         expected = 0 if disposition == PURGED else within[name]
+        if model is Person:  # kept while referred to: checked one by one below
+            expected = within[name] - 1
         assert (name, counts[name]) == (name, expected), how
     with db.session_scope() as s:
         # the aggregates stay: the per-venue day counts and the indicator snapshot
@@ -378,3 +454,7 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
         # the audit entry is the one seeded, intact
         entry = s.scalars(select(AuditEntry)).one()
         assert (entry.action, entry.ip) == ("read", "203.0.113.8")
+        # the person only a declaration referred to is gone with it; the account holder stays
+        assert s.get(Person, seeded["declared"]) is None
+        assert s.get(Person, seeded["person"]) is not None
+    assert not photo.exists()  # the feedback's photo left with its row

@@ -135,6 +135,28 @@ class Settings(BaseSettings):
         "'on-device' (check-ins stay on the phone; hotspot notices are matched there). "
         "See docs/privacy.md.",
     )
+    declaration_retention_days: int = Field(
+        default=30,
+        ge=14,
+        le=3650,
+        description="Health declarations (and their follow-up notes) are deleted this many days "
+        "after they were submitted (at least 14: a declaration is valid 7 days and its lapse is "
+        "reminded within 3).",
+    )
+    feedback_retention_days: int = Field(
+        default=365,
+        ge=30,
+        le=3650,
+        description="Citizens' feedback and its photos are deleted this many days after it was "
+        "sent.",
+    )
+    household_retention_days: int = Field(
+        default=180,
+        ge=30,
+        le=3650,
+        description="Door-to-door visits are deleted this many days after they were recorded; "
+        "a household nobody visited for as long goes with them.",
+    )
     alerts_retention_days: int = Field(
         default=90,
         ge=1,

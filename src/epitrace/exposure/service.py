@@ -493,7 +493,8 @@ def purge(
     session: Session, *, exports_dir: Path, retention_days: int, now: datetime | None = None
 ) -> tuple[int, int]:
     """Delete keys older than the retention period, verification codes expired before it
-    (the case they name goes with them) and export files past 14 days."""
+    (the case they name goes with them), exposures reported by devices before it and export
+    files past 14 days."""
     now = now or datetime.now(UTC)
     cutoff_enin = schedule.en_interval_number(now - timedelta(days=retention_days))
     keys = session.execute(
@@ -507,6 +508,12 @@ def purge(
             VerificationCode.expires_at < now - timedelta(days=retention_days),
             VerificationCode.id.not_in(select(ExposureKey.verification_code_id)),
         )
+        .execution_options(synchronize_session=False)
+    )
+    # exposures reported by devices: counted in the dashboard for the retention period
+    session.execute(
+        delete(ExposureReport)
+        .where(ExposureReport.created_at < now - timedelta(days=retention_days))
         .execution_options(synchronize_session=False)
     )
     cutoff_ts = int((now - timedelta(days=KEY_RETENTION_DAYS)).timestamp())

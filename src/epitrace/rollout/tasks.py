@@ -1,16 +1,19 @@
-"""Scheduled jobs: the check-in roll-up, and the rollout indicators of yesterday once the
-local day is over."""
+"""Scheduled jobs: the check-in roll-up, the rollout indicators of yesterday once the local
+day is over, and door-to-door visits past their retention."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
 from epitrace.config import Settings
+from epitrace.db import utcnow
 from epitrace.jobs import Job
 from epitrace.rollout import indicators, rollups
+from epitrace.rollout.models import Household, HouseholdVisit
 
 
 def indicators_of_yesterday(session: Session, settings: Settings) -> str:
@@ -29,7 +32,31 @@ def roll_up_checkins(session: Session, settings: Settings) -> str:
     return f"upto {done.upto.isoformat()}: {len(done.days)} days"
 
 
+def purge_visits(session: Session, settings: Settings) -> str:
+    """Daily: visits recorded more than `household_retention_days` ago, and the households
+    (head's name, address) listed before then that nobody visited since."""
+    cutoff = utcnow() - timedelta(days=settings.household_retention_days)
+    visits = session.execute(
+        delete(HouseholdVisit)
+        .where(HouseholdVisit.recorded_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    households = session.execute(
+        delete(Household)
+        .where(
+            Household.created_at < cutoff,
+            Household.id.not_in(select(HouseholdVisit.household_id)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return (
+        f"{int(getattr(visits, 'rowcount', 0) or 0)} visits, "
+        f"{int(getattr(households, 'rowcount', 0) or 0)} households"
+    )
+
+
 JOBS = [
+    Job("rollout.purge_visits", 86400, purge_visits),
     Job("rollout.rollup_checkins", 300, roll_up_checkins),
     Job("rollout.indicators", 3600, indicators_of_yesterday),
 ]
