@@ -72,13 +72,16 @@ class Presence(Base):
         # time order, so on PostgreSQL a BRIN index of a few pages does it
         Index("ix_presence_created", "created_at", postgresql_using="brin"),
         # a resent scan carries its first time: the key with the venue and the time is
-        # unique (a partitioned table's unique keys hold the partition key)
+        # unique (a partitioned table's unique keys hold the partition key); presences
+        # without a key (door scans, manual entries) stay out of the index
         Index(
             "uq_presence_client_key_venue_id_entered_at",
             "client_key",
             "venue_id",
             "entered_at",
             unique=True,
+            postgresql_where=text("client_key IS NOT NULL"),
+            sqlite_where=text("client_key IS NOT NULL"),
         ),
         # visitors entered by hand at a door are a few presences among millions: the index
         # leaves out the rest (an index of NULLs was a tenth of the table's indexes)

@@ -73,7 +73,11 @@ def upgrade() -> None:
             with op.batch_alter_table(table, schema=None) as batch_op:
                 batch_op.drop_constraint(name, type_="foreignkey")
         op.create_index(
-            NEW_UNIQUE, "presence", ["client_key", "venue_id", "entered_at"], unique=True
+            NEW_UNIQUE,
+            "presence",
+            ["client_key", "venue_id", "entered_at"],
+            unique=True,
+            sqlite_where=sa.text("client_key IS NOT NULL"),
         )
         return
     bind = op.get_bind()
@@ -112,7 +116,10 @@ def upgrade() -> None:
     op.execute(
         "ALTER TABLE presence ADD CONSTRAINT pk_presence PRIMARY KEY (id, venue_id, entered_at)"
     )
-    op.execute(f"CREATE UNIQUE INDEX {NEW_UNIQUE} ON presence (client_key, venue_id, entered_at)")
+    op.execute(
+        f"CREATE UNIQUE INDEX {NEW_UNIQUE} ON presence (client_key, venue_id, entered_at) "
+        "WHERE client_key IS NOT NULL"
+    )
     for name, column, target in FOREIGN_KEYS:
         op.execute(
             f"ALTER TABLE presence ADD CONSTRAINT {name} "
