@@ -267,7 +267,8 @@ def purge(engine: Engine, spec: Spec) -> None:
             cutoff=partitions.day_bounds(first)[1],
             unlink=case_service.delete_breaches_of,
         )
-        session.commit()
+        statements_s = time.perf_counter() - started
+        session.commit()  # the files go at commit, the lock on presence held meanwhile
     drop_s = time.perf_counter() - started
     assert dropped == [first]  # noqa: S101 - the benchmark checks its own step
     lo, hi = partitions.day_bounds(second)
@@ -280,7 +281,9 @@ def purge(engine: Engine, spec: Spec) -> None:
     delete_s = time.perf_counter() - started
     print(
         f"retention, one day of {spec.rows_per_day:,} presences: partition drop "
-        f"{drop_s * 1000:.0f} ms (with the unlinking of receipts and breaches); "
+        f"{drop_s * 1000:.0f} ms (with the unlinking of receipts and breaches: statements "
+        f"{statements_s * 1000:.0f} ms, commit removing the files "
+        f"{(drop_s - statements_s) * 1000:.0f} ms); "
         f"row DELETE of {deleted:,} rows {delete_s:.1f} s (baseline)"
     )
 
