@@ -44,6 +44,18 @@ TINY = {
     "reports": ["--wards", "30", "--repeat", "1"],
     "rollout": ["--wards", "5", "--people", "2000", "--venues", "50", "--checkins", "2000"],
     "alerts": ["--recipients", "2000", "--drain", "100", "--rate", "1000"],
+    "scale": [
+        "--days",
+        "2",
+        "--rows-per-day",
+        "5000",
+        "--venues",
+        "200",
+        "--cases",
+        "2",
+        "--database",
+        "bench_scale_tiny",
+    ],
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
@@ -169,3 +171,110 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
     db.dispose()
     migrations.downgrade(empty_database, "24_outbox_opt_out")
     migrations.upgrade(empty_database)
+
+
+def test_presence_partitions_keep_every_presence_and_what_names_it(empty_database: str) -> None:
+    """`27_presence_partitions` turns the presences of PostgreSQL into a table partitioned by
+    day (rows of days within reach get their own partition, the rest the default one) and
+    finds every one afterwards; receipts and breaches keep naming theirs. SQLite keeps its
+    table. Downgrading brings the plain table back with the rows."""
+    from epitrace.cases.models import QuarantineBreach, QuarantineKind, QuarantineOrder
+    from epitrace.checkins.models import ScanReceipt
+    from epitrace.db import Database, utcnow
+    from epitrace.domains import import_models
+    from tests import factories
+    from tests.tracing import factories as tf
+
+    import_models()
+    migrations.upgrade(empty_database, "26_presence_visitor_index")
+    now = utcnow()
+    moments = [now - timedelta(days=n, hours=3) for n in (0, 1, 5, 20)]
+    moments.append(now - timedelta(days=2000))  # long past: the default partition
+    ids = [uuid.uuid4() for _ in moments]
+    engine = create_engine(empty_database)
+    db = Database(empty_database)
+    with db.session_scope() as s:
+        factories.make_places(s)
+        who, market = tf.person(s), tf.venue(s)
+        market_id, who_id = market.id, who.id
+        order = QuarantineOrder(
+            person_id=who.id,
+            kind=QuarantineKind.HOME,
+            reason="f1",
+            ward_code="26743",
+            starts_at=now - timedelta(days=3),
+            ends_at=now + timedelta(days=11),
+        )
+        s.add(order)
+        s.flush()
+        order_id = order.id
+    # the rows as the tables stood at 26 (the models describe 27): plain SQL
+    with engine.begin() as conn:
+        for pid, moment in zip(ids, moments, strict=True):
+            conn.execute(
+                text(
+                    "INSERT INTO presence (id, venue_id, ward_code, person_id, entered_at, "
+                    "method, client_key, created_at) VALUES (:id, :v, '26743', :p, :at, "
+                    "'self_scan', :key, :at)"
+                ),
+                {"id": _uuid(engine, pid), "v": _uuid(engine, market_id),
+                 "p": _uuid(engine, who_id), "at": moment, "key": pid.hex[:12]},
+            )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO checkin_scan (id, person_id, client_key, venue_id, scanned_at, "
+                "outcome, presence_id, created_at) VALUES (:id, :p, 'k1', :v, :at, "
+                "'checked_in', :presence, :at)"
+            ),
+            {"id": _uuid(engine, uuid.uuid4()), "p": _uuid(engine, who_id),
+             "v": _uuid(engine, market_id), "at": moments[0],
+             "presence": _uuid(engine, ids[0])},
+        )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO quarantine_breach (id, order_id, presence_id, venue_id, ward_code, "
+                "entered_at, status, detected_at) VALUES (:id, :o, :presence, :v, '26743', :at, "
+                "'open', :at)"
+            ),
+            {"id": _uuid(engine, uuid.uuid4()), "o": _uuid(engine, order_id),
+             "presence": _uuid(engine, ids[1]), "v": _uuid(engine, market_id),
+             "at": moments[1]},
+        )  # fmt: skip
+    db.dispose()
+    migrations.upgrade(empty_database)
+    db = Database(empty_database)
+    with db.sessionmaker() as s:
+        assert set(s.scalars(select(Presence.id))) == set(ids)
+        assert s.scalar(select(ScanReceipt.presence_id)) == ids[0]
+        assert s.scalar(select(QuarantineBreach.presence_id)) == ids[1]
+        if engine.dialect.name == "postgresql":
+            rows = s.execute(text("SELECT id, tableoid::regclass::text FROM presence"))
+            where = dict(rows.all())
+            for pid, moment in zip(ids[:-1], moments[:-1], strict=True):
+                assert where[pid] == f"presence_p{moment:%Y%m%d}"
+            assert where[ids[-1]] == "presence_default"
+            # one row per (client key, venue, time): the same scan cannot be stored twice
+            with pytest.raises(IntegrityError), s.begin_nested():
+                s.execute(
+                    text(
+                        "INSERT INTO presence (id, venue_id, ward_code, person_id, entered_at, "
+                        "method, client_key, created_at) SELECT gen_random_uuid(), venue_id, "
+                        "ward_code, person_id, entered_at, method, client_key, created_at "
+                        "FROM presence WHERE id = :id"
+                    ),
+                    {"id": ids[0]},
+                )
+        else:
+            assert "presence_default" not in inspect(engine).get_table_names()
+    db.dispose()
+    migrations.downgrade(empty_database, "26_presence_visitor_index")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM presence")).scalar_one() == len(ids)
+        assert conn.execute(text("SELECT count(*) FROM quarantine_breach")).scalar_one() == 1
+    engine.dispose()
+    migrations.upgrade(empty_database)
+
+
+def _uuid(engine: Any, value: uuid.UUID) -> str:
+    """A uuid as each database stores it (SQLite: 32 hex digits)."""
+    return str(value) if engine.dialect.name == "postgresql" else value.hex

@@ -57,7 +57,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "presence": (PURGED, "checkins.purge_old"),
     "checkin_scan": (PURGED, "checkins.purge_old"),
     "manual_visitor": (PURGED, "checkins.purge_old"),
-    "quarantine_breach": (PURGED, "checkins.purge_old (cascade from presence)"),
+    "quarantine_breach": (PURGED, "checkins.purge_old (with its presence)"),
     "contact_link": (PURGED, "tracing.purge_links"),
     "exposure_key": (PURGED, "exposure.purge"),
     "exposure_verification_code": (PURGED, "exposure.purge"),

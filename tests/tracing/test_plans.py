@@ -13,6 +13,10 @@ from epitrace.db import Database, UTCDateTime
 from epitrace.tracing.engine import Dialect, f1_sql
 from epitrace.tracing.policy import DEFAULT_POLICY
 
+_PARTITION_INDEXES = """SELECT c.relname, p.relname FROM pg_inherits i
+JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+WHERE c.relkind = 'i'"""
+
 
 def _plan(db: Database, sql: str, params: dict[str, Any], binds: list[Any]) -> str:
     with db.engine.begin() as conn:
@@ -21,7 +25,11 @@ def _plan(db: Database, sql: str, params: dict[str, Any], binds: list[Any]) -> s
             conn.execute(text("SET LOCAL enable_seqscan = off"))
             conn.execute(text("SET LOCAL enable_bitmapscan = off"))
             rows = conn.execute(text("EXPLAIN " + sql).bindparams(*binds), params).all()
-            return "\n".join(str(r[0]) for r in rows)
+            plan = "\n".join(str(r[0]) for r in rows)
+            # a day partition's index is named after the partition: show the presence's own
+            for child, parent in conn.execute(text(_PARTITION_INDEXES)):
+                plan = plan.replace(f" {child} ", f" {parent} ")
+            return plan
         rows = conn.execute(text("EXPLAIN QUERY PLAN " + sql).bindparams(*binds), params).all()
         return "\n".join(str(r[-1]) for r in rows)
 

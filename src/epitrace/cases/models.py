@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.db import Base, created_at, uuid_pk
@@ -151,7 +151,8 @@ class QuarantineBreach(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("quarantine_order.id", ondelete="CASCADE"), index=True
     )
-    presence_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("presence.id", ondelete="CASCADE"))
+    # deleted by the check-in purge with its presence (no foreign key: see Presence)
+    presence_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"))
     ward_code: Mapped[str] = mapped_column(String(16), index=True)
     entered_at: Mapped[datetime]

@@ -9,8 +9,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    delete,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -721,3 +731,19 @@ def count_active_orders(
         place_service.within_areas(QuarantineOrder.ward_code, area_paths),
     )
     return int(session.scalar(stmt) or 0)
+
+
+def delete_breaches_of(
+    session: Session, presence_ids: Select[Any], entered_before: datetime
+) -> int:
+    """Forget the breaches recorded on presences the check-in purge removes (`presence_ids`,
+    all entered before `entered_before`, as a breach's copy of the entry time is)."""
+    result = session.execute(
+        delete(QuarantineBreach)
+        .where(
+            QuarantineBreach.entered_at < entered_before,
+            QuarantineBreach.presence_id.in_(presence_ids),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

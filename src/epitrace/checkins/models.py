@@ -6,7 +6,16 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.db import Base, created_at, uuid_pk
@@ -44,17 +53,36 @@ class Presence(Base):
     Exactly one of `person_id` and `manual_visitor_id` is set. `ward_code` is the venue's
     ward, denormalised so that area counts need no join. `client_key` makes uploads
     idempotent: the same scan sent twice is stored once.
+
+    On PostgreSQL the table is partitioned by day of `entered_at` (UTC), so that retention
+    drops a day's partition (`checkins.partitions`); its keys therefore hold `entered_at`,
+    and `venue_id` too, the column a distributed deployment spreads presences by
+    (docs/scaling.md). The ORM still knows a presence by `id` alone. No foreign key points
+    here (none can reach a partitioned table's row by `id`): the purge removes or unlinks
+    what refers to a presence. SQLite keeps the plain table of before, keyed by `id`.
     """
 
     __tablename__ = "presence"
     __table_args__ = (
+        PrimaryKeyConstraint("id", "venue_id", "entered_at"),
         # (venue_id, entered_at) lookups use tracing's covering ix_presence_tracing
         Index("ix_presence_person_entered", "person_id", "entered_at"),
         Index("ix_presence_ward_entered", "ward_code", "entered_at"),
         # the roll-ups read what was stored since their last run; rows are appended in
         # time order, so on PostgreSQL a BRIN index of a few pages does it
         Index("ix_presence_created", "created_at", postgresql_using="brin"),
-        UniqueConstraint("client_key", "venue_id"),
+        # a resent scan carries its first time: the key with the venue and the time is
+        # unique (a partitioned table's unique keys hold the partition key); presences
+        # without a key (door scans, manual entries) stay out of the index
+        Index(
+            "uq_presence_client_key_venue_id_entered_at",
+            "client_key",
+            "venue_id",
+            "entered_at",
+            unique=True,
+            postgresql_where=text("client_key IS NOT NULL"),
+            sqlite_where=text("client_key IS NOT NULL"),
+        ),
         # visitors entered by hand at a door are a few presences among millions: the index
         # leaves out the rest (an index of NULLs was a tenth of the table's indexes)
         Index(
@@ -65,7 +93,7 @@ class Presence(Base):
         ),
     )
 
-    id: Mapped[uuid_pk]
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"))
     ward_code: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
@@ -94,6 +122,9 @@ class Presence(Base):
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
 
+    # the ORM knows a presence by id: session.get(Presence, id) as before the partitions
+    __mapper_args__ = {"primary_key": [id]}  # noqa: RUF012 - read once, by the mapper
+
 
 class ScanReceipt(Base):
     """One accepted scan of a citizen's device, keyed by the client's idempotency key.
@@ -112,7 +143,6 @@ class ScanReceipt(Base):
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venue.id"), index=True)
     scanned_at: Mapped[datetime]
     outcome: Mapped[str] = mapped_column(String(24))
-    presence_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("presence.id", ondelete="SET NULL")
-    )
+    # unset by the purge when the presence goes (no foreign key: see Presence)
+    presence_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[created_at]

@@ -27,6 +27,11 @@ DWELL_MINUTES: dict[VenueCategory, int] = {
     VenueCategory.OTHER: 2 * 60,
 }
 
+# The longest a presence stays open: the longest dwell time, after which the sweep (every
+# 5 minutes) closes it, and a day of slack. A day's exits are looked for among presences
+# entered this far back, so that PostgreSQL reads only those days' partitions.
+LONGEST_STAY = timedelta(minutes=max(DWELL_MINUTES.values())) + timedelta(days=1)
+
 # A second scan of the same venue within this time is the same visit (a double tap, two
 # people scanning one poster with one phone, a shaky camera): never a second presence.
 DUPLICATE_WINDOW = timedelta(minutes=1)

@@ -1019,8 +1019,11 @@ def door_log(session: Session, *, venue: Venue, day: date, now: datetime) -> Doo
         select(Presence)
         .where(
             Presence.venue_id == venue.id,
+            # bounds of entry for both branches: only these days' partitions are read
+            Presence.entered_at >= start - policy.LONGEST_STAY,
+            Presence.entered_at < end,
             or_(
-                (Presence.entered_at >= start) & (Presence.entered_at < end),
+                Presence.entered_at >= start,
                 (Presence.left_at >= start) & (Presence.left_at < end),
             ),
         )
@@ -1053,7 +1056,12 @@ def door_log(session: Session, *, venue: Venue, day: date, now: datetime) -> Doo
         session.scalar(
             select(func.count())
             .select_from(Presence)
-            .where(Presence.venue_id == venue.id, Presence.left_at.is_(None))
+            .where(
+                Presence.venue_id == venue.id,
+                Presence.left_at.is_(None),
+                Presence.entered_at >= now - policy.LONGEST_STAY,
+                Presence.entered_at <= now + policy.CLOCK_SKEW,
+            )
         )
         or 0
     )

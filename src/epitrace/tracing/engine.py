@@ -122,13 +122,20 @@ SELECT {d.new_id()}, :case_id, :level, {_key(d, "qperson", "qmv")}, qperson, qmv
 FROM ranked"""
 
 
-def _candidates(d: Dialect) -> str:
+def _entered_within(d: Dialect, alias: str, lo: str, hi: str) -> str:
+    """Bounds of entry known before the query runs (from the bound window): on PostgreSQL
+    they prune the day partitions of presences to the window's days when the plan is made."""
+    return f"{alias}.entered_at >= {d.ts(lo)} AND {alias}.entered_at < {d.ts(hi)}"
+
+
+def _candidates(d: Dialect, lo: str, hi: str) -> str:
     """Pairs (source presence, other presence at the venue) overlapping enough, best per contact.
 
     Every presence that started up to `LONG_STAY_HOURS` before the source comes from the
     covering venue index; one that started earlier (up to the policy's cap) can still
     overlap only if it is long, and those come from the small partial index of long stays.
-    The two ranges do not meet, so no pair is found twice.
+    The two ranges do not meet, so no pair is found twice. Every source lies within epoch
+    seconds [lo + cap + 1, hi - 1], so every pair's other presence entered within [lo, hi).
     """
     q_start = d.epoch("q.entered_at")
     q_end = _end(d, "q", "src.dwell")
@@ -146,14 +153,14 @@ pairs AS (
     ON q.venue_id = src.venue_id
    AND q.entered_at < {d.ts("src.e + 1")}
    AND q.entered_at >= {d.ts(f"src.s - {recent} - 1")}
-  WHERE q.id <> src.pid
+  WHERE q.id <> src.pid AND {_entered_within(d, "q", lo, hi)}
   UNION ALL
   SELECT {columns}
   FROM src JOIN presence q
     ON q.venue_id = src.venue_id
    AND q.entered_at < {d.ts(f"src.s - {long_s!r} - 1")}
    AND q.entered_at >= {d.ts(f"src.s - {cap} - 1")}
-  WHERE q.id <> src.pid AND ({long_stay})
+  WHERE q.id <> src.pid AND ({long_stay}) AND {_entered_within(d, "q", lo, hi)}
 ),
 good AS (
   SELECT * FROM pairs
@@ -191,7 +198,7 @@ src0 AS (
     AND p.entered_at < {d.ts(f"{d.num('we')} + 1")}
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
-{_candidates(d)}"""
+{_candidates(d, f"{d.num('ws')} - {d.num('cap')} - 1", f"{d.num('we')} + 1")}"""
     return sql, params
 
 
@@ -214,6 +221,9 @@ def f2_sql(d: Dialect, policy: Policy) -> tuple[str, dict[str, Any]]:
     src_cols = _src_columns(d, "p", "f1.xs", "f1.xe")
     lo = d.ts(f"f1.xs - {d.num('cap')} - 1")
     hi = d.ts("f1.xe + 1")
+    # an F1's exposure starts inside the F0's window (at or after ws) and ends by as_of
+    all_lo, all_hi = f"{d.num('ws')} - {d.num('cap')} - 1", f"{d.num('asof')} + 1"
+    within = _entered_within(d, "p", all_lo, all_hi)
     sql = f"""
 WITH {cte},
 f1 AS (
@@ -225,17 +235,17 @@ src0 AS (
   FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
   WHERE v.id = p.venue_id AND cat.category = v.category
    AND f1.person_id IS NOT NULL AND p.person_id = f1.person_id
-   AND p.entered_at >= {lo} AND p.entered_at < {hi}
+   AND p.entered_at >= {lo} AND p.entered_at < {hi} AND {within}
   UNION ALL
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
   FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
   WHERE v.id = p.venue_id AND cat.category = v.category
    AND f1.manual_visitor_id IS NOT NULL AND p.manual_visitor_id IS NOT NULL
    AND p.manual_visitor_id = f1.manual_visitor_id
-   AND p.entered_at >= {lo} AND p.entered_at < {hi}
+   AND p.entered_at >= {lo} AND p.entered_at < {hi} AND {within}
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
-{_candidates(d)}
+{_candidates(d, all_lo, all_hi)}
   AND (qperson IS NULL
        OR qperson NOT IN (SELECT person_id FROM f1 WHERE person_id IS NOT NULL))
   AND (qmv IS NULL
@@ -313,7 +323,7 @@ def trace_case(
     window = {"ws": ws.timestamp(), "we": we.timestamp()}
     _execute(session, sql, {**params, **common, **window, "level": 1})
     sql, params = f2_sql(d, policy)
-    _execute(session, sql, {**params, **common, "level": 2})
+    _execute(session, sql, {**params, **common, "ws": window["ws"], "level": 2})
     rows = session.execute(
         select(ContactLink.level, func.count())
         .where(ContactLink.case_id == case.id)
