@@ -70,6 +70,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "venue": (KEPT, "the creating staff account id only"),
     # kept by law: the audit trail and the health records of the epidemic
     "audit_entry": (KEPT, "the audit log, kept by law"),
+    "erasure_request": (KEPT, "proof of a citizen's erasure request: a bare person id, dates"),
     "case_record": (KEPT, "health record of a case, kept under the health records law"),
     "lab_test": (KEPT, "health record, kept under the health records law"),
     "quarantine_order": (KEPT, "health record, kept under the health records law"),

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         "'on-device' (check-ins stay on the phone; hotspot notices are matched there). "
         "See docs/privacy.md.",
     )
+    privacy_show_staff_names: bool = Field(
+        default=False,
+        description="A citizen's access history names the staff who read their records; "
+        "by default it shows their role and unit only (docs/privacy.md).",
+    )
     alerts_retention_days: int = Field(
         default=90,
         ge=1,

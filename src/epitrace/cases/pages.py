@@ -62,6 +62,9 @@ def cases_page(request: Request, session: DbSession, principal: CurrentPrincipal
         subject_id="*",
         detail={"count": len(cases)},
     )
+    audit.record_person_read(
+        session, actor=user, person_ids=[c.person_id for c in cases], purpose="case list"
+    )
     return render(
         request,
         "cases/index.html",
@@ -266,7 +269,12 @@ def case_page(
     ward = place_service.resolve(session, text=ward, field="ward") or ""
     user = access.read_counts(principal, session, case.ward_code)
     ensure_csrf(request)
-    return render(request, "cases/detail.html", _case_context(session, user, case, ward or None))
+    context = _case_context(session, user, case, ward or None)
+    if context["person"] is not None:  # the name is shown to those who may read identities
+        audit.record_person_read(
+            session, actor=user, person_ids=[case.person_id], purpose="case page"
+        )
+    return render(request, "cases/detail.html", context)
 
 
 @router.post("/cases/{case_id}/trace")
