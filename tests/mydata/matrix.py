@@ -6,7 +6,7 @@ honoured at once and the account is gone for the entries after it.
 
 from __future__ import annotations
 
-from epitrace.mydata.notice import PRIVACY_NOTICE_VERSION
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.security.roles import Action
 from tests.matrix_support import RouteCase
 

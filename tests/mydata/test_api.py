@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from epitrace import jobs, localtime
 from epitrace.accounts.models import Person, UserAccount
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.accounts.sms import FileSmsChannel
 from epitrace.app import create_app
 from epitrace.cases.models import Case, CaseStatus
@@ -24,7 +25,6 @@ from epitrace.config import Settings
 from epitrace.db import Base, Database
 from epitrace.domains import import_models
 from epitrace.mydata.models import ErasureRequest
-from epitrace.mydata.notice import PRIVACY_NOTICE_VERSION
 from epitrace.security.models import AuditEntry
 from tests import factories
 from tests.mydata.support import add_case, add_checkin, add_order, citizen_with_data
@@ -337,3 +337,24 @@ def test_a_case_holds_the_request_and_its_record_stays_without_the_name(
         # the only rows left naming the person: the emptied row and the kept health record
         left = references(s, {"person": me.person_id, "phone": me.phone})
         assert left == {"person.id": 1, "case_record.person_id": 1}
+
+
+def test_the_page_asks_an_account_made_before_the_notice_to_accept_it(
+    client: TestClient, places: Any, citizen: Any
+) -> None:
+    headers = citizen()  # signed up through the API: no notice accepted yet
+    page = client.get("/me/data", headers=headers)
+    assert page.status_code == 200
+    assert "Tôi đã đọc và đồng ý với thông báo" in page.text
+    stale = client.post("/me/data/notice", data={"version": "2020-01"}, headers=headers)
+    assert stale.status_code in (303, 422)
+    assert client.get("/api/v1/me/data", headers=headers).json()["notice"]["accepted"] is False
+    done = client.post(
+        "/me/data/notice",
+        data={"version": PRIVACY_NOTICE_VERSION},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.get("/api/v1/me/data", headers=headers).json()["notice"]["accepted"] is True
+    assert "Bạn đã đồng ý phiên bản" in client.get("/me/data", headers=headers).text

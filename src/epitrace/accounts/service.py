@@ -120,12 +120,20 @@ def request_otp(
     return canonical
 
 
-def verify_otp(session: Session, *, phone: str, code: str, live_codes: int = 3) -> UserAccount:
+def verify_otp(
+    session: Session,
+    *,
+    phone: str,
+    code: str,
+    live_codes: int = 3,
+    notice_version: str | None = None,
+) -> UserAccount:
     """Check a one-time code; signs up the citizen on first success.
 
     Any of the number's latest `live_codes` unexpired codes is accepted, so that a new request
     (the owner's impatience, or a stranger's) does not void the code the owner is typing.
-    Success consumes every outstanding code of the number.
+    Success consumes every outstanding code of the number. `notice_version` is the privacy
+    notice shown beside the code field: a new account records that it accepted it.
     """
     canonical = phone_numbers.normalise(phone)
     now = utcnow()
@@ -172,6 +180,8 @@ def verify_otp(session: Session, *, phone: str, code: str, live_codes: int = 3) 
             display_name=phone_numbers.display(canonical),
             person_id=person.id,
             is_active=True,
+            privacy_notice_version=notice_version,
+            privacy_notice_accepted_at=now if notice_version else None,
         )
         session.add(account)
     if not account.is_active:

@@ -9,12 +9,12 @@ from fastapi import Response
 
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import UserAccount
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict
 from epitrace.mydata import access, flows, pdf
 from epitrace.mydata import service as mydata_service
 from epitrace.mydata.access import Citizen
-from epitrace.mydata.notice import PRIVACY_NOTICE_VERSION
 from epitrace.mydata.schemas import (
     AccessOut,
     ErasureIn,

@@ -9,12 +9,12 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.db import utcnow
 from epitrace.errors import N_, InvalidInput
 from epitrace.mydata import access, flows
 from epitrace.mydata import service as mydata_service
 from epitrace.mydata.api import build, history
-from epitrace.mydata.notice import PRIVACY_NOTICE_VERSION
 from epitrace.security.permissions import allow_public, public
 from epitrace.web import i18n
 from epitrace.web import sessions as web_sessions

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person, UserAccount
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.cases import service as case_service
 from epitrace.cases.schemas import CaseOut, FollowUpOut, OrderOut, TestOut
 from epitrace.checkins import service as checkin_service
@@ -29,7 +30,6 @@ from epitrace.errors import N_
 from epitrace.feedback import service as feedback_service
 from epitrace.feedback.schemas import FeedbackOut
 from epitrace.mydata.models import ErasureRequest
-from epitrace.mydata.notice import PRIVACY_NOTICE_VERSION
 from epitrace.mydata.schemas import (
     AccessOut,
     AccountOut,
