@@ -221,6 +221,9 @@ def _quarantine_rows(
         subject_id="*",
         detail={"ward": ward, "list": which, "count": len(rows)},
     )
+    audit.record_person_read(
+        session, actor=user, person_ids=[r.order.person_id for r in rows], purpose="quarantine list"
+    )
     return rows
 
 

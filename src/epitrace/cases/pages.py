@@ -234,6 +234,13 @@ def _case_context(session: DbSession, user: Any, case: Case, ward: str | None) -
         purpose="contact tracing",
         detail={"ward": ward},
     )
+    if identities:  # the case's person and every contact are named on the page
+        audit.record_person_read(
+            session,
+            actor=user,
+            person_ids=[case.person_id, *(c.person_id for c in contacts if c.person_id)],
+            purpose="case page",
+        )
     trace = tracing_service.last_trace(session, case_id=case.id)
     f0_presences = (
         tracing_service.presences_in_window(session, case=case, trace=trace) if trace else None
@@ -269,12 +276,7 @@ def case_page(
     ward = place_service.resolve(session, text=ward, field="ward") or ""
     user = access.read_counts(principal, session, case.ward_code)
     ensure_csrf(request)
-    context = _case_context(session, user, case, ward or None)
-    if context["person"] is not None:  # the name is shown to those who may read identities
-        audit.record_person_read(
-            session, actor=user, person_ids=[case.person_id], purpose="case page"
-        )
-    return render(request, "cases/detail.html", context)
+    return render(request, "cases/detail.html", _case_context(session, user, case, ward or None))
 
 
 @router.post("/cases/{case_id}/trace")
@@ -457,6 +459,9 @@ def quarantine_page(
         subject_type="quarantine_order",
         subject_id="*",
         detail={"ward": ward, "show": show},
+    )
+    audit.record_person_read(
+        session, actor=user, person_ids=list(people), purpose="quarantine list"
     )
     return render(
         request,
