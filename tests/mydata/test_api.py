@@ -358,3 +358,22 @@ def test_the_page_asks_an_account_made_before_the_notice_to_accept_it(
     assert done.status_code == 303
     assert client.get("/api/v1/me/data", headers=headers).json()["notice"]["accepted"] is True
     assert "Bạn đã đồng ý phiên bản" in client.get("/me/data", headers=headers).text
+
+
+def test_a_search_that_found_the_person_is_in_the_history(
+    client: TestClient, places: Any, citizen: Any, make_staff: Any
+) -> None:
+    me = citizen_with_data(client, citizen)
+    profile = client.put(
+        "/api/v1/me/profile",
+        json={"full_name": "Nguyễn Văn An", "ward_code": "26743"},
+        headers=me.headers,
+    )
+    assert profile.status_code == 200, profile.text
+    officer = make_staff("health_officer", "79")
+    found = client.get("/api/v1/people", params={"q": "0912345678"}, headers=officer)
+    assert found.status_code == 200 and found.json(), found.text
+    entries = client.get("/api/v1/me/data/access", headers=me.headers).json()
+    assert [(e["what"], e["purpose"], e["person_id"]) for e in entries] == [
+        ("person", "person search", str(me.person_id))
+    ]
