@@ -377,3 +377,20 @@ def test_a_search_that_found_the_person_is_in_the_history(
     assert [(e["what"], e["purpose"], e["person_id"]) for e in entries] == [
         ("person", "person search", str(me.person_id))
     ]
+
+
+def test_a_queued_request_whose_record_went_another_way_is_closed(
+    db: Database, settings: Settings, places: Any
+) -> None:
+    with db.session_scope() as s:
+        request = ErasureRequest(person_id=uuid.uuid4(), status="queued", reasons=["quarantine"])
+        s.add(request)
+        s.flush()
+        request_id = request.id
+    outcome = jobs.run_once(
+        db, settings, [j for j in jobs.all_jobs() if j.name.startswith("mydata")]
+    )
+    assert outcome == {"mydata.honour_erasures": "ok: 0"}
+    with db.session_scope() as s:
+        closed = s.get(ErasureRequest, request_id)
+        assert closed is not None and (closed.status, closed.erased) == ("done", {})

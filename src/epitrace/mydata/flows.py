@@ -200,7 +200,12 @@ def honour_due(session: Session, *, settings: Settings, now: datetime) -> int:
     ).all()
     honoured = 0
     for request in due:
-        people = account_service.people_in_care(session, person_id=request.person_id)
+        try:
+            people = account_service.people_in_care(session, person_id=request.person_id)
+        except NotFound:  # the record went another way (merged away, removed by a guardian)
+            request.status, request.done_at, request.checked_at = DONE, now, now
+            request.possible_on = None
+            continue
         found = holds(session, person_ids=[p.id for p in people], settings=settings, now=now)
         request.checked_at = now
         if found:
