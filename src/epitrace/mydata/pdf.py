@@ -17,6 +17,38 @@ from epitrace import localtime
 from epitrace.mydata.schemas import AccessOut, MyDataOut, PersonDataOut
 from epitrace.venues.posters import pdf_fonts, strip_diacritics
 
+# The PDF is bilingual whatever the reader's language, as the posters are Vietnamese.
+ACTIONS = {
+    "read": "xem / read",
+    "create": "tạo / created",
+    "update": "sửa / changed",
+    "delete": "xoá / deleted",
+    "export": "xuất tệp / exported",
+    "merge": "gộp / merged",
+}
+WHAT = {
+    "person": "hồ sơ / profile",
+    "lab_test": "xét nghiệm / test",
+    "case": "ca bệnh / case",
+    "case_contacts": "người tiếp xúc của ca bệnh / contacts of a case",
+    "quarantine_order": "quyết định cách ly / quarantine order",
+    "declaration": "tờ khai y tế / health declaration",
+    "feedback": "phản ánh / feedback",
+    "user_account": "tài khoản / account",
+    "user": "tài khoản / account",
+}
+COLOURS = {"green": "Xanh / green", "yellow": "Vàng / yellow", "red": "Đỏ / red"}
+STATES = {
+    "active": "đang điều trị / active",
+    "recovered": "đã khỏi / recovered",
+    "died": "tử vong / died",
+    "pending": "chờ kết quả / pending",
+    "positive": "dương tính / positive",
+    "negative": "âm tính / negative",
+    "home": "tại nhà / at home",
+    "facility": "tập trung / facility",
+}
+
 
 def _when(moment: datetime | None) -> str:
     return localtime.to_local(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
@@ -76,7 +108,7 @@ def _person(w: _Writer, person: PersonDataOut) -> None:
             ["Địa chỉ / Address", person.address or "—"],
             [
                 "Thẻ hiện tại / Current pass",
-                f"{person.current_pass.colour}: {person.current_pass.reason}",
+                f"{COLOURS[person.current_pass.colour]}: {person.current_pass.reason}",
             ],
         ],
     )
@@ -97,10 +129,10 @@ def _person(w: _Writer, person: PersonDataOut) -> None:
         ],
     )
     w.heading("Ca bệnh, xét nghiệm, cách ly", "Cases, tests, quarantine")
-    rows = [["Ca bệnh / Case", _when(c.confirmed_at), c.status.value] for c in person.cases]
-    rows += [["Xét nghiệm / Test", _when(t.sampled_at), t.result.value] for t in person.tests]
+    rows = [["Ca bệnh / Case", _when(c.confirmed_at), STATES[c.status]] for c in person.cases]
+    rows += [["Xét nghiệm / Test", _when(t.sampled_at), STATES[t.result]] for t in person.tests]
     rows += [
-        ["Cách ly / Quarantine", f"{_when(o.starts_at)} – {_when(o.ends_at)}", o.kind.value]
+        ["Cách ly / Quarantine", f"{_when(o.starts_at)} – {_when(o.ends_at)}", STATES[o.kind]]
         for o in person.quarantine_orders
     ]
     w.table(["Loại / Kind", "Thời gian / When", "Tình trạng / Status"], rows)
@@ -127,11 +159,27 @@ def render(data: MyDataOut, history: Sequence[AccessOut]) -> bytes:
     w.heading("Ai đã xem hoặc thay đổi dữ liệu", "Who read or changed the records")
     w.table(
         ["Thời điểm / When", "Việc / Action", "Ai / Who", "Mục đích / Purpose"],
-        [[_when(a.at), f"{a.action} {a.what}", a.who, a.purpose or "—"] for a in history],
+        [
+            [
+                _when(a.at),
+                f"{ACTIONS.get(a.action, a.action)}: {WHAT.get(a.what, a.what)}",
+                a.who,
+                a.purpose or "—",
+            ]
+            for a in history
+        ],
     )
     if data.erasure is not None:
         w.heading("Yêu cầu xoá dữ liệu", "Erasure request")
-        w.para(f"{data.erasure.status}: {_when(data.erasure.requested_at)}")
+        erasure = data.erasure
+        if erasure.status == "done":
+            w.para(f"Đã xoá lúc / Erased at {_when(erasure.done_at)}")
+        else:
+            day = f"{erasure.possible_on:%d/%m/%Y}" if erasure.possible_on else "—"
+            w.para(
+                f"Yêu cầu lúc / Requested at {_when(erasure.requested_at)}; "
+                f"thực hiện vào ngày / honoured on {day}"
+            )
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
