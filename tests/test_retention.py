@@ -82,6 +82,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     # kept by law: the audit trail and the health records of the epidemic
     "audit_entry": (KEPT, "the audit log, kept by law"),
     "access_flag": (KEPT, "staff access flagged from the audit log, kept with it"),
+    "erasure_request": (KEPT, "proof of a citizen's erasure request: a bare person id, dates"),
     "case_record": (KEPT, "health record of a case, kept under the health records law"),
     "lab_test": (KEPT, "health record, kept under the health records law"),
     "quarantine_order": (KEPT, "health record, kept under the health records law"),

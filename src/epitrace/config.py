@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         description="Door-to-door visits are deleted this many days after they were recorded; "
         "a household nobody visited for as long goes with them.",
     )
+    privacy_show_staff_names: bool = Field(
+        default=False,
+        description="A citizen's access history names the staff who read their records; "
+        "by default it shows their role and unit only (docs/privacy.md).",
+    )
     alerts_retention_days: int = Field(
         default=90,
         ge=1,

@@ -71,6 +71,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def affected(result: object) -> int:
+    """How many rows an UPDATE or DELETE changed (its result's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}

@@ -24,6 +24,7 @@ DOMAINS = (
     "exposure",
     "people",
     "rollout",
+    "mydata",
 )
 
 

@@ -76,6 +76,9 @@ class UserAccount(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[created_at]
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the version of the privacy notice the citizen accepted, and when (docs/privacy.md)
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20), default=None)
+    privacy_notice_accepted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -14,6 +14,7 @@ from epitrace.accounts import access
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import UserAccount
+from epitrace.accounts.privacy import PRIVACY_NOTICE_VERSION
 from epitrace.domains import domain_modules
 from epitrace.errors import N_, DomainError, InvalidInput
 from epitrace.places import service as place_service
@@ -198,7 +199,13 @@ def signin_form(request: Request, next: str | None = None) -> HTMLResponse:
     return render(
         request,
         "accounts/signin.html",
-        {"step": "phone", "phone": "", "next": safe_next(next, ""), "errors": {}},
+        {
+            "step": "phone",
+            "phone": "",
+            "next": safe_next(next, ""),
+            "errors": {},
+            "notice_version": PRIVACY_NOTICE_VERSION,
+        },
     )
 
 
@@ -234,10 +241,15 @@ async def signin_submit(
                     "phone": phone_numbers.display(canonical),
                     "next": safe_next(next, ""),
                     "errors": {},
+                    "notice_version": PRIVACY_NOTICE_VERSION,
                 },
             )
         account = account_service.verify_otp(
-            session, phone=phone, code=code, live_codes=settings.limit_otp_live_codes
+            session,
+            phone=phone,
+            code=code,
+            live_codes=settings.limit_otp_live_codes,
+            notice_version=PRIVACY_NOTICE_VERSION,  # shown above the code field
         )
     except DomainError as exc:
         errors = {k: i18n.gettext(v) for k, v in exc.fields.items()}
@@ -245,7 +257,13 @@ async def signin_submit(
         response = render(
             request,
             "accounts/signin.html",
-            {"step": step, "phone": phone, "next": safe_next(next, ""), "errors": errors},
+            {
+                "step": step,
+                "phone": phone,
+                "next": safe_next(next, ""),
+                "errors": errors,
+                "notice_version": PRIVACY_NOTICE_VERSION,
+            },
             status_code=exc.status_code,
         )
         response.headers.update(exc.headers())

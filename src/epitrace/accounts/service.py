@@ -8,18 +8,30 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import sessions as web_sessions
 from epitrace.accounts import usernames
-from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount
+from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount, new_pseudonym
 from epitrace.accounts.sms import SmsChannel
 from epitrace.config import Settings
-from epitrace.db import utcnow
+from epitrace.db import affected, utcnow
 from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
@@ -108,12 +120,20 @@ def request_otp(
     return canonical
 
 
-def verify_otp(session: Session, *, phone: str, code: str, live_codes: int = 3) -> UserAccount:
+def verify_otp(
+    session: Session,
+    *,
+    phone: str,
+    code: str,
+    live_codes: int = 3,
+    notice_version: str | None = None,
+) -> UserAccount:
     """Check a one-time code; signs up the citizen on first success.
 
     Any of the number's latest `live_codes` unexpired codes is accepted, so that a new request
     (the owner's impatience, or a stranger's) does not void the code the owner is typing.
-    Success consumes every outstanding code of the number.
+    Success consumes every outstanding code of the number. `notice_version` is the privacy
+    notice shown beside the code field: a new account records that it accepted it.
     """
     canonical = phone_numbers.normalise(phone)
     now = utcnow()
@@ -160,6 +180,8 @@ def verify_otp(session: Session, *, phone: str, code: str, live_codes: int = 3) 
             display_name=phone_numbers.display(canonical),
             person_id=person.id,
             is_active=True,
+            privacy_notice_version=notice_version,
+            privacy_notice_accepted_at=now if notice_version else None,
         )
         session.add(account)
     if not account.is_active:
@@ -743,14 +765,7 @@ def revoke_token(session: Session, *, token: str) -> None:
 
 
 def audit_person_read(session: Session, *, actor: Principal, person: Person, purpose: str) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        action="read",
-        subject_type="person",
-        subject_id=person.id,
-        purpose=purpose,
-    )
+    audit.record_person_read(session, actor=actor, person_ids=[person.id], purpose=purpose)
 
 
 # -- reads for rollout oversight (counts and matches, no personal data leaves) ------------
@@ -788,3 +803,85 @@ def dependents_of(
             if guardian_id is not None:
                 found.setdefault(guardian_id, []).append(person_id)
     return found
+
+
+# -- the privacy notice and erasure on request (mydata) ------------------------------------
+
+
+def accept_privacy_notice(
+    session: Session, *, account: UserAccount, version: str, at: datetime
+) -> None:
+    """Record that the account holder accepted this version of the privacy notice."""
+    account.privacy_notice_version = version
+    account.privacy_notice_accepted_at = at
+    session.flush()
+
+
+def people_in_care(session: Session, *, person_id: uuid.UUID) -> list[Person]:
+    """The person, their dependents, and the records of either merged into them (history)."""
+    people = [get_person(session, person_id=person_id)]
+    people += get_dependents(session, guardian_id=person_id)
+    known = {p.id for p in people}
+    while True:
+        merged = session.scalars(
+            select(Person).where(Person.merged_into_id.in_(known), Person.id.not_in(known))
+        ).all()
+        if not merged:
+            return people
+        people += merged
+        known |= {p.id for p in merged}
+
+
+def accounts_of(session: Session, *, person_ids: Sequence[uuid.UUID]) -> list[UserAccount]:
+    if not person_ids:
+        return []
+    return list(session.scalars(select(UserAccount).where(UserAccount.person_id.in_(person_ids))))
+
+
+def _anonymise(person: Person) -> None:
+    person.full_name = ""
+    person.phone = None
+    person.id_number = None
+    person.birth_year = None
+    person.gender = None
+    person.ward_code = None
+    person.address = None
+    person.guardian_id = None
+    person.relationship_to_guardian = None
+    person.merged_into_id = None
+    person.pseudonym = new_pseudonym()
+
+
+def erase_people(
+    session: Session, *, person_ids: Sequence[uuid.UUID], keep: set[uuid.UUID]
+) -> dict[str, int]:
+    """Delete these people's accounts (sessions, tokens, codes) and their person rows.
+
+    A person in `keep` (named by a health record kept under the law) stays as an empty
+    record: no name, phone, ID number, address, guardian, a new pseudonym.
+    """
+    people = list(session.scalars(select(Person).where(Person.id.in_(person_ids))))
+    accounts = accounts_of(session, person_ids=person_ids)
+    phones = sorted({p for p in [*(a.phone for a in accounts), *(x.phone for x in people)] if p})
+    counts = {"user_account": len(accounts), "person": 0, "person_emptied": 0}
+    if phones:
+        counts["otp_challenge"] = affected(
+            session.execute(delete(OtpChallenge).where(OtpChallenge.phone.in_(phones)))
+        )
+    for account in accounts:
+        session.delete(account)
+    session.flush()
+    for person in people:
+        if person.id in keep:
+            _anonymise(person)
+            counts["person_emptied"] += 1
+        else:  # no row may point at it while it goes
+            person.guardian_id = None
+            person.merged_into_id = None
+    session.flush()
+    for person in people:
+        if person.id not in keep:
+            session.delete(person)
+            counts["person"] += 1
+    session.flush()
+    return counts

@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
     literal,
     not_,
@@ -44,14 +45,16 @@ from epitrace.accounts.models import Person, RoleGrant, UserAccount
 from epitrace.alerts import rendering, templates
 from epitrace.alerts.models import (
     DEFAULT_REMINDER_WINDOW,
+    CampaignPhone,
     Channel,
     ContactSetting,
+    InboundSms,
     OutboxMessage,
     PushSubscription,
     SmsOptOut,
     Status,
 )
-from epitrace.db import utcnow
+from epitrace.db import affected, utcnow
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.security.roles import Role
 
@@ -869,3 +872,40 @@ def unsubscribe_push(session: Session, *, user_id: uuid.UUID, endpoint: str) -> 
 def push_subscriptions(session: Session, *, user_id: uuid.UUID) -> list[PushSubscription]:
     stmt = select(PushSubscription).where(PushSubscription.user_id == user_id)
     return list(session.scalars(stmt))
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def erase_people(
+    session: Session,
+    *,
+    person_ids: Sequence[uuid.UUID],
+    user_ids: Sequence[uuid.UUID],
+    phones: Sequence[str],
+) -> dict[str, int]:
+    """Delete every message to these people, accounts or numbers, their SMS replies, their
+    numbers in campaign lists, their push subscriptions and contact settings.
+
+    An SMS opt-out stays: the number asked for no messages, and erasing that would let
+    campaigns reach it again.
+    """
+    counts: dict[str, int] = {}
+    to_them = [OutboxMessage.person_id.in_(person_ids), OutboxMessage.user_id.in_(user_ids)]
+    if phones:
+        to_them.append(OutboxMessage.phone.in_(phones))
+        counts["inbound_sms"] = affected(
+            session.execute(delete(InboundSms).where(InboundSms.phone.in_(phones)))
+        )
+        counts["campaign_phone"] = affected(
+            session.execute(delete(CampaignPhone).where(CampaignPhone.phone.in_(phones)))
+        )
+    counts["outbox_message"] = affected(session.execute(delete(OutboxMessage).where(or_(*to_them))))
+    if user_ids:
+        counts["push_subscription"] = affected(
+            session.execute(delete(PushSubscription).where(PushSubscription.user_id.in_(user_ids)))
+        )
+        counts["contact_setting"] = affected(
+            session.execute(delete(ContactSetting).where(ContactSetting.user_id.in_(user_ids)))
+        )
+    return counts

@@ -102,6 +102,9 @@ def list_cases(session: DbSession, principal: CurrentPrincipal) -> list[CaseOut]
         subject_id="*",
         detail={"count": len(cases)},
     )
+    audit.record_person_read(
+        session, actor=user, person_ids=[c.person_id for c in cases], purpose="case list"
+    )
     return [_case_out(session, c) for c in cases]
 
 
@@ -111,6 +114,7 @@ def get_case(case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
     case = case_service.get_or_404(session, case_id=case_id)
     user = access.read_identities(principal, session, case.ward_code)
     audit.record(session, actor=user, action="read", subject_type="case", subject_id=case.id)
+    audit.record_person_read(session, actor=user, person_ids=[case.person_id], purpose="case")
     return _case_out(session, case)
 
 
@@ -216,6 +220,9 @@ def _quarantine_rows(
         subject_type="quarantine_order",
         subject_id="*",
         detail={"ward": ward, "list": which, "count": len(rows)},
+    )
+    audit.record_person_read(
+        session, actor=user, person_ids=[r.order.person_id for r in rows], purpose="quarantine list"
     )
     return rows
 

@@ -62,6 +62,9 @@ def cases_page(request: Request, session: DbSession, principal: CurrentPrincipal
         subject_id="*",
         detail={"count": len(cases)},
     )
+    audit.record_person_read(
+        session, actor=user, person_ids=[c.person_id for c in cases], purpose="case list"
+    )
     return render(
         request,
         "cases/index.html",
@@ -231,6 +234,13 @@ def _case_context(session: DbSession, user: Any, case: Case, ward: str | None) -
         purpose="contact tracing",
         detail={"ward": ward},
     )
+    if identities:  # the case's person and every contact are named on the page
+        audit.record_person_read(
+            session,
+            actor=user,
+            person_ids=[case.person_id, *(c.person_id for c in contacts if c.person_id)],
+            purpose="case page",
+        )
     trace = tracing_service.last_trace(session, case_id=case.id)
     f0_presences = (
         tracing_service.presences_in_window(session, case=case, trace=trace) if trace else None
@@ -449,6 +459,9 @@ def quarantine_page(
         subject_type="quarantine_order",
         subject_id="*",
         detail={"ward": ward, "show": show},
+    )
+    audit.record_person_read(
+        session, actor=user, person_ids=list(people), purpose="quarantine list"
     )
     return render(
         request,

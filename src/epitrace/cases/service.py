@@ -747,3 +747,73 @@ def delete_breaches_of(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthRecords:
+    """What the health records hold about some people, for their own copy of their data."""
+
+    cases: list[Case]
+    tests: list[LabTest]
+    orders: list[QuarantineOrder]
+    follow_ups: list[FollowUp]
+
+
+def records_of(session: Session, *, person_ids: Sequence[uuid.UUID]) -> HealthRecords:
+    if not person_ids:
+        return HealthRecords([], [], [], [])
+    cases = session.scalars(
+        select(Case).where(Case.person_id.in_(person_ids)).order_by(Case.confirmed_at.desc())
+    ).all()
+    tests = session.scalars(
+        select(LabTest).where(LabTest.person_id.in_(person_ids)).order_by(LabTest.sampled_at.desc())
+    ).all()
+    orders = session.scalars(
+        select(QuarantineOrder)
+        .where(QuarantineOrder.person_id.in_(person_ids))
+        .order_by(QuarantineOrder.starts_at.desc())
+    ).all()
+    follow_ups = session.scalars(
+        select(FollowUp)
+        .where(FollowUp.order_id.in_([o.id for o in orders]))
+        .order_by(FollowUp.day.desc())
+    ).all()
+    return HealthRecords(list(cases), list(tests), list(orders), list(follow_ups))
+
+
+@dataclass(frozen=True)
+class ErasureHold:
+    """Why the health records still need someone's data, and until when (None: unknown)."""
+
+    reason: str  # "active_case" | "pending_test" | "quarantine"
+    until: datetime | None
+
+
+def erasure_holds(
+    session: Session, *, person_ids: Sequence[uuid.UUID], now: datetime
+) -> list[ErasureHold]:
+    """An active case, a test without a result, a quarantine order not yet over."""
+    records = records_of(session, person_ids=person_ids)
+    holds = []
+    if any(c.status is CaseStatus.ACTIVE for c in records.cases):
+        holds.append(ErasureHold("active_case", None))
+    if any(t.result is TestResult.PENDING for t in records.tests):
+        holds.append(ErasureHold("pending_test", None))
+    running = [
+        o.ends_at for o in records.orders if o.status is QuarantineStatus.ACTIVE and o.ends_at > now
+    ]
+    if running:
+        holds.append(ErasureHold("quarantine", max(running)))
+    return holds
+
+
+def has_health_records(session: Session, *, person_id: uuid.UUID) -> bool:
+    """Whether a case, test or order (kept under the health records law) names the person."""
+    for model in (Case, LabTest, QuarantineOrder):
+        found = session.scalar(select(model.id).where(model.person_id == person_id).limit(1))
+        if found is not None:
+            return True
+    return False

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
+    delete,
     false,
     func,
     or_,
@@ -41,7 +42,7 @@ from epitrace.checkins.models import (
     PresenceMethod,
     ScanReceipt,
 )
-from epitrace.db import path_within, utcnow
+from epitrace.db import affected, path_within, utcnow
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput, NotFound
@@ -1272,3 +1273,39 @@ def count_idle_venues(
         ~recent.exists(),
     )
     return int(session.scalar(stmt) or 0)
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def latest_presence_at(session: Session, *, person_ids: Sequence[uuid.UUID]) -> datetime | None:
+    """When the latest check-in of these people began (None: none stored)."""
+    if not person_ids:
+        return None
+    return session.scalar(
+        select(func.max(Presence.entered_at)).where(Presence.person_id.in_(person_ids))
+    )
+
+
+def erase_people(session: Session, *, person_ids: Sequence[uuid.UUID]) -> dict[str, int]:
+    """Delete these people's check-ins and scan receipts.
+
+    Visitors an operator entered by hand keep their own row (the door's record, purged with
+    the retention period) but no longer point to the person.
+    """
+    if not person_ids:
+        return {}
+    receipts = affected(
+        session.execute(delete(ScanReceipt).where(ScanReceipt.person_id.in_(person_ids)))
+    )
+    presences = affected(
+        session.execute(delete(Presence).where(Presence.person_id.in_(person_ids)))
+    )
+    visitors = affected(
+        session.execute(
+            update(ManualVisitor)
+            .where(ManualVisitor.person_id.in_(person_ids))
+            .values(person_id=None)
+        )
+    )
+    return {"presence": presences, "checkin_scan": receipts, "manual_visitor": visitors}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, cast, func, literal_column, select
+from sqlalchemy import Date, Integer, cast, delete, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -20,6 +20,7 @@ from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.accounts.models import Person
 from epitrace.cases import service as case_service
+from epitrace.db import affected
 from epitrace.declarations import passes, status
 from epitrace.declarations.models import Declaration, FollowUp
 from epitrace.declarations.schemas import DeclarationIn
@@ -657,3 +658,18 @@ def count_flagged_waiting(
         ~followed.exists(),
     )
     return int(session.scalar(stmt) or 0)
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def erase_people(session: Session, *, person_ids: Sequence[uuid.UUID]) -> dict[str, int]:
+    """Delete the declarations of these people (their follow-up notes go with them)."""
+    if not person_ids:
+        return {}
+    ids = select(Declaration.id).where(Declaration.person_id.in_(person_ids))
+    notes = affected(session.execute(delete(FollowUp).where(FollowUp.declaration_id.in_(ids))))
+    rows = affected(
+        session.execute(delete(Declaration).where(Declaration.person_id.in_(person_ids)))
+    )
+    return {"declaration": rows, "declaration_follow_up": notes}

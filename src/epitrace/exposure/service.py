@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from epitrace import localtime
 from epitrace.cases import service as case_service
+from epitrace.db import affected
 from epitrace.errors import N_, Conflict, Gone, InvalidInput, NotFound
 from epitrace.exposure import exportfile, schedule
 from epitrace.exposure.exportfile import ExportKey, ReportType, SigningIdentity
@@ -640,3 +641,16 @@ def counts(session: Session, *, area_path: str | None, since: date) -> Counts:
         reports_by_day=by_day,
         files_published=int(files or 0),
     )
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def erase_people(session: Session, *, person_ids: Sequence[uuid.UUID]) -> dict[str, int]:
+    """Delete the exposure reports these people attached to their account."""
+    if not person_ids:
+        return {}
+    rows = affected(
+        session.execute(delete(ExposureReport).where(ExposureReport.person_id.in_(person_ids)))
+    )
+    return {"exposure_report": rows}

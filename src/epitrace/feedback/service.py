@@ -15,11 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
-from epitrace.db import utcnow
+from epitrace.db import affected, utcnow
 from epitrace.errors import N_, Conflict, InvalidInput, NotFound, PayloadTooLarge
 from epitrace.feedback.models import Feedback
 from epitrace.places import service as place_service
@@ -284,3 +284,25 @@ def open_summary(
     )
     count, oldest = session.execute(stmt).one()
     return int(count or 0), oldest
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def erase_people(
+    session: Session, *, person_ids: Sequence[uuid.UUID], uploads_dir: Path
+) -> dict[str, int]:
+    """Delete these people's reports and their photo files."""
+    if not person_ids:
+        return {}
+    photos = session.scalars(
+        select(Feedback).where(Feedback.person_id.in_(person_ids), Feedback.photo_file.is_not(None))
+    ).all()
+    files = 0
+    for feedback in photos:
+        path = photo_path(feedback, uploads_dir)
+        if path.is_file():
+            path.unlink()
+            files += 1
+    rows = affected(session.execute(delete(Feedback).where(Feedback.person_id.in_(person_ids))))
+    return {"feedback": rows, "feedback_photo_files": files}

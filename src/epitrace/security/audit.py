@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,30 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_person_read(
+    session: Session,
+    *,
+    actor: Principal | None,
+    person_ids: Iterable[object],
+    purpose: str,
+) -> None:
+    """Staff read named people's records (a case page, a list of cases …): one entry each.
+
+    Subject `person` and the person's id, whatever page or route showed the record
+    (`purpose` says which): a person's access history (`mydata.service.access_history`)
+    finds every such read by that id alone.
+    """
+    for person_id in dict.fromkeys(person_ids):
+        record(
+            session,
+            actor=actor,
+            action="read",
+            subject_type="person",
+            subject_id=person_id,
+            purpose=purpose,
+        )
 
 
 def record_many(

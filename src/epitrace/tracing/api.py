@@ -113,6 +113,12 @@ def contacts_view(
         purpose="contact tracing",
         detail={"ward": ward, "f1": out.f1_count, "f2": out.f2_count},
     )
+    audit.record_person_read(
+        session,
+        actor=principal,
+        person_ids=[c.person_id for c in [*out.f1, *out.f2] if c.person_id],
+        purpose="contact tracing",
+    )
     return out
 
 
@@ -175,6 +181,12 @@ def export_contacts(
         subject_id=case.id,
         purpose="contact tracing",
         detail={"format": fmt, "ward": ward, "rows": len(rows)},
+    )
+    audit.record_person_read(
+        session,
+        actor=user,
+        person_ids=[r.person_id for r in rows if r.person_id],
+        purpose="contact tracing export",
     )
     return exports.respond(
         fmt,

@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import Person
 from epitrace.cases.models import Case, CaseStatus
 from epitrace.checkins.models import ManualVisitor, Presence
+from epitrace.db import affected
 from epitrace.errors import N_
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
@@ -399,3 +400,41 @@ def names_of_wards(session: Session, codes: Sequence[str]) -> dict[str, str]:
         select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(set(codes)))
     )
     return {row[0]: row[1] for row in rows}
+
+
+# -- erasure on request (mydata) ------------------------------------------------------------
+
+
+def _contact_keys(person_ids: Sequence[uuid.UUID]) -> list[str]:
+    return [f"p:{person_id}" for person_id in person_ids]
+
+
+def latest_exposure_end(session: Session, *, person_ids: Sequence[uuid.UUID]) -> datetime | None:
+    """When the latest exposure that made one of these people a contact ended."""
+    if not person_ids:
+        return None
+    return session.scalar(
+        select(func.max(ContactLink.exposure_end)).where(
+            or_(
+                ContactLink.person_id.in_(person_ids),
+                ContactLink.contact_key.in_(_contact_keys(person_ids)),
+            )
+        )
+    )
+
+
+def erase_people(session: Session, *, person_ids: Sequence[uuid.UUID]) -> dict[str, int]:
+    """Delete the links that made these people contacts (F1/F2) of a case."""
+    if not person_ids:
+        return {}
+    rows = affected(
+        session.execute(
+            delete(ContactLink).where(
+                or_(
+                    ContactLink.person_id.in_(person_ids),
+                    ContactLink.contact_key.in_(_contact_keys(person_ids)),
+                )
+            )
+        )
+    )
+    return {"contact_link": rows}

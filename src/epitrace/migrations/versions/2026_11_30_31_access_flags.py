@@ -1,7 +1,7 @@
 """security: unusual access to named people, flagged for the system administrators
 
 Revision ID: 31_access_flags
-Revises: 26_presence_visitor_index
+Revises: 30_hotspot_notices
 Create Date: 2026-11-30 31:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import epitrace.db
 
 revision: str = "31_access_flags"
-down_revision: str | Sequence[str] | None = "26_presence_visitor_index"
+down_revision: str | Sequence[str] | None = "30_hotspot_notices"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
