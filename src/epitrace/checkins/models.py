@@ -43,8 +43,8 @@ class Presence(Base):
 
     Exactly one of `person_id` and `manual_visitor_id` is set, or, in the escrow privacy
     mode, neither: `sealed_identity` holds the identity sealed to the key of `key_day` (see
-    `epitrace.escrow`), and only an approved opening for a trace reads it. `ward_code` is the venue's
-    ward, denormalised so that area counts need no join. `client_key` makes uploads
+    `epitrace.escrow`), and only an approved opening for a trace reads it. `ward_code` is the
+    venue's ward, denormalised so that area counts need no join. `client_key` makes uploads
     idempotent: the same scan sent twice is stored once.
     """
 

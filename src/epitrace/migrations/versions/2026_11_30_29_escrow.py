@@ -70,9 +70,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escrow_opening")),
     )
-    op.create_index(
-        op.f("ix_escrow_opening_case_id"), "escrow_opening", ["case_id"], unique=False
-    )
+    op.create_index(op.f("ix_escrow_opening_case_id"), "escrow_opening", ["case_id"], unique=False)
     op.create_table(
         "escrow_approval",
         sa.Column("id", sa.Uuid(), nullable=False),
