@@ -18,6 +18,7 @@ BENCHMARKS = (
     "reports",
     "rollout",
     "alerts",
+    "privacy",
 )
 
 

@@ -44,6 +44,18 @@ TINY = {
     "reports": ["--wards", "30", "--repeat", "1"],
     "rollout": ["--wards", "5", "--people", "2000", "--venues", "50", "--checkins", "2000"],
     "alerts": ["--recipients", "2000", "--drain", "100", "--rate", "1000"],
+    "privacy": [
+        "--people",
+        "2000",
+        "--venues",
+        "100",
+        "--cases",
+        "2",
+        "--sqlite-people",
+        "500",
+        "--sqlite-venues",
+        "30",
+    ],
 }
 
 
