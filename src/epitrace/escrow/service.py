@@ -12,9 +12,10 @@ import base64
 import json
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -385,7 +386,8 @@ def _fill(
         .execution_options(yield_per=_CHUNK)
     )
     opened = refused = 0
-    batch: list[dict[str, object]] = []
+    write = _writer(session)
+    batch: list[tuple[object, ...]] = []
     rows = session.execute(stmt).all() if session.get_bind().dialect.name == "sqlite" else None
     source = rows if rows is not None else session.execute(stmt)
     for pid, venue, ward, stored_person, stored_visitor, entered, left, sealed, day in source:
@@ -401,23 +403,46 @@ def _fill(
                 continue
             person, visitor = who.person_id, who.manual_visitor_id
             opened += 1
-        batch.append(
-            {
-                "id": pid,
-                "venue_id": venue,
-                "ward_code": ward,
-                "person_id": person,
-                "manual_visitor_id": visitor,
-                "entered_at": entered,
-                "left_at": left,
-            }
-        )
+        batch.append((pid, venue, ward, person, visitor, entered, left))
         if len(batch) >= _CHUNK:
-            session.execute(insert(OPENED), batch)
+            write(batch)
             batch = []
     if batch:
-        session.execute(insert(OPENED), batch)
+        write(batch)
     return opened, refused
+
+
+_COLUMNS = (
+    "id",
+    "venue_id",
+    "ward_code",
+    "person_id",
+    "manual_visitor_id",
+    "entered_at",
+    "left_at",
+)
+
+
+def _writer(session: Session) -> Callable[[list[tuple[object, ...]]], None]:
+    """Rows into the temporary table: COPY on PostgreSQL, an INSERT of many rows on SQLite."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+
+        def insert_rows(rows: list[tuple[object, ...]]) -> None:
+            session.execute(insert(OPENED), [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
+
+        return insert_rows
+    dbapi: Any = connection.connection.dbapi_connection  # psycopg's, for COPY
+
+    def copy_rows(rows: list[tuple[object, ...]]) -> None:
+        with (
+            dbapi.cursor() as cursor,
+            cursor.copy(f"COPY escrow_opened ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    return copy_rows
 
 
 def open_and_trace(
