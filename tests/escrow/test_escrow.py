@@ -476,3 +476,52 @@ def ceremony_today(session: Session) -> None:
     today = localtime.today()
     made = crypto.generate([today - timedelta(days=1), today, today + timedelta(days=1)])
     escrow_service.import_keys(session, ceremony=made.ceremony_id, keys=made.public)
+
+
+def test_an_offline_batch_is_sealed_and_holds_its_own_presences(
+    session: Session, places: Any, ring: Keyring, escrow_settings: Settings
+) -> None:
+    ceremony(session)
+    person = Person(full_name="Vũ Thị Hoa", phone="+84911122233", ward_code="26743")
+    session.add(person)
+    market = venue_factories.venue(session, name="Chợ Hoa")
+    school = venue_factories.venue(session, name="Trường Hoa", category=VenueCategory.SCHOOL)
+    session.flush()
+    scans = [
+        checkin_service.ScanIn("k-batch-0001", venue_service.token_for(ring, market), at(60)),
+        checkin_service.ScanIn("k-batch-0002", venue_service.token_for(ring, school), at(80)),
+        checkin_service.ScanIn("k-batch-0003", venue_service.token_for(ring, school), at(120)),
+    ]
+
+    def send() -> list[checkin_service.BatchItemResult]:
+        return flows.sync_batch(
+            session,
+            keyring=ring,
+            person_id=person.id,
+            scans=scans[:2],
+            now=at(200),
+            retention_days=21,
+            sealing=flows.sealing(session, escrow_settings),
+        )
+
+    first = send()
+    assert [(r.status, r.outcome) for r in first] == [("accepted", "checked_in")] * 2
+    # the batch held its first presence: the second check-in closed it
+    market_visit = session.get(Presence, first[0].presence_ids[0])
+    assert market_visit is not None and market_visit.close_reason == "next_checkin"
+    assert market_visit.person_id is None and market_visit.sealed_identity is not None
+    # sent again (the answer was lost): nothing twice
+    again = send()
+    assert [r.status for r in again] == ["duplicate", "duplicate"]
+    assert [r.presence_ids for r in again] == [r.presence_ids for r in first]
+    # later, with what the phone holds, the next scan of the school checks out
+    secret = escrow_settings.secret_key().encode()
+    school_visit = first[1].presence_ids[0]
+    held = [sealed.Held(school_visit, sealed.close_token(secret, school_visit))]
+    out = flows.sync_batch(
+        session, keyring=ring, person_id=person.id, scans=scans[2:], now=at(200),
+        retention_days=21, sealing=flows.sealing(session, escrow_settings, held),
+    )  # fmt: skip
+    assert [(r.status, r.outcome) for r in out] == [("accepted", "checked_out")]
+    count = session.scalar(select(func.count()).select_from(Presence))
+    assert count == 2
