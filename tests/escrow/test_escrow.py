@@ -25,6 +25,7 @@ from epitrace.cases.models import Case
 from epitrace.checkins import flows, sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import ManualVisitor, Presence
+from epitrace.checkins.pages import HELD_COOKIE
 from epitrace.checkins.service import Outcome
 from epitrace.cli_support import acting
 from epitrace.config import Settings
@@ -458,7 +459,7 @@ def test_check_in_out_and_next_check_in_through_the_api(
             headers=me,
         )
         assert second.json()["outcome"] == "checked_in"
-        session.expire_all()
+        session.rollback()
         closed = session.get(Presence, uuid.UUID(presence["id"]))
         assert closed is not None and closed.close_reason == "next_checkin"
         # a forged token closes nothing; the right one checks out
@@ -470,6 +471,23 @@ def test_check_in_out_and_next_check_in_through_the_api(
         assert out.json()[0]["close_reason"] == "checkout"
         # the server keeps no history of the citizen
         assert client.get("/api/v1/checkins", headers=me).json() == []
+
+        # the pages: the browser keeps the presences it opened in a cookie
+        page = client.post(
+            f"/c/{venue_service.token_for(ring, market)}", headers=me, follow_redirects=False
+        )
+        assert page.status_code == 303
+        assert page.headers["location"] == "/checkins", page.headers
+        kept = client.cookies.get(HELD_COOKIE)
+        assert kept
+        market_visit = uuid.UUID(kept.split(".")[0])
+        client.post(
+            f"/c/{venue_service.token_for(ring, school)}", headers=me, follow_redirects=False
+        )
+        session.rollback()  # a fresh snapshot of what the app committed
+        closed = session.get(Presence, market_visit)
+        assert closed is not None and closed.close_reason == "next_checkin"
+        assert closed.person_id is None
 
 
 def ceremony_today(session: Session) -> None:
