@@ -422,6 +422,17 @@ def test_counts_and_indicators_are_the_same_in_escrow(
     assert figures["26743"] == figures["26734"]
     assert figures["26743"][3] > 0
 
+    # a visitor entered by hand keeps only the day of their latest entry (retention goes by it)
+    visitor = escrow.visitor
+    assert visitor is not None
+    assert visitor.created_at == localtime.day_bounds(day)[0]
+    flows.manual_entry(
+        session, venue=escrow.venues["shop"], full_name=visitor.full_name, phone=visitor.phone,
+        id_number=None, at=at(3 * 24 * 60), actor=door,
+        sealing=flows.sealing(session, escrow_settings),
+    )  # fmt: skip
+    assert visitor.created_at == localtime.day_bounds(localtime.today(at(3 * 24 * 60)))[0]
+
 
 def test_check_in_out_and_next_check_in_through_the_api(
     session: Session, places: Any, escrow_settings: Settings, db: Database, sms: Any,

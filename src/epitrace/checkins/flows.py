@@ -271,10 +271,14 @@ def manual_entry(
         subject: object = presence.manual_visitor_id
         detail: dict[str, str] | None = {"venue_id": str(venue.id)}
     else:
+        day_start = localtime.day_bounds(localtime.today(at))[0]
         visitor = checkin_service.manual_visitor(
             session, full_name=full_name, phone=phone, id_number=id_number,
-            created_at=localtime.day_bounds(localtime.today(at))[0],
+            created_at=day_start,
         )  # fmt: skip
+        # no presence names the visitor, so retention (`checkins.purge_old`) goes by this
+        # date: the day of the latest entry keeps the record as long as its sealed visits
+        visitor.created_at = max(visitor.created_at, day_start)
         presence = sealed.manual_entry(
             session, venue=venue, visitor=visitor, at=at, key_of=sealing.key_of
         )
