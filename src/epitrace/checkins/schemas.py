@@ -25,8 +25,9 @@ class HeldIn(BaseModel):
 
 
 HELD_DESCRIPTION = (
-    "Escrow privacy mode only: the presences this phone opened (with their close tokens), "
-    "so that this scan can close or check out of them; the server cannot find them itself."
+    "Escrow privacy mode only: the presences this phone opened for the people of this scan "
+    "(the owner and the dependents named), with their close tokens, so that this scan can "
+    "close or check out of them; the server cannot find them itself."
 )
 TOKENS_DESCRIPTION = (
     "Escrow privacy mode only: the close token of each presence opened, by presence id; the "
