@@ -12,7 +12,9 @@ import base64
 import json
 import os
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -53,6 +55,8 @@ from epitrace.tracing.policy import Policy
 # An opening not approved by both officials within this time expires and its share is erased.
 APPROVAL_HOURS = 24
 _CHUNK = 5000
+# threads that decrypt an opening's presences (the HPKE decryption releases the GIL)
+_WORKERS = max(1, min(8, os.cpu_count() or 1))
 
 
 class NoDayKey(DomainError):
@@ -365,11 +369,43 @@ _OPENED_INDEXES = (
 )
 
 
+Row = tuple[Any, ...]
+
+
+def _open_rows(
+    rows: Sequence[Row], keys: dict[date, X25519PrivateKey]
+) -> tuple[list[Row], int, int]:
+    """The rows with their identities opened (a row that does not open is left out), how many
+    were opened and how many left out. Runs in worker threads (the decryption releases the
+    GIL)."""
+    out: list[Row] = []
+    opened = refused = 0
+    for pid, venue, ward, stored_person, stored_visitor, entered, left, sealed, day in rows:
+        person, visitor = stored_person, stored_visitor
+        if sealed is not None:
+            key = keys.get(day) if day is not None else None
+            try:
+                if key is None or day is None:
+                    raise ValueError("no key")
+                who = crypto.open_sealed(key, sealed, presence_id=pid, day=day)
+            except ValueError:
+                refused += 1
+                continue
+            person, visitor = who.person_id, who.manual_visitor_id
+            opened += 1
+        out.append((pid, venue, ward, person, visitor, entered, left))
+    return out, opened, refused
+
+
 def _fill(
     session: Session, *, start: datetime, end: datetime, keys: dict[date, X25519PrivateKey]
 ) -> tuple[int, int]:
     """Copy the presences entered in [start, end) with their identities opened; the number
-    opened and the number that did not open (altered rows, left out)."""
+    opened and the number that did not open (altered rows, left out).
+
+    Chunks of rows are decrypted on a few threads while the next are read; the database is
+    read and written on this thread only.
+    """
     stmt = (
         select(
             Presence.id,
@@ -385,30 +421,30 @@ def _fill(
         .where(Presence.entered_at >= start, Presence.entered_at < end)
         .execution_options(yield_per=_CHUNK)
     )
-    opened = refused = 0
     write = _writer(session)
-    batch: list[tuple[object, ...]] = []
-    rows = session.execute(stmt).all() if session.get_bind().dialect.name == "sqlite" else None
-    source = rows if rows is not None else session.execute(stmt)
-    for pid, venue, ward, stored_person, stored_visitor, entered, left, sealed, day in source:
-        person, visitor = stored_person, stored_visitor
-        if sealed is not None:
-            key = keys.get(day) if day is not None else None
-            try:
-                if key is None or day is None:
-                    raise ValueError("no key")
-                who = crypto.open_sealed(key, sealed, presence_id=pid, day=day)
-            except ValueError:
-                refused += 1
-                continue
-            person, visitor = who.person_id, who.manual_visitor_id
-            opened += 1
-        batch.append((pid, venue, ward, person, visitor, entered, left))
-        if len(batch) >= _CHUNK:
-            write(batch)
-            batch = []
-    if batch:
-        write(batch)
+    if session.get_bind().dialect.name == "sqlite":
+        everything = session.execute(stmt).all()  # SQLite: read before writing on the connection
+        chunks: Iterator[Sequence[Row]] = (
+            everything[i : i + _CHUNK] for i in range(0, len(everything), _CHUNK)
+        )
+    else:
+        chunks = session.execute(stmt).partitions(_CHUNK)
+    opened = refused = 0
+    pending: deque[Future[tuple[list[Row], int, int]]] = deque()
+
+    def drain(keep: int) -> None:
+        nonlocal opened, refused
+        while len(pending) > keep:
+            rows, opened_here, refused_here = pending.popleft().result()
+            write(rows)
+            opened += opened_here
+            refused += refused_here
+
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        for chunk in chunks:
+            pending.append(pool.submit(_open_rows, list(chunk), keys))
+            drain(2 * _WORKERS)
+        drain(0)
     return opened, refused
 
 
