@@ -215,6 +215,7 @@ def run(engine: Engine, spec: Spec, *, cases: int, label: str) -> None:
     keys, seconds, n = seal_all(engine, spec)
     sealed = escrow(engine, people, spec, keys, found)
     sealed = Mode("escrow", sealed.ms[1:], sealed.f1[1:], sealed.f2[1:], sealed.note)
+    # the on-device mode adds its row here (a Mode timed on the same cases)
     report(label, loaded.presences, [base, sealed], (seconds, n))
 
 
