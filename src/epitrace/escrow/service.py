@@ -244,6 +244,22 @@ def _unwrap(secret: bytes, opening: EscrowOpening, holder: str, blob: bytes) -> 
     return {date.fromisoformat(d): base64.b64decode(s) for d, s in json.loads(plain).items()}
 
 
+def _approver(
+    session: Session, *, principal: Principal | None, opening_id: uuid.UUID
+) -> tuple[EscrowOpening, Case, Principal]:
+    opening = get_or_404(session, opening_id=opening_id)
+    case = session.get(Case, opening.case_id)
+    if case is None:  # pragma: no cover - the opening cascades with its case
+        raise NotFound(N_("This opening does not exist."))
+    user = require(principal, Action.ESCROW_APPROVE, case.ward_code, session=session)
+    return opening, case, user
+
+
+def may_approve(session: Session, *, principal: Principal | None, opening_id: uuid.UUID) -> None:
+    """Refuse (401/403/404) whoever may not approve this opening."""
+    _approver(session, principal=principal, opening_id=opening_id)
+
+
 @dataclass(frozen=True)
 class Approved:
     opening: EscrowOpening
@@ -262,11 +278,7 @@ def approve(
 ) -> Approved:
     """One official approves with their share. The second (another official, the other share)
     opens the identities of the opening's days, traces the case and discards them."""
-    opening = get_or_404(session, opening_id=opening_id)
-    case = session.get(Case, opening.case_id)
-    if case is None:  # pragma: no cover - the opening cascades with its case
-        raise NotFound(N_("This opening does not exist."))
-    user = require(principal, Action.ESCROW_APPROVE, case.ward_code, session=session)
+    opening, case, user = _approver(session, principal=principal, opening_id=opening_id)
     if opening.status is not OpeningStatus.REQUESTED or opening.expires_at <= now:
         raise Conflict(
             N_("This opening is no longer waiting for approval (%(status)s)."),
