@@ -19,6 +19,7 @@ BENCHMARKS = (
     "rollout",
     "alerts",
     "scale",
+    "privacy",
 )
 
 

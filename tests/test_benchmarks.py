@@ -56,6 +56,18 @@ TINY = {
         "--database",
         "bench_scale_tiny",
     ],
+    "privacy": [
+        "--people",
+        "2000",
+        "--venues",
+        "100",
+        "--cases",
+        "2",
+        "--sqlite-people",
+        "500",
+        "--sqlite-venues",
+        "30",
+    ],
 }
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from epitrace import migrations
@@ -147,16 +147,31 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
         factories.make_places(s)
         f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
         market = tf.venue(s)
-        tf.presence(s, venue=market, who=f0, start=60, end=120)
-        seen = tf.presence(s, venue=market, who=contact, start=60, end=120)
+        # presences with the columns they had at that revision (the model has more now)
+        seen_id = uuid.uuid4()
+        for who, presence_id in ((f0, uuid.uuid4()), (contact, seen_id)):
+            s.execute(
+                insert(Presence.__table__),
+                [
+                    {
+                        "id": presence_id,
+                        "venue_id": market.id,
+                        "ward_code": market.ward_code,
+                        "person_id": who.id,
+                        "entered_at": tf.at(60),
+                        "left_at": tf.at(120),
+                        "method": "self_scan",
+                    }
+                ],
+            )
         s.add(
             ScanReceipt(
                 person_id=contact.id,
                 client_key="scan-1",
                 venue_id=market.id,
-                scanned_at=seen.entered_at,
+                scanned_at=tf.at(60),
                 outcome="checked_in",
-                presence_id=seen.id,
+                presence_id=seen_id,
             )
         )
         case = tf.case(s, who=f0, sampled=24 * 60)
@@ -166,7 +181,7 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
     db = Database(empty_database)
     with db.sessionmaker() as s:
         assert s.scalar(select(func.count()).select_from(Presence)) == 2
-        assert s.scalar(select(ScanReceipt.presence_id)) == seen.id
+        assert s.scalar(select(ScanReceipt.presence_id)) == seen_id
         assert s.scalar(select(ContactLink.person_id)) == contact.id
     db.dispose()
     migrations.downgrade(empty_database, "24_outbox_opt_out")

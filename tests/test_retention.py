@@ -88,6 +88,8 @@ RETENTION: dict[str, tuple[str, str]] = {
     "quarantine_order": (KEPT, "health record, kept under the health records law"),
     "follow_up": (KEPT, "health record, kept under the health records law"),
     "trace_run": (KEPT, "goes with its case (cascade)"),
+    "escrow_opening": (KEPT, "goes with its case (cascade); the asking staff id"),
+    "escrow_approval": (KEPT, "goes with its opening (cascade); approving staff ids"),
     "hotspot_alert": (KEPT, "a venue and a window; only the marking staff id"),
     "tracing_policy": (KEPT, "policy versions; only the author's staff id"),
     # rollout oversight: staff work records

@@ -136,6 +136,9 @@ def serve(
         reload=reload,
         **proxy_options(settings),
         log_level=os.environ.get("EPITRACE_LOG_LEVEL", "info"),
+        # an access line is an address beside a venue's check-in URL and a time: the escrow
+        # mode keeps none (docs/privacy.md, "Escrow mode")
+        access_log=settings.privacy_mode != "escrow",
     )
 
 

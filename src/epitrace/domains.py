@@ -21,6 +21,7 @@ DOMAINS = (
     "feedback",
     "cases",
     "tracing",
+    "escrow",
     "exposure",
     "people",
     "rollout",

@@ -143,6 +143,7 @@ def test_batch_sync_is_idempotent_and_refuses_per_scan(
         "refused": 0,
         "results": [],
         "retry_after": None,
+        "close_tokens": {},  # the escrow privacy mode's only
     }
     too_many = [
         {"client_key": f"k-many-{i:04d}", "token": token, "at": now.isoformat()} for i in range(201)

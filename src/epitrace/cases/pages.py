@@ -26,7 +26,7 @@ from epitrace.security.roles import Action
 from epitrace.tracing import flows as tracing_flows
 from epitrace.tracing import service as tracing_service
 from epitrace.web import fields, i18n
-from epitrace.web.deps import CurrentPrincipal, DbSession, ensure_csrf, flash
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, ensure_csrf, flash
 from epitrace.web.redirects import safe_next
 from epitrace.web.routing import make_router
 from epitrace.web.templating import render
@@ -281,11 +281,21 @@ def case_page(
 
 @router.post("/cases/{case_id}/trace")
 def case_trace(
-    case_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+    case_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Response:
     case = case_service.get_or_404(session, case_id=case_id)
     user = access.manage_cases(principal, session, case.ward_code)
-    outcome = tracing_service.run_trace(session, case=case, now=utcnow(), ran_by=user.user_id)
+    outcome = tracing_service.run_trace(
+        session,
+        case=case,
+        now=utcnow(),
+        ran_by=user.user_id,
+        privacy_mode=settings.privacy_mode,
+    )
     flash(
         request,
         i18n.gettext(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from epitrace.checkins import access, flows, policy
+from epitrace.checkins import access, flows, policy, sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.schemas import (
@@ -18,11 +18,13 @@ from epitrace.checkins.schemas import (
     BatchOut,
     CheckinIn,
     CheckinOut,
+    CheckoutIn,
     CountsOut,
     DoorLogOut,
     DoorLogRowOut,
     DoorScanIn,
     DoorScanOut,
+    HeldIn,
     ManualEntryIn,
     PresenceOut,
     VenueCountOut,
@@ -87,7 +89,9 @@ def limit_rate(
     ratelimit.hit_many(session, keys=keys, limit=per_minute, window_seconds=60)
 
 
-def checkin_out(result: checkin_service.ScanResult) -> CheckinOut:
+def checkin_out(
+    result: checkin_service.ScanResult, sealing: sealed.Sealing | None = None
+) -> CheckinOut:
     return CheckinOut(
         outcome=result.outcome,
         message=outcome_message(result.outcome, result.venue.name),
@@ -95,7 +99,16 @@ def checkin_out(result: checkin_service.ScanResult) -> CheckinOut:
         venue_id=result.venue.id,
         venue_name=result.venue.name,
         presences=[PresenceOut.model_validate(p) for p in result.presences],
+        close_tokens=(
+            sealed.tokens(sealing.secret, result.presences)
+            if sealing is not None and result.outcome == checkin_service.Outcome.CHECKED_IN
+            else {}
+        ),
     )
+
+
+def held(items: list[HeldIn]) -> list[sealed.Held]:
+    return [sealed.Held(h.presence_id, h.close_token) for h in items]
 
 
 @router.post("/checkins", response_model=CheckinOut, status_code=201)
@@ -105,9 +118,11 @@ def check_in(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> CheckinOut:
     """Scan of a venue code: check in (with dependents), or check out when already inside."""
     user, person_id = access.citizen(principal)
+    sealing = flows.sealing(session, settings, held(body.held))
     device = device_of(request, body.device_id)
     limit_rate(
         session, kind="checkin", user=user, device=device, per_minute=policy.CHECKINS_PER_MINUTE
@@ -121,8 +136,9 @@ def check_in(
         dependent_ids=body.dependent_ids,
         device_id=device,
         client_key=body.client_key,
+        sealing=sealing,
     )
-    return checkin_out(result)
+    return checkin_out(result, sealing)
 
 
 @router.post("/checkins/batch", response_model=BatchOut)
@@ -146,6 +162,7 @@ def sync_batch(
         session, kind="batch", user=user, device=device, per_minute=policy.BATCHES_PER_MINUTE
     )
     now = utcnow()
+    sealing = flows.sealing(session, settings, held(body.held))
     limit = settings.limit_batch_scans_per_day
     window = ratelimit.local_day_window(now)
     budget_key = f"batch-scans:{user.user_id}"
@@ -173,6 +190,7 @@ def sync_batch(
         device_id=device,
         max_age=timedelta(hours=settings.limit_scan_max_age_hours),
         budget=granted,
+        sealing=sealing,
     )
     used = sum(1 for r in results if r.status == "accepted")
     ratelimit.give_back(session, key=budget_key, amount=granted - used, window=window)
@@ -203,6 +221,16 @@ def sync_batch(
             if any(r.reason == "daily_limit" for r in items)
             else None
         ),
+        close_tokens=(
+            {
+                pid: sealed.close_token(sealing.secret, pid)
+                for r in results
+                if r.status == "accepted" and r.outcome == checkin_service.Outcome.CHECKED_IN
+                for pid in r.presence_ids
+            }
+            if sealing is not None
+            else {}
+        ),
     )
 
 
@@ -229,10 +257,22 @@ def my_visits(
 
 @router.post("/checkins/{presence_id}/checkout", response_model=list[PresenceOut])
 def check_out(
-    presence_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    presence_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    body: CheckoutIn | None = None,
 ) -> list[Presence]:
     """The check-out button: ends the visit (and the dependents' visits there)."""
     _user, person_id = access.citizen(principal)
+    if settings.privacy_mode == "escrow":
+        return sealed.check_out(
+            session,
+            presence_id=presence_id,
+            token=body.close_token if body and body.close_token else "",
+            secret=settings.secret_key().encode(),
+            at=utcnow(),
+        )
     return checkin_service.check_out(
         session, person_id=person_id, presence_id=presence_id, at=utcnow()
     )
@@ -245,6 +285,7 @@ def door_scan(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> DoorScanOut:
     """The operator scanned a visitor's personal pass: shows the colour and records in or out."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
@@ -260,6 +301,7 @@ def door_scan(
         direction=body.direction,
         now=utcnow(),
         actor=user,
+        sealing=flows.sealing(session, settings),
     )
     return DoorScanOut(
         outcome=result.outcome,
@@ -273,30 +315,25 @@ def door_scan(
 
 @router.post("/venues/{venue_id}/manual-entries", response_model=PresenceOut, status_code=201)
 def manual_entry(
-    venue_id: uuid.UUID, body: ManualEntryIn, session: DbSession, principal: CurrentPrincipal
+    venue_id: uuid.UUID,
+    body: ManualEntryIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Presence:
     """Enter a visitor without a smartphone by hand (name, phone, ID number)."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
-    presence = checkin_service.manual_entry(
+    return flows.manual_entry(
         session,
         venue=venue,
         full_name=body.full_name,
         phone=body.phone,
         id_number=body.id_number,
         at=utcnow(),
-        recorded_by=user.user_id,
-    )
-    audit.record(
-        session,
         actor=user,
-        action="create",
-        subject_type="manual_visitor",
-        subject_id=presence.manual_visitor_id,
-        purpose="manual_entry",
-        detail={"venue_id": str(venue.id)},
+        sealing=flows.sealing(session, settings),
     )
-    return presence
 
 
 @router.post("/venues/{venue_id}/presences/{presence_id}/exit", response_model=PresenceOut)

@@ -3,7 +3,9 @@
 A check-in under a home-quarantine order records a breach: the check-in service writes the
 presence (the parent row) first, then the cases service records the breach that points to it.
 The routes call these flows instead of the check-in service for every way a visit begins
-(the citizen's scan, an offline batch, a pass scanned at the door).
+(the citizen's scan, an offline batch, a pass scanned at the door, an entry by hand). In the
+escrow privacy mode (`Sealing`) the presences are sealed (`checkins.sealed`) with the day keys
+of the escrow domain, and no breach is recorded: nobody is named beside a venue.
 """
 
 from __future__ import annotations
@@ -15,13 +17,31 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from epitrace import localtime
 from epitrace.cases import service as case_service
+from epitrace.checkins import sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
+from epitrace.checkins.sealed import Held, Sealing
 from epitrace.checkins.service import BatchItemResult, DoorScanResult, Outcome, ScanIn, ScanResult
+from epitrace.config import Settings
+from epitrace.errors import DomainError
+from epitrace.escrow import service as escrow_service
+from epitrace.security import audit
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
 from epitrace.venues.models import Venue
+
+
+def sealing(session: Session, settings: Settings, held: Sequence[Held] = ()) -> Sealing | None:
+    """What a check-in needs in the escrow privacy mode; None in the other modes."""
+    if settings.privacy_mode != "escrow":
+        return None
+    return Sealing(
+        key_of=lambda day: escrow_service.public_key(session, day),
+        secret=settings.secret_key().encode(),
+        held=tuple(held),
+    )
 
 
 def _record_breaches(session: Session, presences: Sequence[Presence]) -> None:
@@ -40,12 +60,24 @@ def self_scan(
     dependent_ids: Sequence[uuid.UUID] = (),
     device_id: str | None = None,
     client_key: str | None = None,
+    sealing: Sealing | None = None,
 ) -> ScanResult:
     """A citizen scanned a venue code; a check-in under home quarantine records a breach.
 
     Whether anyone of the scan is under a quarantine order is asked with the lock on the
     people; a new presence of someone who is not needs no breach check.
     """
+    if sealing is not None:
+        return sealed.self_scan(
+            session,
+            keyring=keyring,
+            token=token,
+            person_id=person_id,
+            at=at,
+            sealing=sealing,
+            dependent_ids=dependent_ids,
+            client_key=client_key,
+        )
     result = checkin_service.self_scan(
         session,
         keyring=keyring,
@@ -82,8 +114,21 @@ def sync_batch(
     device_id: str | None = None,
     max_age: timedelta | None = None,
     budget: int | None = None,
+    sealing: Sealing | None = None,
 ) -> list[BatchItemResult]:
     """Scans made offline; each accepted check-in under home quarantine records a breach."""
+    if sealing is not None:
+        return _sealed_batch(
+            session,
+            keyring=keyring,
+            person_id=person_id,
+            scans=scans,
+            now=now,
+            retention_days=retention_days,
+            max_age=max_age,
+            budget=budget,
+            sealing=sealing,
+        )
     results = checkin_service.ingest_batch(
         session,
         keyring=keyring,
@@ -107,6 +152,68 @@ def sync_batch(
     return results
 
 
+def _sealed_batch(
+    session: Session,
+    *,
+    keyring: Keyring,
+    person_id: uuid.UUID,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    retention_days: int,
+    max_age: timedelta | None,
+    budget: int | None,
+    sealing: Sealing,
+) -> list[BatchItemResult]:
+    """Offline scans in the escrow mode, one by one in time order; the presences each opens
+    are held for the next, as the phone holds them."""
+    checkin_service.check_client_keys(scans)
+    held = list(sealing.held)
+    results: dict[str, BatchItemResult] = {}
+    accepted = 0
+    for item in sorted(scans, key=lambda s: s.at):
+        refused = checkin_service.refused_before_reading(
+            item, now=now, retention_days=retention_days, max_age=max_age, budget=budget,
+            accepted=accepted,
+        )  # fmt: skip
+        if refused is not None:
+            results[item.client_key] = refused
+            continue
+        savepoint = session.begin_nested()
+        try:
+            result = sealed.self_scan(
+                session,
+                keyring=keyring,
+                token=item.token,
+                person_id=person_id,
+                at=item.at,
+                sealing=Sealing(sealing.key_of, sealing.secret, tuple(held)),
+                dependent_ids=item.dependent_ids,
+                client_key=item.client_key,
+            )
+            savepoint.commit()
+        except DomainError as exc:
+            savepoint.rollback()
+            results[item.client_key] = BatchItemResult(
+                item.client_key, "refused", reason=getattr(exc, "reason", exc.code),
+                message=exc.message,
+            )  # fmt: skip
+            continue
+        if result.outcome == Outcome.CHECKED_IN and not result.duplicate:
+            held.extend(
+                Held(p.id, sealed.close_token(sealing.secret, p.id)) for p in result.presences
+            )
+        if not result.duplicate:
+            accepted += 1
+        results[item.client_key] = BatchItemResult(
+            item.client_key,
+            "duplicate" if result.duplicate else "accepted",
+            outcome=result.outcome,
+            venue_id=result.venue.id,
+            presence_ids=[p.id for p in result.presences],
+        )
+    return [results[s.client_key] for s in scans]
+
+
 def door_scan(
     session: Session,
     *,
@@ -116,6 +223,7 @@ def door_scan(
     direction: str,
     now: datetime,
     actor: Principal,
+    sealing: Sealing | None = None,
 ) -> DoorScanResult:
     """A pass scanned at the door; letting in someone under home quarantine records a breach."""
     result = checkin_service.door_scan(
@@ -126,7 +234,62 @@ def door_scan(
         direction=direction,
         now=now,
         actor=actor,
+        sealed_entry=(
+            None
+            if sealing is None
+            else lambda person_id: sealed.door_entry(
+                session, venue=venue, person_id=person_id, at=now, key_of=sealing.key_of
+            )
+        ),
     )
-    if result.outcome == Outcome.CHECKED_IN and result.presence is not None:
+    if sealing is None and result.outcome == Outcome.CHECKED_IN and result.presence is not None:
         _record_breaches(session, [result.presence])
     return result
+
+
+def manual_entry(
+    session: Session,
+    *,
+    venue: Venue,
+    full_name: str,
+    phone: str | None,
+    id_number: str | None,
+    at: datetime,
+    actor: Principal,
+    sealing: Sealing | None = None,
+) -> Presence:
+    """A visitor entered by hand at the door, and the audit entry of the record it makes.
+
+    In the escrow mode the visitor's record keeps only the day it was made, and neither it
+    nor the audit entry is written beside the venue.
+    """
+    if sealing is None:
+        presence = checkin_service.manual_entry(
+            session, venue=venue, full_name=full_name, phone=phone, id_number=id_number,
+            at=at, recorded_by=actor.user_id,
+        )  # fmt: skip
+        subject: object = presence.manual_visitor_id
+        detail: dict[str, str] | None = {"venue_id": str(venue.id)}
+    else:
+        day_start = localtime.day_bounds(localtime.today(at))[0]
+        visitor = checkin_service.manual_visitor(
+            session, full_name=full_name, phone=phone, id_number=id_number,
+            created_at=day_start,
+        )  # fmt: skip
+        # no presence names the visitor, so retention (`checkins.purge_old`) goes by this
+        # date: the day of the latest entry keeps the record as long as its sealed visits
+        visitor.created_at = max(visitor.created_at, day_start)
+        presence = sealed.manual_entry(
+            session, venue=venue, visitor=visitor, at=at, key_of=sealing.key_of
+        )
+        subject, detail = "sealed", None
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        subject_type="manual_visitor",
+        subject_id=subject,
+        purpose="manual_entry",
+        detail=detail,
+    )
+    return presence

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     UniqueConstraint,
@@ -50,8 +51,10 @@ class ManualVisitor(Base):
 class Presence(Base):
     """Someone at a venue from `entered_at` until `left_at` (None while open).
 
-    Exactly one of `person_id` and `manual_visitor_id` is set. `ward_code` is the venue's
-    ward, denormalised so that area counts need no join. `client_key` makes uploads
+    Exactly one of `person_id` and `manual_visitor_id` is set, or, in the escrow privacy
+    mode, neither: `sealed_identity` holds the identity sealed to the key of `key_day` (see
+    `epitrace.escrow`), and only an approved opening for a trace reads it. `ward_code` is the
+    venue's ward, denormalised so that area counts need no join. `client_key` makes uploads
     idempotent: the same scan sent twice is stored once.
 
     On PostgreSQL the table is partitioned by day of `entered_at` (UTC), so that retention
@@ -121,6 +124,9 @@ class Presence(Base):
     device_id: Mapped[str | None] = mapped_column(String(64))
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[created_at]
+    # no Python default: a row that does not set them leaves them out of its INSERT
+    sealed_identity: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_day: Mapped[date | None]
 
     # the ORM knows a presence by id: session.get(Presence, id) as before the partitions
     __mapper_args__ = {"primary_key": [id]}  # noqa: RUF012 - read once, by the mapper

@@ -10,9 +10,10 @@ from fastapi import Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
-from epitrace.checkins import access, flows, policy
+from epitrace.checkins import access, flows, policy, sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.api import limit_rate, outcome_message
+from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.errors import DomainError
 from epitrace.places import service as place_service
@@ -93,10 +94,12 @@ def venue_landing_submit(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
     dependent_ids: Annotated[list[uuid.UUID] | None, Form()] = None,
 ) -> Response:
     """The one tap: check in (or out, when already inside) and show the history."""
     user, person_id = access.citizen(principal)
+    sealing = flows.sealing(session, settings, _held(request))
     limit_rate(
         session, kind="checkin", user=user, device=None, per_minute=policy.CHECKINS_PER_MINUTE
     )
@@ -108,13 +111,53 @@ def venue_landing_submit(
             person_id=person_id,
             at=utcnow(),
             dependent_ids=dependent_ids or [],
+            sealing=sealing,
         )
     except DomainError as exc:
         session.rollback()
         flash(request, i18n.gettext(exc.message, **exc.params), "error")
         return RedirectResponse(f"/c/{token}", status_code=303)
     flash(request, outcome_message(result.outcome, result.venue.name))
-    return RedirectResponse("/checkins", status_code=303)
+    response = RedirectResponse("/checkins", status_code=303)
+    if sealing is not None:
+        _keep_held(response, settings, sealing, result)
+    return response
+
+
+# In the escrow privacy mode the browser keeps the presences it opened (and their close
+# tokens) in this cookie: the server cannot find them, and the next scan closes them.
+HELD_COOKIE = "epitrace_held"
+HELD_DAYS = 3  # longer than any dwell time
+
+
+def _held(request: Request) -> list[sealed.Held]:
+    found: list[sealed.Held] = []
+    for item in request.cookies.get(HELD_COOKIE, "").split(",")[:40]:
+        presence_id, _, token = item.partition(".")
+        try:
+            found.append(sealed.Held(uuid.UUID(presence_id), token[:64]))
+        except ValueError:
+            continue
+    return found
+
+
+def _keep_held(
+    response: Response,
+    settings: Settings,
+    sealing: sealed.Sealing,
+    result: checkin_service.ScanResult,
+) -> None:
+    if result.outcome != checkin_service.Outcome.CHECKED_IN or result.duplicate:
+        return
+    tokens = sealed.tokens(sealing.secret, result.presences)
+    response.set_cookie(
+        HELD_COOKIE,
+        ",".join(f"{pid}.{token}" for pid, token in tokens.items()),
+        max_age=HELD_DAYS * 86400,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
 
 
 @router.get("/checkins", response_class=HTMLResponse)
@@ -187,6 +230,7 @@ def door_manual(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     full_name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=20)] = "",
     id_number: Annotated[str, Form(max_length=20)] = "",
@@ -194,14 +238,15 @@ def door_manual(
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
     try:
-        presence = checkin_service.manual_entry(
+        flows.manual_entry(
             session,
             venue=venue,
             full_name=full_name,
             phone=phone,
             id_number=id_number,
             at=utcnow(),
-            recorded_by=user.user_id,
+            actor=user,
+            sealing=flows.sealing(session, settings),
         )
     except DomainError as exc:
         session.rollback()
@@ -221,15 +266,6 @@ def door_manual(
             },
             status_code=exc.status_code,
         )
-    audit.record(
-        session,
-        actor=user,
-        action="create",
-        subject_type="manual_visitor",
-        subject_id=presence.manual_visitor_id,
-        purpose="manual_entry",
-        detail={"venue_id": str(venue.id)},
-    )
     flash(request, i18n.gettext("%(name)s was entered.", name=" ".join(full_name.split())))
     return RedirectResponse(f"/venues/{venue.id}/door", status_code=303)
 

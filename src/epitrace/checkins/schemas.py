@@ -15,6 +15,26 @@ from epitrace.web.fields import MedicalDateTime
 CLIENT_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]+$"
 
 
+class HeldIn(BaseModel):
+    """A presence the phone opened in the escrow privacy mode, with its close token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    presence_id: uuid.UUID
+    close_token: str = Field(min_length=8, max_length=64)
+
+
+HELD_DESCRIPTION = (
+    "Escrow privacy mode only: the presences this phone opened for the people of this scan "
+    "(the owner and the dependents named), with their close tokens, so that this scan can "
+    "close or check out of them; the server cannot find them itself."
+)
+TOKENS_DESCRIPTION = (
+    "Escrow privacy mode only: the close token of each presence opened, by presence id; the "
+    "phone keeps them and sends them as `held` with its next scan or check-out."
+)
+
+
 class CheckinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -24,6 +44,7 @@ class CheckinIn(BaseModel):
         default=None, min_length=8, max_length=64, pattern=CLIENT_KEY_PATTERN
     )
     device_id: str | None = Field(default=None, max_length=64)
+    held: list[HeldIn] = Field(default_factory=list, max_length=40, description=HELD_DESCRIPTION)
 
 
 class ScanItemIn(BaseModel):
@@ -40,6 +61,7 @@ class BatchIn(BaseModel):
 
     device_id: str | None = Field(default=None, max_length=64)
     scans: list[ScanItemIn] = Field(max_length=policy.BATCH_MAX_SCANS)
+    held: list[HeldIn] = Field(default_factory=list, max_length=40, description=HELD_DESCRIPTION)
 
 
 class BatchItemOut(BaseModel):
@@ -62,6 +84,7 @@ class BatchOut(BaseModel):
         description="Seconds until the daily budget renews, when scans were held back "
         "('daily_limit'); the phone sends those again then.",
     )
+    close_tokens: dict[uuid.UUID, str] = Field(default_factory=dict, description=TOKENS_DESCRIPTION)
 
 
 class PresenceOut(BaseModel):
@@ -83,6 +106,7 @@ class CheckinOut(BaseModel):
     venue_id: uuid.UUID
     venue_name: str
     presences: list[PresenceOut]
+    close_tokens: dict[uuid.UUID, str] = Field(default_factory=dict, description=TOKENS_DESCRIPTION)
 
 
 class VisitOut(BaseModel):
@@ -148,3 +172,14 @@ class CountsOut(BaseModel):
     day: date
     venues: list[VenueCountOut]
     wards: list[WardCountOut]
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    close_token: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=64,
+        description="Escrow privacy mode only: the presence's close token.",
+    )

@@ -464,7 +464,7 @@ DAILY_LIMIT_MESSAGE = N_(
 )
 
 
-def _client_keys(scans: Sequence[ScanIn]) -> list[str]:
+def check_client_keys(scans: Sequence[ScanIn]) -> list[str]:
     """The batch's client keys, refused whole when two scans share one."""
     keys = [s.client_key for s in scans]
     if len(set(keys)) != len(keys):
@@ -474,7 +474,7 @@ def _client_keys(scans: Sequence[ScanIn]) -> list[str]:
     return keys
 
 
-def _refused_before_reading(
+def refused_before_reading(
     item: ScanIn,
     *,
     now: datetime,
@@ -517,7 +517,7 @@ def sync_batch(
     `budget` new scans are accepted (oldest first); the others are refused with the reason
     'daily_limit' and stored nowhere, so the phone sends them again later.
     """
-    keys = _client_keys(scans)
+    keys = check_client_keys(scans)
     results: dict[str, BatchItemResult] = {}
     accepted = 0
     for item in sorted(scans, key=lambda s: s.at):
@@ -532,7 +532,7 @@ def sync_batch(
                 presence_ids=[p.id for p in replay.presences],
             )
             continue
-        refused = _refused_before_reading(
+        refused = refused_before_reading(
             item,
             now=now,
             retention_days=retention_days,
@@ -720,7 +720,7 @@ def ingest_batch(
     and the new presences, closes and receipts written in one flush (one INSERT per table). If
     that flush conflicts (a client key stored meanwhile), the batch is applied one by one.
     """
-    keys = _client_keys(scans)
+    keys = check_client_keys(scans)
     if not scans:
         return []
     mentioned = list(dict.fromkeys(d for s in scans for d in s.dependent_ids))
@@ -767,7 +767,7 @@ def ingest_batch(
                 presence_ids=[receipt.presence_id] if receipt.presence_id else [],
             )
             continue
-        refused = _refused_before_reading(
+        refused = refused_before_reading(
             item,
             now=now,
             retention_days=retention_days,
@@ -908,17 +908,16 @@ def person_name(session: Session, person: Person | None) -> str:
     return ""
 
 
-def manual_entry(
+def manual_visitor(
     session: Session,
     *,
-    venue: Venue,
     full_name: str,
     phone: str | None,
     id_number: str | None,
-    at: datetime,
-    recorded_by: uuid.UUID,
-) -> Presence:
-    """Enter a visitor without a smartphone; phone or ID number is needed to reach them."""
+    created_at: datetime | None = None,
+) -> ManualVisitor:
+    """The record of a visitor without a smartphone (found by ID number, or phone and name);
+    phone or ID number is needed to reach them. `created_at` for a new record (default now)."""
     errors: dict[str, str] = {}
     name = " ".join(full_name.split())
     if not name:
@@ -950,11 +949,28 @@ def manual_entry(
         ).first()
     if visitor is None:
         visitor = ManualVisitor(full_name=name, phone=canonical_phone, id_number=cccd)
+        if created_at is not None:
+            visitor.created_at = created_at
         session.add(visitor)
         session.flush()
     else:
         visitor.full_name = name
         visitor.phone = canonical_phone or visitor.phone
+    return visitor
+
+
+def manual_entry(
+    session: Session,
+    *,
+    venue: Venue,
+    full_name: str,
+    phone: str | None,
+    id_number: str | None,
+    at: datetime,
+    recorded_by: uuid.UUID,
+) -> Presence:
+    """Enter a visitor without a smartphone; phone or ID number is needed to reach them."""
+    visitor = manual_visitor(session, full_name=full_name, phone=phone, id_number=id_number)
     open_here = session.scalars(
         select(Presence).where(
             Presence.manual_visitor_id == visitor.id,
@@ -1167,11 +1183,15 @@ def door_scan(
     direction: str,
     now: datetime,
     actor: Principal,
+    sealed_entry: Callable[[uuid.UUID], Presence] | None = None,
 ) -> DoorScanResult:
     """The operator scanned a visitor's personal pass: verify it, show who, record in or out.
 
     A red pass (confirmed case or quarantine) is shown but its entry is not recorded: the
     person must not be let in. Every successful read of a pass is written to the audit log.
+    In the escrow mode (`sealed_entry` makes the sealed presence of an entry) neither the
+    presence nor the audit entry names the person beside the venue, and an exit is recorded
+    from the door log instead.
     """
     try:
         claims = passes.verify(keyring, text, now=now)
@@ -1180,6 +1200,11 @@ def door_scan(
     person = account_service.get_by_pseudonym(session, pseudonym=claims.pseudonym)
     if person is None:
         raise PassRefused("unknown_person", N_("This pass belongs to nobody registered here."))
+    if sealed_entry is not None:
+        return _sealed_door_scan(
+            session, venue=venue, person=person, colour=claims.colour, direction=direction,
+            actor=actor, sealed_entry=sealed_entry,
+        )  # fmt: skip
     audit.record(
         session,
         actor=actor,
@@ -1211,6 +1236,44 @@ def door_scan(
         name,
         result.presences[0] if result.presences else None,
         occupancy(session, venue_id=venue.id),
+    )
+
+
+DOOR_EXIT_BY_PASS = N_(
+    "In this privacy mode a pass does not show where its holder is: record the exit from the "
+    "door log (the visit's Exit button), or let the phone check out."
+)
+
+
+def _sealed_door_scan(
+    session: Session,
+    *,
+    venue: Venue,
+    person: Person,
+    colour: Colour,
+    direction: str,
+    actor: Principal,
+    sealed_entry: Callable[[uuid.UUID], Presence],
+) -> DoorScanResult:
+    audit.record(
+        session,
+        actor=actor,
+        action="read",
+        subject_type="pass",
+        subject_id="sealed",  # the holder is not written beside the operator's venue
+        purpose="door_scan",
+        detail={"colour": colour.label},
+    )
+    name = person_name(session, person)
+    if direction == "out":
+        raise Conflict(DOOR_EXIT_BY_PASS, code="sealed_exit_by_pass")
+    if colour is Colour.RED:
+        return DoorScanResult(
+            "refused_entry", colour, name, None, occupancy(session, venue_id=venue.id)
+        )
+    presence = sealed_entry(person.id)
+    return DoorScanResult(
+        Outcome.CHECKED_IN, colour, name, presence, occupancy(session, venue_id=venue.id)
     )
 
 

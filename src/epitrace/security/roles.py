@@ -43,6 +43,7 @@ class Action(enum.StrEnum):
     DECLARATIONS_COUNTS = "declarations.counts"
     FEEDBACK_HANDLE = "feedback.handle"
     CASES_MANAGE = "cases.manage"
+    ESCROW_APPROVE = "escrow.approve"
     TRACING_IDENTITIES = "tracing.identities"
     TRACING_COUNTS = "tracing.counts"
     QUARANTINE_MANAGE = "quarantine.manage"
@@ -107,6 +108,9 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # check is on the area stored for the subject, so a ward official's grant on a ward
     # reaches only the people of that ward.
     Action.CASES_MANAGE: frozenset({Role.HEALTH_OFFICER}),
+    # The escrow privacy mode (docs/privacy.md, "Escrow mode"): opening the sealed identities
+    # of a case's days needs two of these officials, each with their share of the day keys.
+    Action.ESCROW_APPROVE: frozenset({Role.HEALTH_OFFICER, Role.PROVINCE_OFFICIAL}),
     Action.TRACING_IDENTITIES: frozenset(
         {Role.HEALTH_OFFICER, Role.WARD_OFFICIAL, Role.SYSTEM_ADMIN}
     ),

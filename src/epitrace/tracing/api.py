@@ -34,7 +34,7 @@ from epitrace.tracing.schemas import (
 from epitrace.tracing.service import ContactRow
 from epitrace.venues import service as venue_service
 from epitrace.web import exports, i18n
-from epitrace.web.deps import CurrentPrincipal, DbSession
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.fields import Days, MinPresences
 from epitrace.web.routing import make_router
 
@@ -123,11 +123,19 @@ def contacts_view(
 
 
 @router.post("/cases/{case_id}/trace", response_model=ContactsOut)
-def run_trace(case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> ContactsOut:
+def run_trace(
+    case_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> ContactsOut:
     """Trace the case's F1 and F2 now (idempotent: a re-run replaces the earlier result)."""
     case = case_service.get_or_404(session, case_id=case_id)
     user = access.manage_cases(principal, session, case.ward_code)
-    tracing_service.run_trace(session, case=case, now=utcnow(), ran_by=user.user_id)
+    tracing_service.run_trace(
+        session,
+        case=case,
+        now=utcnow(),
+        ran_by=user.user_id,
+        privacy_mode=settings.privacy_mode,
+    )
     return contacts_view(session, user, case)
 
 

@@ -76,7 +76,9 @@ def trace(
     try:
         with db.session_scope() as session:
             case = case_service.get_or_404(session, case_id=ident)
-            outcome = tracing_service.run_trace(session, case=case, now=utcnow())
+            outcome = tracing_service.run_trace(
+                session, case=case, now=utcnow(), privacy_mode=get_settings().privacy_mode
+            )
             rows = tracing_service.contacts(session, case=case)
             trace_row = outcome.trace
             summary = {

@@ -128,7 +128,7 @@ def _entered_within(d: Dialect, alias: str, lo: str, hi: str) -> str:
     return f"{alias}.entered_at >= {d.ts(lo)} AND {alias}.entered_at < {d.ts(hi)}"
 
 
-def _candidates(d: Dialect, lo: str, hi: str) -> str:
+def _candidates(d: Dialect, table: str, lo: str, hi: str) -> str:
     """Pairs (source presence, other presence at the venue) overlapping enough, best per contact.
 
     Every presence that started up to `LONG_STAY_HOURS` before the source comes from the
@@ -149,14 +149,14 @@ def _candidates(d: Dialect, lo: str, hi: str) -> str:
     return f"""
 pairs AS (
   SELECT {columns}
-  FROM src JOIN presence q
+  FROM src JOIN {table} q
     ON q.venue_id = src.venue_id
    AND q.entered_at < {d.ts("src.e + 1")}
    AND q.entered_at >= {d.ts(f"src.s - {recent} - 1")}
   WHERE q.id <> src.pid AND {_entered_within(d, "q", lo, hi)}
   UNION ALL
   SELECT {columns}
-  FROM src JOIN presence q
+  FROM src JOIN {table} q
     ON q.venue_id = src.venue_id
    AND q.entered_at < {d.ts(f"src.s - {long_s!r} - 1")}
    AND q.entered_at >= {d.ts(f"src.s - {cap} - 1")}
@@ -185,24 +185,24 @@ def _src_columns(d: Dialect, alias: str, s_lo: str, e_hi: str) -> str:
          {d.least(_end(d, alias, "cat.dwell_s"), e_hi)} AS e"""
 
 
-def f1_sql(d: Dialect, policy: Policy) -> tuple[str, dict[str, Any]]:
+def f1_sql(d: Dialect, policy: Policy, table: str = "presence") -> tuple[str, dict[str, Any]]:
     cte, params = category_cte(policy)
     sql = f"""
 WITH {cte},
 src0 AS (
   SELECT p.person_id AS skey_person, p.manual_visitor_id AS skey_mv,
          {_src_columns(d, "p", d.num("ws"), d.num("we"))}
-  FROM presence p JOIN venue v ON v.id = p.venue_id JOIN cat ON cat.category = v.category
+  FROM {table} p JOIN venue v ON v.id = p.venue_id JOIN cat ON cat.category = v.category
   WHERE p.person_id = :pid
     AND p.entered_at >= {d.ts(f"{d.num('ws')} - {d.num('cap')} - 1")}
     AND p.entered_at < {d.ts(f"{d.num('we')} + 1")}
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
-{_candidates(d, f"{d.num('ws')} - {d.num('cap')} - 1", f"{d.num('we')} + 1")}"""
+{_candidates(d, table, f"{d.num('ws')} - {d.num('cap')} - 1", f"{d.num('we')} + 1")}"""
     return sql, params
 
 
-def f2_sql(d: Dialect, policy: Policy) -> tuple[str, dict[str, Any]]:
+def f2_sql(d: Dialect, policy: Policy, table: str = "presence") -> tuple[str, dict[str, Any]]:
     # `f1 CROSS JOIN presence` makes SQLite drive the lookups from the few F1s (its planner
     # knows nothing of the CTE's size); PostgreSQL plans it as the same inner join.
     cte, params = category_cte(policy)
@@ -232,20 +232,20 @@ f1 AS (
 ),
 src0 AS (
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
-  FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
+  FROM f1 CROSS JOIN {table} p CROSS JOIN venue v CROSS JOIN cat
   WHERE v.id = p.venue_id AND cat.category = v.category
    AND f1.person_id IS NOT NULL AND p.person_id = f1.person_id
    AND p.entered_at >= {lo} AND p.entered_at < {hi} AND {within}
   UNION ALL
   SELECT f1.person_id AS skey_person, f1.manual_visitor_id AS skey_mv, {src_cols}
-  FROM f1 CROSS JOIN presence p CROSS JOIN venue v CROSS JOIN cat
+  FROM f1 CROSS JOIN {table} p CROSS JOIN venue v CROSS JOIN cat
   WHERE v.id = p.venue_id AND cat.category = v.category
    AND f1.manual_visitor_id IS NOT NULL AND p.manual_visitor_id IS NOT NULL
    AND p.manual_visitor_id = f1.manual_visitor_id
    AND p.entered_at >= {lo} AND p.entered_at < {hi} AND {within}
 ),
 src AS (SELECT * FROM src0 WHERE e > s),
-{_candidates(d, all_lo, all_hi)}
+{_candidates(d, table, all_lo, all_hi)}
   AND (qperson IS NULL
        OR qperson NOT IN (SELECT person_id FROM f1 WHERE person_id IS NOT NULL))
   AND (qmv IS NULL
@@ -288,8 +288,15 @@ def trace_case(
     policy: Policy,
     as_of: datetime,
     ran_by: uuid.UUID | None = None,
+    presence_table: str = "presence",
 ) -> TraceOutcome:
-    """Recompute the case's F1 and F2 from the data as it is now; replaces earlier links."""
+    """Recompute the case's F1 and F2 from the data as it is now; replaces earlier links.
+
+    `presence_table` names a table of the presences' columns to trace from instead (the
+    escrow mode's temporary table of opened identities).
+    """
+    if not re.fullmatch(r"[a-z_]+", presence_table):
+        raise ValueError("a table name")
     started = time.perf_counter()
     d = Dialect(session.get_bind().dialect.name)
     ws, we = policy.infectious_window(
@@ -319,10 +326,10 @@ def trace_case(
         "trace_id": trace.id,
         "ran_at": as_of,
     }
-    sql, params = f1_sql(d, policy)
+    sql, params = f1_sql(d, policy, presence_table)
     window = {"ws": ws.timestamp(), "we": we.timestamp()}
     _execute(session, sql, {**params, **common, **window, "level": 1})
-    sql, params = f2_sql(d, policy)
+    sql, params = f2_sql(d, policy, presence_table)
     _execute(session, sql, {**params, **common, "ws": window["ws"], "level": 2})
     rows = session.execute(
         select(ContactLink.level, func.count())

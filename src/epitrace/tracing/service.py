@@ -16,7 +16,7 @@ from epitrace.accounts.models import Person
 from epitrace.cases.models import Case, CaseStatus
 from epitrace.checkins.models import ManualVisitor, Presence
 from epitrace.db import affected
-from epitrace.errors import N_
+from epitrace.errors import N_, Conflict
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
 from epitrace.tracing import policy_store
@@ -25,11 +25,27 @@ from epitrace.tracing.models import ContactLink, Trace
 from epitrace.tracing.policy import Policy
 from epitrace.venues.models import Venue
 
+ESCROW_TRACE = N_(
+    "Check-ins are sealed in this privacy mode: a trace runs when two officials approve the "
+    "opening of the case's days (epitrace escrow request, then approve with each share)."
+)
+
 
 def run_trace(
-    session: Session, *, case: Case, now: datetime, ran_by: uuid.UUID | None = None
+    session: Session,
+    *,
+    case: Case,
+    now: datetime,
+    ran_by: uuid.UUID | None = None,
+    privacy_mode: str = "central",
 ) -> TraceOutcome:
-    """Trace a case under the policy in force; the trace records the version it used."""
+    """Trace a case under the policy in force; the trace records the version it used.
+
+    In the escrow mode presences name nobody: tracing them as they are would find no one and
+    look like a result, so it is refused (the escrow domain's opening traces instead).
+    """
+    if privacy_mode == "escrow":
+        raise Conflict(ESCROW_TRACE, code="escrow_trace")
     return trace_case(
         session, case=case, policy=policy_store.current(session), as_of=now, ran_by=ran_by
     )

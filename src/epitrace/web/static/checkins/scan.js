@@ -3,6 +3,11 @@
   "use strict";
   const QUEUE = "epitrace.scanQueue";
   const DEVICE = "epitrace.deviceId";
+  // Escrow privacy mode: the server cannot find this phone's open visits, so the phone keeps
+  // each presence it opened with its close token ("self" or a dependent's id) and sends the
+  // ones of the people of a scan with it. Central deployments answer no tokens: nothing kept.
+  const HELD = "epitrace.held";
+  const HELD_MS = 3 * 24 * 3600 * 1000;
   const root = document.getElementById("scanner");
   if (!root) { return; }
   const result = document.getElementById("scan-result");
@@ -38,6 +43,26 @@
     const match = /\/c\/([A-Za-z0-9_-]{20,200})/.exec(text);
     return match ? match[1] : null;
   }
+  function readHeld() {
+    let items;
+    try { items = JSON.parse(window.localStorage.getItem(HELD) || "[]"); } catch (e) { items = []; }
+    const now = Date.now();
+    return items.filter(function (h) { return now - h.kept < HELD_MS; });
+  }
+  function heldFor(people) {
+    return readHeld().filter(function (h) { return people.indexOf(h.person) >= 0; })
+      .map(function (h) { return { presence_id: h.presence_id, close_token: h.close_token }; });
+  }
+  function keep(people, presenceIds, tokens) {
+    if (!tokens || !Object.keys(tokens).length) { return; }
+    const items = readHeld().filter(function (h) { return people.indexOf(h.person) < 0; });
+    presenceIds.forEach(function (id, i) {
+      if (tokens[id] && people[i]) {
+        items.push({ person: people[i], presence_id: id, close_token: tokens[id], kept: Date.now() });
+      }
+    });
+    window.localStorage.setItem(HELD, JSON.stringify(items.slice(-40)));
+  }
   function dependents() {
     return Array.from(document.querySelectorAll("input.dependent:checked"), function (el) { return el.value; });
   }
@@ -50,7 +75,10 @@
     syncing = true;
     try {
       const chunk = items.slice(0, 200);
-      const response = await window.epitrace.api("POST", "/api/v1/checkins/batch", { device_id: deviceId(), scans: chunk });
+      const body = { device_id: deviceId(), scans: chunk };
+      const held = readHeld().map(function (h) { return { presence_id: h.presence_id, close_token: h.close_token }; });
+      if (held.length) { body.held = held; }
+      const response = await window.epitrace.api("POST", "/api/v1/checkins/batch", body);
       const wait = response.data && response.data.retry_after;
       if (wait) { notBefore = Date.now() + wait * 1000; }
       if (response.status === 429 && response.data && response.data.detail) {
@@ -62,6 +90,14 @@
           .filter(function (r) { return r.reason !== "daily_limit"; })
           .map(function (r) { return r.client_key; }));
         writeQueue(readQueue().filter(function (s) { return !done.has(s.client_key); }));
+        const sent = new Map(chunk.map(function (s) { return [s.client_key, s]; }));
+        response.data.results.slice().sort(function (a, b) {
+          return (sent.get(a.client_key) || {}).at < (sent.get(b.client_key) || {}).at ? -1 : 1;
+        }).forEach(function (r) {
+          if (r.status === "accepted" && r.outcome === "checked_in" && sent.has(r.client_key)) {
+            keep(["self"].concat(sent.get(r.client_key).dependent_ids || []), r.presence_ids, response.data.close_tokens);
+          }
+        });
         const refused = response.data.results.filter(function (r) { return r.status === "refused"; });
         if (refused.length) {
           show(msg("msgRefused") + " " + refused.map(function (r) { return r.message; }).join("; "), "error");
@@ -91,15 +127,21 @@
     if (!token) { show(msg("msgNotVenue"), "error"); return; }
     if (!navigator.onLine) { queue(token); return; }
     let response;
+    const chosen = dependents();
+    const people = ["self"].concat(chosen);
+    const body = { token: token, dependent_ids: chosen, client_key: randomKey(), device_id: deviceId() };
+    const held = heldFor(people);
+    if (held.length) { body.held = held; }
     try {
-      response = await window.epitrace.api("POST", "/api/v1/checkins", {
-        token: token, dependent_ids: dependents(), client_key: randomKey(), device_id: deviceId(),
-      });
+      response = await window.epitrace.api("POST", "/api/v1/checkins", body);
     } catch (e) {
       queue(token);
       return;
     }
     if (response.ok) {
+      if (response.data.outcome === "checked_in") {
+        keep(people, response.data.presences.map(function (p) { return p.id; }), response.data.close_tokens);
+      }
       show(response.data.message);
       root.dataset.outcome = response.data.outcome;
     } else {

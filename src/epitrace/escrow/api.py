@@ -1,0 +1,78 @@
+"""JSON routes of the escrow mode: a health officer asks to open a case's days; two officials
+approve, each uploading their share file (the second approval opens, traces and discards)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import File, UploadFile
+
+from epitrace.cases import service as case_service
+from epitrace.db import utcnow
+from epitrace.errors import N_
+from epitrace.escrow import crypto
+from epitrace.escrow import service as escrow_service
+from epitrace.escrow.schemas import OpeningIn, OpeningOut
+from epitrace.tracing import policy_store
+from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
+from epitrace.web.routing import make_router
+
+router = make_router(prefix="/api/v1", tags=["escrow"])
+
+SHARE_BYTES = 1 << 20  # a share file of ten years of days is about 600 KB
+
+
+@router.post("/cases/{case_id}/escrow-openings", response_model=OpeningOut, status_code=201)
+def request_opening(
+    case_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    body: OpeningIn | None = None,
+) -> OpeningOut:
+    """Ask for the opening of a case's days (escrow mode); two officials must approve it."""
+    case = case_service.get_or_404(session, case_id=case_id)
+    opening = escrow_service.request_opening(
+        session,
+        principal=principal,
+        case=case,
+        policy=policy_store.current(session),
+        now=utcnow(),
+        reason=body.reason if body else "",
+    )
+    return OpeningOut.model_validate(opening)
+
+
+@router.post("/escrow-openings/{opening_id}/approvals", response_model=OpeningOut, status_code=201)
+def approve(
+    opening_id: uuid.UUID,
+    share: Annotated[UploadFile, File(description="Your share file from the key ceremony.")],
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+) -> OpeningOut:
+    """Approve an opening with your share; the second share opens, traces and discards."""
+    raw = share.file.read(SHARE_BYTES + 1)
+    try:
+        if len(raw) > SHARE_BYTES:
+            raise crypto.ShareError("too large")
+        shares = crypto.read_share_file(raw.decode("utf-8"))
+    except (crypto.ShareError, UnicodeDecodeError):
+        # who may approve is asked first: a refusal of the file says nothing to others
+        escrow_service.may_approve(session, principal=principal, opening_id=opening_id)
+        raise escrow_service.ShareRefused(
+            "damaged", N_("This is not a share file of the key ceremony, or it is damaged.")
+        ) from None
+    done = escrow_service.approve(
+        session,
+        principal=principal,
+        opening_id=opening_id,
+        shares=shares,
+        secret=settings.secret_key().encode(),
+        policy=policy_store.current(session),
+        now=utcnow(),
+    )
+    out = OpeningOut.model_validate(done.opening)
+    if done.trace is not None:
+        out.f1_count, out.f2_count = done.trace.f1_count, done.trace.f2_count
+    return out

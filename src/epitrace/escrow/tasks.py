@@ -1,0 +1,30 @@
+"""Escrow jobs: openings not approved in time expire (their waiting share is erased), and the
+public keys of days past the retention period go."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from epitrace import localtime
+from epitrace.config import Settings
+from epitrace.db import utcnow
+from epitrace.escrow import service as escrow_service
+from epitrace.jobs import Job
+
+
+def expire_openings(session: Session, settings: Settings) -> int:
+    return escrow_service.expire(session, now=utcnow())
+
+
+def purge_keys(session: Session, settings: Settings) -> int:
+    """Day keys older than every presence kept (one day of margin for presences at midnight)."""
+    before = localtime.today() - timedelta(days=settings.retention_days + 1)
+    return escrow_service.purge_keys(session, before=before)
+
+
+JOBS = [
+    Job("escrow.expire_openings", 600, expire_openings),
+    Job("escrow.purge_keys", 86400, purge_keys),
+]
