@@ -30,6 +30,7 @@ from epitrace.db import Base, Database
 from epitrace.domains import domain_modules
 from epitrace.exposure import schedule
 from epitrace.exposure.models import ExposureKey, ExposureReport, VerificationCode
+from epitrace.ondevice.models import HotspotNotice
 from epitrace.rollout.models import IndicatorSnapshot, IndicatorUnit, VenueDayCount
 from epitrace.security.models import ApiToken, AuditEntry, RateCounter
 from epitrace.tracing.models import ContactLink
@@ -76,6 +77,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "follow_up": (KEPT, "health record, kept under the health records law"),
     "trace_run": (KEPT, "goes with its case (cascade)"),
     "hotspot_alert": (KEPT, "a venue and a window; only the marking staff id"),
+    "hotspot_notice": (PURGED, "ondevice.purge_notices"),
     "tracing_policy": (KEPT, "policy versions; only the author's staff id"),
     # rollout oversight: staff work records
     "report": (KEPT, "an organisation's report; staff ids only"),
@@ -303,6 +305,20 @@ def _seed(session: Session, now: datetime) -> dict[str, object]:
                 person_id=person.id,
                 idempotency_key="r" * 32,
             ),
+            HotspotNotice(
+                venue_id=venue.id,
+                ward_code=ward,
+                starts_at=now - timedelta(hours=2),
+                ends_at=now - timedelta(hours=1),
+                severity="get_tested",
+                instructions_vi="Đi xét nghiệm.",
+                issued_at=now,
+                expires_at=now - timedelta(hours=1) + timedelta(days=21),
+                changed_at=now,
+                kid=1,
+                payload="e30",
+                signature="x",
+            ),
         ]
     )
     return {"person": person.id}
@@ -329,6 +345,7 @@ SEEDED = {
     OutboxMessage: 1,
     InboundSms: 1,
     ExposureReport: 1,
+    HotspotNotice: 1,
 }
 SEEDED_BY_NAME = {model.__tablename__: n for model, n in SEEDED.items()}
 

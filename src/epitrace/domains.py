@@ -21,6 +21,7 @@ DOMAINS = (
     "feedback",
     "cases",
     "tracing",
+    "ondevice",
     "exposure",
     "people",
     "rollout",

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from epitrace.checkins import access, flows, policy
+from epitrace.checkins import access, flows, modes, policy
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.schemas import (
@@ -63,6 +63,8 @@ DOOR_MESSAGES = {
     checkin_service.Outcome.CHECKED_OUT: N_("Exit recorded: %(name)s."),
     checkin_service.Outcome.ALREADY_OUT: N_("%(name)s has already left; nothing recorded."),
     "refused_entry": N_("Red pass: do not let this person in; call the health station."),
+    checkin_service.Outcome.COUNTED: N_("Valid pass: entry counted (no name is recorded)."),
+    checkin_service.Outcome.COUNTED_OUT: N_("Valid pass: nothing is recorded on leaving."),
 }
 
 
@@ -105,9 +107,14 @@ def check_in(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> CheckinOut:
-    """Scan of a venue code: check in (with dependents), or check out when already inside."""
+    """Scan of a venue code: check in (with dependents), or check out when already inside.
+
+    Refused (409, `on_device_mode`) when check-ins stay on the phones.
+    """
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     device = device_of(request, body.device_id)
     limit_rate(
         session, kind="checkin", user=user, device=device, per_minute=policy.CHECKINS_PER_MINUTE
@@ -229,10 +236,11 @@ def my_visits(
 
 @router.post("/checkins/{presence_id}/checkout", response_model=list[PresenceOut])
 def check_out(
-    presence_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    presence_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> list[Presence]:
     """The check-out button: ends the visit (and the dependents' visits there)."""
     _user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     return checkin_service.check_out(
         session, person_id=person_id, presence_id=presence_id, at=utcnow()
     )
@@ -245,22 +253,37 @@ def door_scan(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> DoorScanOut:
-    """The operator scanned a visitor's personal pass: shows the colour and records in or out."""
+    """The operator scanned a visitor's personal pass: shows the colour and records in or out.
+
+    In on-device mode the pass is checked and an entry counted anonymously: no name, no
+    presence.
+    """
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
     limit_rate(
         session, kind="door", user=user, device=None, per_minute=policy.DOOR_SCANS_PER_MINUTE
     )
-    result = flows.door_scan(
-        session,
-        keyring=keyring,
-        venue=venue,
-        text=body.text,
-        direction=body.direction,
-        now=utcnow(),
-        actor=user,
-    )
+    if modes.on_device(settings):
+        result = flows.door_count(
+            session,
+            keyring=keyring,
+            venue=venue,
+            text=body.text,
+            direction=body.direction,
+            now=utcnow(),
+        )
+    else:
+        result = flows.door_scan(
+            session,
+            keyring=keyring,
+            venue=venue,
+            text=body.text,
+            direction=body.direction,
+            now=utcnow(),
+            actor=user,
+        )
     return DoorScanOut(
         outcome=result.outcome,
         message=door_message(result.outcome, result.name),
@@ -273,11 +296,16 @@ def door_scan(
 
 @router.post("/venues/{venue_id}/manual-entries", response_model=PresenceOut, status_code=201)
 def manual_entry(
-    venue_id: uuid.UUID, body: ManualEntryIn, session: DbSession, principal: CurrentPrincipal
+    venue_id: uuid.UUID,
+    body: ManualEntryIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Presence:
     """Enter a visitor without a smartphone by hand (name, phone, ID number)."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     presence = checkin_service.manual_entry(
         session,
         venue=venue,
@@ -301,11 +329,16 @@ def manual_entry(
 
 @router.post("/venues/{venue_id}/presences/{presence_id}/exit", response_model=PresenceOut)
 def door_exit(
-    venue_id: uuid.UUID, presence_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    venue_id: uuid.UUID,
+    presence_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Presence:
     """The operator records that a visitor left."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     return checkin_service.door_exit(session, venue=venue, presence_id=presence_id, at=utcnow())
 
 

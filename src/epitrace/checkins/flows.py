@@ -3,7 +3,8 @@
 A check-in under a home-quarantine order records a breach: the check-in service writes the
 presence (the parent row) first, then the cases service records the breach that points to it.
 The routes call these flows instead of the check-in service for every way a visit begins
-(the citizen's scan, an offline batch, a pass scanned at the door).
+(the citizen's scan, an offline batch, a pass scanned at the door). In on-device mode a pass
+scanned at the door is checked and counted anonymously by the on-device domain instead.
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ from sqlalchemy.orm import Session
 from epitrace.cases import service as case_service
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
-from epitrace.checkins.service import BatchItemResult, DoorScanResult, Outcome, ScanIn, ScanResult
+from epitrace.checkins.service import (
+    BatchItemResult,
+    DoorScanResult,
+    Outcome,
+    PassRefused,
+    ScanIn,
+    ScanResult,
+)
+from epitrace.declarations import passes
+from epitrace.declarations.passes import Colour
+from epitrace.ondevice import service as ondevice_service
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
+from epitrace.security.tokens import TokenError
 from epitrace.venues.models import Venue
 
 
@@ -130,3 +142,24 @@ def door_scan(
     if result.outcome == Outcome.CHECKED_IN and result.presence is not None:
         _record_breaches(session, [result.presence])
     return result
+
+
+def door_count(
+    session: Session, *, keyring: Keyring, venue: Venue, text: str, direction: str, now: datetime
+) -> DoorScanResult:
+    """On-device mode: a pass scanned at the door is checked and, on entry, counted.
+
+    Nobody is looked up and nothing names the visitor: the pass's signature, expiry and
+    colour are read from the pass itself, and the venue's anonymous count of the hour grows
+    by one. A red pass is refused entry and not counted.
+    """
+    try:
+        claims = passes.verify(keyring, text, now=now)
+    except TokenError as exc:
+        raise PassRefused(exc.reason, exc.message) from exc
+    if direction == "out":
+        return DoorScanResult(Outcome.COUNTED_OUT, claims.colour, "", None, 0)
+    if claims.colour is Colour.RED:
+        return DoorScanResult("refused_entry", claims.colour, "", None, 0)
+    ondevice_service.count_visit(session, venue_id=venue.id, at=now, method="door_scan")
+    return DoorScanResult(Outcome.COUNTED, claims.colour, "", None, 0)

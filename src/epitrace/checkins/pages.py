@@ -10,7 +10,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
-from epitrace.checkins import access, flows, policy
+from epitrace.checkins import access, flows, modes, policy
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.api import limit_rate, outcome_message
 from epitrace.db import utcnow
@@ -56,10 +56,22 @@ def venue_landing(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> HTMLResponse:
-    """What a phone camera opens: the venue, and a one-tap check-in once signed in."""
+    """What a phone camera opens: the venue, and a one-tap check-in once signed in.
+
+    In on-device mode the tap keeps the visit on the phone (no sign-in needed) and the page
+    reads nothing about the caller.
+    """
     ensure_csrf(request)
-    context: dict[str, object] = {"token": token, "error": None, "venue": None}
+    on_device = modes.on_device(settings)
+    context: dict[str, object] = {
+        "token": token,
+        "error": None,
+        "venue": None,
+        "on_device": on_device,
+        "retention_days": settings.retention_days,
+    }
     try:
         venue = venue_service.resolve_token(session, keyring, token[:400])
     except DomainError as exc:
@@ -71,7 +83,9 @@ def venue_landing(
         ward=ward,
         category=i18n.gettext(venue_service.CATEGORY_NAMES[venue.category]),
     )
-    if principal is not None and principal.is_citizen and principal.person_id is not None:
+    if on_device:
+        context["dwell_minutes"] = policy.DWELL_MINUTES[venue.category]
+    elif principal is not None and principal.is_citizen and principal.person_id is not None:
         context["dependents"] = account_service.get_dependents(
             session, guardian_id=principal.person_id
         )
@@ -93,10 +107,12 @@ def venue_landing_submit(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
     dependent_ids: Annotated[list[uuid.UUID] | None, Form()] = None,
 ) -> Response:
     """The one tap: check in (or out, when already inside) and show the history."""
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     limit_rate(
         session, kind="checkin", user=user, device=None, per_minute=policy.CHECKINS_PER_MINUTE
     )
@@ -121,19 +137,33 @@ def venue_landing_submit(
 def my_history(
     request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> HTMLResponse:
-    """The citizen's own visits (and their dependents'), with a check-out button."""
+    """The citizen's own visits (and their dependents'), with a check-out button.
+
+    In on-device mode the visits are those kept on the phone, listed by the page's script.
+    """
     _user, person_id = access.citizen(principal)
     ensure_csrf(request)
+    if modes.on_device(settings):
+        return render(
+            request,
+            "checkins/history.html",
+            {"visits": [], "on_device": True, "retention_days": settings.retention_days},
+        )
     since = utcnow() - timedelta(days=settings.retention_days)
     visits = checkin_service.history(session, person_id=person_id, since=since)
-    return render(request, "checkins/history.html", {"visits": visits})
+    return render(request, "checkins/history.html", {"visits": visits, "on_device": False})
 
 
 @router.post("/checkins/{presence_id}/checkout")
 def my_checkout(
-    presence_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+    presence_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Response:
     _user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     closed = checkin_service.check_out(
         session, person_id=person_id, presence_id=presence_id, at=utcnow()
     )
@@ -143,12 +173,22 @@ def my_checkout(
 
 
 @router.get("/checkins/scan", response_class=HTMLResponse)
-def scanner(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def scanner(
+    request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> HTMLResponse:
     """The in-app scanner: the phone camera reads the venue code; works offline."""
     _user, person_id = access.citizen(principal)
     ensure_csrf(request)
     dependents = account_service.get_dependents(session, guardian_id=person_id)
-    return render(request, "checkins/scan.html", {"dependents": dependents})
+    return render(
+        request,
+        "checkins/scan.html",
+        {
+            "dependents": dependents,
+            "on_device": modes.on_device(settings),
+            "retention_days": settings.retention_days,
+        },
+    )
 
 
 # -- the door ----------------------------------------------------------------------------
@@ -160,12 +200,22 @@ def door_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
 ) -> HTMLResponse:
-    """The operator's door: scan passes, enter visitors by hand, today's log and occupancy."""
+    """The operator's door: scan passes, enter visitors by hand, today's log and occupancy.
+
+    In on-device mode only the pass scanner: nobody is recorded, so there is no log.
+    """
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
     ensure_csrf(request)
+    if modes.on_device(settings):
+        return render(
+            request,
+            "checkins/door.html",
+            {"venue": venue, "log": None, "errors": {}, "on_device": True},
+        )
     log = checkin_service.door_log(
         session, venue=venue, day=day or checkin_service.local_today(), now=utcnow()
     )
@@ -187,12 +237,14 @@ def door_manual(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     full_name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=20)] = "",
     id_number: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     try:
         presence = checkin_service.manual_entry(
             session,
@@ -241,9 +293,11 @@ def door_exit(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Response:
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     checkin_service.door_exit(session, venue=venue, presence_id=presence_id, at=utcnow())
     flash(request, i18n.gettext("The exit was recorded."))
     return RedirectResponse(f"/venues/{venue.id}/door", status_code=303)

@@ -2,7 +2,7 @@
 // offline (/c/<token>) gets the cached scanner page, which queues the scan for later upload.
 // A community team member's visit page opens offline too, and queues visits the same way.
 "use strict";
-const CACHE = "epitrace-checkin-v2";
+const CACHE = "epitrace-checkin-v3";
 const ASSETS = [
   "/static/app.css",
   "/static/app.js",
@@ -13,6 +13,8 @@ const ASSETS = [
   "/static/vendor/jsQR.js",
   "/static/rollout/rollout.css",
   "/static/rollout/visits.js",
+  "/static/ondevice/visits.js",
+  "/static/ondevice/notices.js",
 ];
 const PAGES = ["/checkins/scan", "/checkins", "/rollout/visits"];
 

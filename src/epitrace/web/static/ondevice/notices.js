@@ -1,0 +1,182 @@
+// On-device mode: fetch the signed hotspot notices, verify them, match them with the visits
+// this phone keeps, and warn (a banner on the page; a notification when they are allowed).
+//
+// A notice is {id, kid, payload, signature}: the payload is the signed canonical JSON
+// (base64url). Only a payload whose Ed25519 signature verifies with a published key is parsed.
+// Its `venue` is HMAC-SHA256(SHA-256(label ‖ venue code), label ‖ notice id) cut to 16 bytes:
+// only a phone holding the venue's code can recompute it (see epitrace/ondevice/notices.py).
+(function () {
+  "use strict";
+  const NOTICES = "epitrace.hotspotNotices";  // verified fields by notice id
+  const SINCE = "epitrace.hotspotSince";
+  const SEEN = "epitrace.hotspotSeen";  // ids of matched notices already shown as new
+  const SECRET_LABEL = "epitrace/venue-secret/v1\n";
+  const TAG_LABEL = "epitrace/hotspot-tag/v1\n";
+  const encoder = new TextEncoder();
+  window.epitrace = window.epitrace || {};
+
+  function readJson(key, fallback) {
+    try { return JSON.parse(window.localStorage.getItem(key) || "null") || fallback; } catch (e) { return fallback; }
+  }
+  function fromB64url(text) {
+    const base = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+    const raw = window.atob(base);
+    return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
+  }
+  function toB64url(bytes) {
+    let raw = "";
+    new Uint8Array(bytes).forEach(function (b) { raw += String.fromCharCode(b); });
+    return window.btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function concat(a, b) {
+    const out = new Uint8Array(a.length + b.length);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+  }
+
+  // The fields of a notice whose signature verifies with one of `keys` ({kid: CryptoKey}),
+  // or null (unknown key, forged or altered payload, malformed).
+  async function verify(notice, keys) {
+    try {
+      const key = keys[notice.kid];
+      if (!key) { return null; }
+      const payload = fromB64url(notice.payload);
+      const ok = await window.crypto.subtle.verify({ name: "Ed25519" }, key, fromB64url(notice.signature), payload);
+      if (!ok) { return null; }
+      const fields = JSON.parse(new TextDecoder().decode(payload));
+      return fields.v === 1 && fields.id === notice.id ? fields : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function importKeys(list) {
+    const keys = {};
+    for (const item of list) {
+      try {
+        keys[item.kid] = await window.crypto.subtle.importKey("raw", fromB64url(item.public_key), { name: "Ed25519" }, false, ["verify"]);
+      } catch (e) { /* a key this browser cannot use */ }
+    }
+    return keys;
+  }
+
+  async function tagFor(token, noticeId) {
+    const secret = await window.crypto.subtle.digest("SHA-256", encoder.encode(SECRET_LABEL + token));
+    const key = await window.crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = await window.crypto.subtle.sign("HMAC", key, concat(encoder.encode(TAG_LABEL), encoder.encode(noticeId)));
+    return toB64url(new Uint8Array(mac).slice(0, 16));
+  }
+
+  function overlaps(visit, fields) {
+    const start = Date.parse(visit.entered_at);
+    const end = Date.parse(visit.left_at || visit.until);
+    return start < Date.parse(fields.end) && end > Date.parse(fields.start);
+  }
+
+  // The (notice, visit) pairs of active notices that match a stored visit.
+  async function match(notices, visits) {
+    const found = [];
+    for (const fields of notices) {
+      if (fields.status !== "active" || Date.parse(fields.expires) <= Date.now()) { continue; }
+      for (const visit of visits) {
+        if (!overlaps(visit, fields)) { continue; }
+        if (await tagFor(visit.token, fields.id) === fields.venue) {
+          found.push({ notice: fields, visit: visit });
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  // Fetch what changed since the last time, keep the verified notices, drop expired ones.
+  async function refresh() {
+    const options = { credentials: "omit", headers: { "Accept": "application/json" } };
+    const keyReply = await fetch("/api/v1/hotspot-notices/keys", options);
+    if (!keyReply.ok) { return null; }
+    const keys = await importKeys((await keyReply.json()).keys || []);
+    const since = window.localStorage.getItem(SINCE);
+    const url = "/api/v1/hotspot-notices" + (since ? "?since=" + encodeURIComponent(since) : "");
+    const reply = await fetch(url, options);
+    if (!reply.ok) { return null; }
+    const data = await reply.json();
+    const stored = readJson(NOTICES, {});
+    for (const notice of data.notices || []) {
+      const fields = await verify(notice, keys);
+      if (fields) { stored[fields.id] = fields; }
+    }
+    const now = Date.now();
+    Object.keys(stored).forEach(function (id) {
+      if (Date.parse(stored[id].expires) <= now) { delete stored[id]; }
+    });
+    window.localStorage.setItem(NOTICES, JSON.stringify(stored));
+    if (data.next_since) { window.localStorage.setItem(SINCE, data.next_since); }
+    return stored;
+  }
+
+  function text(root, name) { return root.dataset[name] || ""; }
+
+  function banner(root, matches, fresh) {
+    const list = root.querySelector("ul");
+    list.textContent = "";
+    const english = document.documentElement.lang === "en";
+    const format = window.epitrace.formatTime || function (iso) { return iso; };
+    matches.forEach(function (m) {
+      const item = document.createElement("li");
+      item.setAttribute("data-testid", "hotspot-warning");
+      item.dataset.noticeId = m.notice.id;
+      const what = document.createElement("p");
+      const strong = document.createElement("strong");
+      strong.textContent = m.notice.severity === "get_tested" ? text(root, "msgGetTested") : text(root, "msgMonitor");
+      what.appendChild(strong);
+      if (fresh.indexOf(m.notice.id) >= 0) {
+        const badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = " " + text(root, "msgNew");
+        what.appendChild(badge);
+      }
+      const where = document.createElement("p");
+      where.textContent = text(root, "msgVisit")
+        .replace("%(venue)s", m.visit.venue_name || text(root, "msgUnknownVenue"))
+        .replace("%(start)s", format(m.notice.start))
+        .replace("%(end)s", format(m.notice.end));
+      const instructions = document.createElement("p");
+      instructions.setAttribute("data-testid", "hotspot-instructions");
+      instructions.textContent = (english && m.notice.instructions.en) || m.notice.instructions.vi;
+      item.append(what, where, instructions);
+      list.appendChild(item);
+    });
+    root.hidden = matches.length === 0;
+  }
+
+  function notify(root, matches) {
+    if (!("Notification" in window) || window.Notification.permission !== "granted") { return; }
+    matches.forEach(function (m) {
+      try {
+        const body = (document.documentElement.lang === "en" && m.notice.instructions.en) || m.notice.instructions.vi;
+        new window.Notification(text(root, "msgTitle"), { body: body, tag: "hotspot-" + m.notice.id });
+      } catch (e) { /* notifications only through the service worker on this browser */ }
+    });
+  }
+
+  async function run() {
+    const root = document.getElementById("hotspot-warnings");
+    if (!root || !window.crypto || !window.crypto.subtle || !window.epitrace.visits) { return; }
+    const visits = window.epitrace.visits.all();
+    if (!visits.length) { root.dataset.checked = "no-visits"; return; }
+    let stored;
+    try { stored = await refresh(); } catch (e) { stored = null; }
+    stored = stored || readJson(NOTICES, {});
+    const matches = await match(Object.values(stored), visits);
+    const seen = readJson(SEEN, []);
+    const fresh = matches.map(function (m) { return m.notice.id; }).filter(function (id) { return seen.indexOf(id) < 0; });
+    banner(root, matches, fresh);
+    notify(root, matches.filter(function (m) { return fresh.indexOf(m.notice.id) >= 0; }));
+    window.localStorage.setItem(SEEN, JSON.stringify(seen.concat(fresh)));
+    root.dataset.checked = String(matches.length);
+  }
+
+  window.epitrace.hotspots = { verify: verify, importKeys: importKeys, tagFor: tagFor, match: match, run: run };
+  document.addEventListener("DOMContentLoaded", run);
+})();
