@@ -146,8 +146,10 @@ def sync_batch(
     New scans count against the account's daily budget (EPITRACE_LIMIT_BATCH_SCANS_PER_DAY):
     a batch is accepted up to it, oldest first, and the rest refused with 'daily_limit'; once
     the budget is spent, a batch with new scans is answered 429 and nothing is stored.
+    Refused (409, `on_device_mode`) when check-ins stay on the phones.
     """
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     device = device_of(request, body.device_id)
     limit_rate(
         session, kind="batch", user=user, device=device, per_minute=policy.BATCHES_PER_MINUTE
