@@ -207,7 +207,11 @@ def test_a_published_notice_is_signed_and_matches_only_the_venues_code(
 
     listed = client.get("/api/v1/hotspot-notices")
     assert listed.status_code == 200
-    assert listed.headers["cache-control"] == "public, max-age=60"
+    assert listed.headers["cache-control"] == "public, max-age=0, s-maxage=60"
+    unchanged = client.get(
+        "/api/v1/hotspot-notices", headers={"If-None-Match": listed.headers["etag"]}
+    )
+    assert unchanged.status_code == 304
     [item] = listed.json()["notices"]
     fields = _verify_with_published_key(client, item)
     assert fields["id"] == notice_id

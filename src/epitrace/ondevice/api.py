@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from epitrace.checkins import modes, policy
 from epitrace.checkins import service as checkin_service
@@ -35,8 +35,9 @@ from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["on-device"])
 
-# Phones fetch on every page load; a shared cache (or the browser's) answers within a minute.
-NOTICES_CACHE = "public, max-age=60"
+# Phones fetch on every page load. A shared cache (a CDN) may answer for a minute; browsers
+# ask again each time, with the ETag, and an unchanged list costs a 304.
+NOTICES_CACHE = "public, max-age=0, s-maxage=60"
 # Anonymous counts are limited per venue only (nothing about the caller is looked at): a
 # flood can spoil one venue's figures for a minute, never link a count to a person.
 COUNTS_PER_VENUE_PER_MINUTE = 600
@@ -61,22 +62,28 @@ def notice_out(notice: HotspotNotice, venue_name: str) -> NoticeOut:
     )
 
 
-@router.get("/hotspot-notices", response_model=NoticeListOut)
+@router.get(
+    "/hotspot-notices",
+    response_model=NoticeListOut,
+    responses={304: {"description": "Nothing changed since the copy the caller holds (ETag)."}},
+)
 @public
-def list_notices(
-    response: Response, session: DbSession, since: datetime | None = None
-) -> NoticeListOut:
+def list_notices(request: Request, session: DbSession, since: datetime | None = None) -> Response:
     """The signed hotspot notices in force (and withdrawn ones, marked so), for phones.
 
     Pass the previous answer's `next_since` as `since` to get only what changed. Venues are
-    not named: each notice carries a tag only a phone that scanned the venue can match.
+    not named: each notice carries a tag only a phone that scanned the venue can match. The
+    answer carries an ETag: send it back in If-None-Match and an unchanged list is a 304.
     """
     now = utcnow()
     if since is not None and since.tzinfo is None:
         raise InvalidInput(N_("Give the time with its time zone (for example +07:00)."))
     found = service.public_list(session, now=now, since=since)
-    response.headers["Cache-Control"] = NOTICES_CACHE
-    return NoticeListOut(
+    etag = service.list_etag(found)
+    headers = {"Cache-Control": NOTICES_CACHE, "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    body = NoticeListOut(
         generated_at=now,
         next_since=max((n.changed_at for n in found), default=since or now),
         notices=[
@@ -84,6 +91,7 @@ def list_notices(
             for n in found
         ],
     )
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.get("/hotspot-notices/keys", response_model=NoticeKeysOut)

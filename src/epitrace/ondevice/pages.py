@@ -63,7 +63,9 @@ def notices_page(
             "on_device": modes.on_device(settings),
             "now": now,
             "window_start": localtime.to_local(now - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
-            "window_end": localtime.to_local(now).strftime("%Y-%m-%dT%H:%M"),
+            # the form has whole minutes: the next one, so that "until now" covers this
+            # minute's visits too (the window is cut at the moment of publishing)
+            "window_end": localtime.to_local(now + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
         },
     )
 

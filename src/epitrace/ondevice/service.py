@@ -7,6 +7,7 @@ reach the server only as anonymous counts per venue and hour.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -249,6 +250,14 @@ def public_list(
         stmt = stmt.where(HotspotNotice.changed_at >= since - SINCE_OVERLAP)
     stmt = stmt.order_by(HotspotNotice.changed_at, HotspotNotice.id).limit(PUBLIC_LIST_LIMIT)
     return list(session.scalars(stmt))
+
+
+def list_etag(found: Sequence[HotspotNotice]) -> str:
+    """An entity tag of a public list: it changes whenever a notice in it does."""
+    digest = hashlib.sha256()
+    for notice in found:
+        digest.update(f"{notice.id}:{notice.signature};".encode())
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 def get_all(

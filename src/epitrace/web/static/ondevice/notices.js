@@ -92,7 +92,8 @@
 
   // Fetch what changed since the last time, keep the verified notices, drop expired ones.
   async function refresh() {
-    const options = { credentials: "omit", headers: { "Accept": "application/json" } };
+    // no-cache: revalidated each time (an unchanged list is a 304 with the ETag)
+    const options = { credentials: "omit", cache: "no-cache", headers: { "Accept": "application/json" } };
     const keyReply = await fetch("/api/v1/hotspot-notices/keys", options);
     if (!keyReply.ok) { return null; }
     const keys = await importKeys((await keyReply.json()).keys || []);

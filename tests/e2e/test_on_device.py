@@ -1,0 +1,199 @@
+"""On-device mode in Chromium: a phone keeps its visit, a health officer marks the venue as a
+hotspot, and the phone — matching the signed notice by itself — shows the warning."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+from playwright.sync_api import Browser, Page, Route, expect
+from sqlalchemy import func, select
+
+from epitrace.accounts.sms import FileSmsChannel
+from epitrace.checkins.models import Presence, ScanReceipt
+from epitrace.config import Settings
+from epitrace.db import Database
+from epitrace.ondevice import notices
+from epitrace.ondevice.models import AnonymousVisitCount
+from epitrace.security import tokens
+from epitrace.security.keys import Keyring
+from epitrace.venues import posters
+from epitrace.venues import service as venue_service
+from epitrace.venues.models import VenueCategory
+from tests import factories
+from tests.e2e.conftest import PHONE, fake_camera_args, sign_in_citizen, staff_page, write_y4m
+
+CITIZEN = "0912345678"
+CANONICAL = "+84912345678"
+INSTRUCTIONS_VI = "Hãy đến trạm y tế phường Bến Thành để xét nghiệm trong 24 giờ."
+INSTRUCTIONS_EN = "Go to the ward health station for a test within 24 hours."
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared test settings, with check-ins kept on the phones."""
+    return settings.model_copy(update={"privacy_mode": "on-device"})
+
+
+def _venue(db: Database, keyring: Keyring, base_url: str) -> tuple[str, Image.Image]:
+    with db.session_scope() as s:
+        venue = venue_service.create(
+            s,
+            name="Chợ Bến Thành",
+            category=VenueCategory.MARKET,
+            ward_code="26743",
+            address="Lê Lợi",
+        )
+        token = venue_service.token_for(keyring, venue)
+        text = posters.PosterText(
+            venue.name, venue.address, "Phường Bến Thành", "Chợ", f"{base_url}/c/{token}"
+        )
+        return token, Image.open(io.BytesIO(posters.png(text, size="a5")))
+
+
+def _rows(db: Database) -> tuple[int, int, int]:
+    with db.session_scope() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(Presence)) or 0),
+            int(s.scalar(select(func.count()).select_from(ScanReceipt)) or 0),
+            int(s.scalar(select(func.sum(AnonymousVisitCount.visits))) or 0),
+        )
+
+
+VERIFY_BOTH = """async () => {
+  const h = window.epitrace.hotspots;
+  const list = await (await fetch('/api/v1/hotspot-notices/keys')).json();
+  const keys = await h.importKeys(list.keys);
+  const notice = (await (await fetch('/api/v1/hotspot-notices')).json()).notices[0];
+  const fields = JSON.parse(new TextDecoder().decode(Uint8Array.from(
+    atob(notice.payload.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0))));
+  fields.instructions.vi = 'Không cần làm gì.';
+  const bytes = new TextEncoder().encode(JSON.stringify(fields));
+  let raw = ''; bytes.forEach(b => { raw += String.fromCharCode(b); });
+  const forged = Object.assign({}, notice, {
+    payload: btoa(raw).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '')});
+  const genuine = await h.verify(notice, keys);
+  return {id: notice.id, genuine: genuine !== null, forged: await h.verify(forged, keys),
+          tag: genuine && genuine.venue};
+}"""
+
+
+def _tamper(route: Route) -> None:
+    """Serve the notice list with each payload's instructions changed (signature kept)."""
+    reply = route.fetch()
+    body = reply.json()
+    for item in body["notices"]:
+        text = tokens.b64decode(item["payload"]).decode().replace("xét nghiệm", "đi chơi")
+        item["payload"] = tokens.b64encode(text.encode())
+    route.fulfill(response=reply, json=body)
+
+
+def test_phone_keeps_the_visit_and_warns_after_a_hotspot_notice(
+    launch: Any,
+    live_server: str,
+    app: FastAPI,
+    db: Database,
+    places: Any,
+    sms: FileSmsChannel,
+    tmp_path: Path,
+) -> None:
+    keyring: Keyring = app.state.keyring
+    token, poster = _venue(db, keyring, live_server)
+    with db.session_scope() as s:
+        factories.staff(s, username="yte-79", role="health_officer", area="79")
+    y4m = write_y4m(poster, tmp_path / "camera.y4m", size=(960, 720))
+    browser: Browser = launch(*fake_camera_args(y4m))
+
+    # the phone scans the venue's poster: the visit stays on the phone
+    phone: Page = browser.new_context(
+        base_url=live_server, locale="vi-VN", viewport=PHONE
+    ).new_page()
+    phone.set_default_timeout(20_000)
+    sign_in_citizen(phone, lambda: sms.messages(CANONICAL), CITIZEN, "/checkins/scan")
+    phone.wait_for_url("**/checkins/scan")
+    phone.get_by_test_id("start-camera").click()
+    expect(phone.get_by_test_id("scan-result")).to_have_text("Đã khai báo vào Chợ Bến Thành.")
+    assert _rows(db) == (0, 0, 1)  # no presence, no receipt: one anonymous count
+    phone.goto("/checkins")
+    visit = phone.get_by_test_id("visit")
+    expect(visit).to_have_count(1)
+    expect(visit).to_contain_text("Chợ Bến Thành")
+    expect(visit).to_contain_text("đang ở trong")
+    phone.goto("/me")
+    expect(phone.get_by_test_id("hotspot-warnings")).to_have_attribute("data-checked", "0")
+    expect(phone.get_by_test_id("hotspot-warnings")).to_be_hidden()
+
+    # the health officer marks the venue and the last hours as a hotspot
+    officer = staff_page(browser, live_server, "yte-79")
+    officer.goto("/hotspot-notices")
+    officer.get_by_label("Địa điểm", exact=True).select_option(
+        label="Chợ Bến Thành — Phường Bến Thành"
+    )
+    officer.get_by_label("Người đến cần làm gì").select_option("get_tested")
+    officer.get_by_label("Hướng dẫn bằng tiếng Việt").fill(INSTRUCTIONS_VI)
+    officer.get_by_label("Hướng dẫn bằng tiếng Anh (không bắt buộc)").fill(INSTRUCTIONS_EN)
+    officer.get_by_test_id("publish-notice").click()
+    officer.wait_for_url("**/hotspot-notices")
+    expect(officer.locator(".flash").first).to_have_text(
+        "Đã phát hành thông báo điểm nóng cho Chợ Bến Thành."
+    )
+    expect(officer.get_by_test_id("notice")).to_contain_text("đã phát hành")
+
+    # the phone fetches the notices, verifies and matches them, and warns
+    phone.reload()
+    warnings = phone.get_by_test_id("hotspot-warnings")
+    expect(warnings).to_be_visible()
+    expect(warnings).to_contain_text("Cảnh báo: một nơi bạn đã đến là điểm nóng")
+    expect(phone.get_by_test_id("hotspot-warning")).to_contain_text("Đi xét nghiệm")
+    expect(phone.get_by_test_id("hotspot-warning")).to_contain_text("Chợ Bến Thành")
+    expect(phone.get_by_test_id("hotspot-warning")).to_contain_text("mới")
+    expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_VI)
+    # a matched notice is remembered: not shown as new the second time
+    phone.reload()
+    expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_VI)
+    expect(phone.get_by_test_id("hotspot-warning")).not_to_contain_text("mới")
+    # in English, the English instructions
+    phone.goto("/lang/en?next=/me")
+    expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_EN)
+    phone.goto("/lang/vi?next=/me")
+
+    # the phone's own check: a genuine notice verifies, an altered one does not, and the
+    # venue tag the phone computes is the server's
+    checked = phone.evaluate(VERIFY_BOTH)
+    assert checked["genuine"] is True
+    assert checked["forged"] is None
+    assert checked["tag"] == notices.venue_tag(notices.venue_secret(token), checked["id"])
+    assert (
+        phone.evaluate(
+            "([t, id]) => window.epitrace.hotspots.tagFor(t, id)", [token, checked["id"]]
+        )
+        == checked["tag"]
+    )
+
+    # a tampered list (signature kept, instructions changed) shows no warning
+    phone.evaluate(
+        "() => ['epitrace.hotspotNotices', 'epitrace.hotspotSince', 'epitrace.hotspotSeen']"
+        ".forEach(k => localStorage.removeItem(k))"
+    )
+    pattern = re.compile(r"/api/v1/hotspot-notices(\?.*)?$")
+    phone.route(pattern, _tamper)
+    phone.reload()
+    expect(phone.get_by_test_id("hotspot-warnings")).to_have_attribute("data-checked", "0")
+    expect(phone.get_by_test_id("hotspot-warnings")).to_be_hidden()
+    phone.unroute(pattern)
+
+    # withdrawn by the officer: the phone drops the warning
+    phone.reload()
+    expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_VI)
+    officer.get_by_test_id("withdraw-notice").click()
+    officer.wait_for_url("**/hotspot-notices")
+    expect(officer.get_by_test_id("notice")).to_contain_text("đã thu hồi")
+    phone.reload()
+    expect(phone.get_by_test_id("hotspot-warnings")).to_have_attribute("data-checked", "0")
+    expect(phone.get_by_test_id("hotspot-warnings")).to_be_hidden()
+    assert _rows(db) == (0, 0, 1)
