@@ -9,15 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 from fastapi import FastAPI
 from PIL import Image
 from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import func, select
 
+from epitrace.accounts import service as account_service
 from epitrace.accounts.sms import FileSmsChannel
 from epitrace.checkins.models import Presence, ScanReceipt
 from epitrace.config import Settings
-from epitrace.db import Database
+from epitrace.db import Database, utcnow
+from epitrace.declarations import passes
+from epitrace.declarations.passes import Colour
 from epitrace.ondevice import notices
 from epitrace.ondevice.models import AnonymousVisitCount
 from epitrace.security import tokens
@@ -197,3 +201,48 @@ def test_phone_keeps_the_visit_and_warns_after_a_hotspot_notice(
     expect(phone.get_by_test_id("hotspot-warnings")).to_have_attribute("data-checked", "0")
     expect(phone.get_by_test_id("hotspot-warnings")).to_be_hidden()
     assert _rows(db) == (0, 0, 1)
+
+
+def test_venue_page_keeps_the_visit_and_the_door_only_counts_passes(
+    launch: Any, live_server: str, app: FastAPI, db: Database, places: Any, tmp_path: Path
+) -> None:
+    keyring: Keyring = app.state.keyring
+    token, _poster = _venue(db, keyring, live_server)
+    with db.session_scope() as s:
+        factories.staff(s, username="cua-cho", role="venue_operator", area="26743")
+        account = account_service.get_by_username(s, username="cua-cho")
+        venue = venue_service.resolve_token(s, keyring, token)
+        venue_service.add_operator(s, venue=venue, user_id=account.id)  # type: ignore[union-attr]
+        venue_id = venue.id
+    text = passes.issue(keyring, pseudonym="A" * 12, colour=Colour.GREEN, now=utcnow())
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=8, border=4)
+    buffer.seek(0)
+    y4m = write_y4m(Image.open(buffer), tmp_path / "pass.y4m")
+    browser: Browser = launch(*fake_camera_args(y4m))
+
+    # the phone camera app opens the venue's address: one tap, no sign-in, kept on the phone
+    phone = browser.new_context(base_url=live_server, locale="vi-VN", viewport=PHONE).new_page()
+    phone.goto(f"/c/{token}")
+    expect(phone.get_by_test_id("venue-name")).to_have_text("Chợ Bến Thành")
+    phone.get_by_test_id("device-checkin-button").click()
+    expect(phone.get_by_test_id("device-checkin-result")).to_have_text(
+        "Đã khai báo vào Chợ Bến Thành."
+    )
+    expect(phone.get_by_test_id("device-checkin-button")).to_have_text("Khai báo ra")
+    kept = phone.evaluate("() => JSON.parse(localStorage.getItem('epitrace.visits'))")
+    assert [(v["venue_name"], v["left_at"]) for v in kept] == [("Chợ Bến Thành", None)]
+    assert _rows(db) == (0, 0, 1)
+
+    # the door: the pass is checked and counted, nobody is named or recorded
+    door = staff_page(browser, live_server, "cua-cho")
+    door.goto(f"/venues/{venue_id}/door")
+    expect(door.get_by_test_id("door-on-device")).to_be_visible()
+    expect(door.get_by_label("Họ và tên")).to_have_count(0)
+    door.get_by_test_id("start-camera").click()
+    expect(door.get_by_test_id("door-message")).to_have_text(
+        "Thẻ hợp lệ: đã đếm lượt vào (không ghi tên)."
+    )
+    expect(door.get_by_test_id("door-colour")).to_have_attribute("data-colour", "green")
+    expect(door.get_by_test_id("door-name")).to_have_text("")
+    assert _rows(db) == (0, 0, 2)
