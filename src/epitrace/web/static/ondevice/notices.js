@@ -154,10 +154,16 @@
   function notify(root, matches) {
     if (!("Notification" in window) || window.Notification.permission !== "granted") { return; }
     matches.forEach(function (m) {
-      try {
-        const body = (document.documentElement.lang === "en" && m.notice.instructions.en) || m.notice.instructions.vi;
-        new window.Notification(text(root, "msgTitle"), { body: body, tag: "hotspot-" + m.notice.id });
-      } catch (e) { /* notifications only through the service worker on this browser */ }
+      const body = (document.documentElement.lang === "en" && m.notice.instructions.en) || m.notice.instructions.vi;
+      const options = { body: body, tag: "hotspot-" + m.notice.id, icon: "/static/icon-192.png", data: { url: "/me" } };
+      // phones (Android) show notifications only through the service worker
+      const worker = navigator.serviceWorker && navigator.serviceWorker.controller ? navigator.serviceWorker.ready : null;
+      if (worker) {
+        worker.then(function (registration) { return registration.showNotification(text(root, "msgTitle"), options); })
+          .catch(function () { /* the banner is still there */ });
+        return;
+      }
+      try { new window.Notification(text(root, "msgTitle"), options); } catch (e) { /* the banner is still there */ }
     });
   }
 
