@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from epitrace.config import Settings
 from epitrace.db import Database, utcnow
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
-from epitrace.ondevice import notices
+from epitrace.ondevice import notices, service
 from epitrace.ondevice.models import AnonymousVisitCount
 from epitrace.security import tokens
 from epitrace.security.keys import Keyring
@@ -246,3 +247,58 @@ def test_venue_page_keeps_the_visit_and_the_door_only_counts_passes(
     expect(door.get_by_test_id("door-colour")).to_have_attribute("data-colour", "green")
     expect(door.get_by_test_id("door-name")).to_have_text("")
     assert _rows(db) == (0, 0, 2)
+
+
+ASK_THE_WORKER = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const channel = new MessageChannel();
+  const answer = new Promise(resolve => { channel.port1.onmessage = e => resolve(e.data); });
+  registration.active.postMessage({type: 'check-hotspots'}, [channel.port2]);
+  const reply = await answer;
+  const shown = await registration.getNotifications();
+  return {fresh: reply.fresh, titles: shown.map(n => n.title), bodies: shown.map(n => n.body)};
+}"""
+
+
+def test_the_service_worker_checks_the_notices_in_the_background(
+    launch: Any, live_server: str, app: FastAPI, db: Database, places: Any
+) -> None:
+    keyring: Keyring = app.state.keyring
+    token, _poster = _venue(db, keyring, live_server)
+    browser: Browser = launch()
+    context = browser.new_context(
+        base_url=live_server, locale="vi-VN", viewport=PHONE, service_workers="allow"
+    )
+    context.grant_permissions(["notifications"])
+    phone = context.new_page()
+    phone.goto(f"/c/{token}")
+    phone.get_by_test_id("device-checkin-button").click()
+    expect(phone.get_by_test_id("device-checkin-result")).to_have_text(
+        "Đã khai báo vào Chợ Bến Thành."
+    )
+    phone.wait_for_function("() => navigator.serviceWorker.ready.then(r => Boolean(r.active))")
+    assert phone.evaluate(ASK_THE_WORKER)["fresh"] == 0  # nothing published yet
+
+    with db.session_scope() as s:
+        venue = venue_service.resolve_token(s, keyring, token)
+        service.publish(
+            s,
+            keyring=keyring,
+            venue=venue,
+            starts_at=utcnow() - timedelta(hours=1),
+            ends_at=utcnow(),
+            severity="monitor_symptoms",
+            instructions_vi=INSTRUCTIONS_VI,
+            actor=None,
+            now=utcnow(),
+            retention_days=21,
+        )
+    first = phone.evaluate(ASK_THE_WORKER)
+    assert first["fresh"] == 1
+    assert first["titles"] == ["Cảnh báo: một nơi bạn đã đến là điểm nóng"]
+    assert first["bodies"] == [INSTRUCTIONS_VI]
+    assert phone.evaluate(ASK_THE_WORKER)["fresh"] == 0  # remembered: not new again
+    # the page shows the warning, not as new: the worker already announced it
+    phone.goto("/")
+    expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_VI)
+    expect(phone.get_by_test_id("hotspot-warning")).not_to_contain_text("mới")

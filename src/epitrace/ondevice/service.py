@@ -96,8 +96,11 @@ def _sign(keyring: Keyring, notice: HotspotNotice, *, token: str, status: str) -
     notice.signature = signed.signature
 
 
-def _whole_seconds(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(microsecond=0)
+def _whole_seconds(moment: datetime, *, up: bool = False) -> datetime:
+    """Notices carry whole seconds; a window's end is rounded up so that it still covers a
+    visit that began in its last second."""
+    whole = moment.astimezone(UTC).replace(microsecond=0)
+    return whole + timedelta(seconds=1) if up and whole != moment else whole
 
 
 def publish(
@@ -126,7 +129,7 @@ def publish(
         )
     _check_window(starts_at, ends_at, now)
     vi, en = _clean_instructions(instructions_vi, instructions_en)
-    end = _whole_seconds(min(ends_at, now))
+    end = _whole_seconds(min(ends_at, now), up=True)
     notice = HotspotNotice(
         id=uuid.uuid4(),
         venue_id=venue.id,

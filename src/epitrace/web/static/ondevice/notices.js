@@ -5,6 +5,10 @@
 // (base64url). Only a payload whose Ed25519 signature verifies with a published key is parsed.
 // Its `venue` is HMAC-SHA256(SHA-256(label ‖ venue code), label ‖ notice id) cut to 16 bytes:
 // only a phone holding the venue's code can recompute it (see epitrace/ondevice/notices.py).
+//
+// The same file runs in the service worker (importScripts): its periodic background sync checks
+// the notices against the copy of the visits kept in IndexedDB (written by visits.js) and shows
+// a notification for a new match; the pages and the worker share the "seen" list there too.
 (function () {
   "use strict";
   const NOTICES = "epitrace.hotspotNotices";  // verified fields by notice id
@@ -13,26 +17,55 @@
   const SECRET_LABEL = "epitrace/venue-secret/v1\n";
   const TAG_LABEL = "epitrace/hotspot-tag/v1\n";
   const encoder = new TextEncoder();
-  window.epitrace = window.epitrace || {};
-
   function readJson(key, fallback) {
-    try { return JSON.parse(window.localStorage.getItem(key) || "null") || fallback; } catch (e) { return fallback; }
+    try { return JSON.parse(self.localStorage.getItem(key) || "null") || fallback; } catch (e) { return fallback; }
   }
   function fromB64url(text) {
     const base = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-    const raw = window.atob(base);
+    const raw = self.atob(base);
     return Uint8Array.from(raw, function (c) { return c.charCodeAt(0); });
   }
   function toB64url(bytes) {
     let raw = "";
     new Uint8Array(bytes).forEach(function (b) { raw += String.fromCharCode(b); });
-    return window.btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    return self.btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
   function concat(a, b) {
     const out = new Uint8Array(a.length + b.length);
     out.set(a, 0);
     out.set(b, a.length);
     return out;
+  }
+
+  // A tiny key-value store in IndexedDB, readable by the pages and the service worker.
+  function kvOpen() {
+    return new Promise(function (resolve, reject) {
+      const request = self.indexedDB.open("epitrace-ondevice", 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore("kv"); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  async function kvGet(key, fallback) {
+    try {
+      const db = await kvOpen();
+      return await new Promise(function (resolve) {
+        const request = db.transaction("kv").objectStore("kv").get(key);
+        request.onsuccess = function () { resolve(request.result === undefined ? fallback : request.result); };
+        request.onerror = function () { resolve(fallback); };
+      });
+    } catch (e) { return fallback; }
+  }
+  async function kvSet(key, value) {
+    try {
+      const db = await kvOpen();
+      await new Promise(function (resolve) {
+        const tx = db.transaction("kv", "readwrite");
+        tx.objectStore("kv").put(value, key);
+        tx.oncomplete = resolve;
+        tx.onerror = resolve;
+      });
+    } catch (e) { /* no IndexedDB: the pages still warn */ }
   }
 
   // The fields of a notice whose signature verifies with one of `keys` ({kid: CryptoKey}),
@@ -42,7 +75,7 @@
       const key = keys[notice.kid];
       if (!key) { return null; }
       const payload = fromB64url(notice.payload);
-      const ok = await window.crypto.subtle.verify({ name: "Ed25519" }, key, fromB64url(notice.signature), payload);
+      const ok = await self.crypto.subtle.verify({ name: "Ed25519" }, key, fromB64url(notice.signature), payload);
       if (!ok) { return null; }
       const fields = JSON.parse(new TextDecoder().decode(payload));
       return fields.v === 1 && fields.id === notice.id ? fields : null;
@@ -55,16 +88,16 @@
     const keys = {};
     for (const item of list) {
       try {
-        keys[item.kid] = await window.crypto.subtle.importKey("raw", fromB64url(item.public_key), { name: "Ed25519" }, false, ["verify"]);
+        keys[item.kid] = await self.crypto.subtle.importKey("raw", fromB64url(item.public_key), { name: "Ed25519" }, false, ["verify"]);
       } catch (e) { /* a key this browser cannot use */ }
     }
     return keys;
   }
 
   async function tagFor(token, noticeId) {
-    const secret = await window.crypto.subtle.digest("SHA-256", encoder.encode(SECRET_LABEL + token));
-    const key = await window.crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    const mac = await window.crypto.subtle.sign("HMAC", key, concat(encoder.encode(TAG_LABEL), encoder.encode(noticeId)));
+    const secret = await self.crypto.subtle.digest("SHA-256", encoder.encode(SECRET_LABEL + token));
+    const key = await self.crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = await self.crypto.subtle.sign("HMAC", key, concat(encoder.encode(TAG_LABEL), encoder.encode(noticeId)));
     return toB64url(new Uint8Array(mac).slice(0, 16));
   }
 
@@ -97,7 +130,7 @@
     const keyReply = await fetch("/api/v1/hotspot-notices/keys", options);
     if (!keyReply.ok) { return null; }
     const keys = await importKeys((await keyReply.json()).keys || []);
-    const since = window.localStorage.getItem(SINCE);
+    const since = self.localStorage.getItem(SINCE);
     const url = "/api/v1/hotspot-notices" + (since ? "?since=" + encodeURIComponent(since) : "");
     const reply = await fetch(url, options);
     if (!reply.ok) { return null; }
@@ -111,8 +144,8 @@
     Object.keys(stored).forEach(function (id) {
       if (Date.parse(stored[id].expires) <= now) { delete stored[id]; }
     });
-    window.localStorage.setItem(NOTICES, JSON.stringify(stored));
-    if (data.next_since) { window.localStorage.setItem(SINCE, data.next_since); }
+    self.localStorage.setItem(NOTICES, JSON.stringify(stored));
+    if (data.next_since) { self.localStorage.setItem(SINCE, data.next_since); }
     return stored;
   }
 
@@ -122,7 +155,7 @@
     const list = root.querySelector("ul");
     list.textContent = "";
     const english = document.documentElement.lang === "en";
-    const format = window.epitrace.formatTime || function (iso) { return iso; };
+    const format = self.epitrace.formatTime || function (iso) { return iso; };
     matches.forEach(function (m) {
       const item = document.createElement("li");
       item.setAttribute("data-testid", "hotspot-warning");
@@ -152,7 +185,7 @@
   }
 
   function notify(root, matches) {
-    if (!("Notification" in window) || window.Notification.permission !== "granted") { return; }
+    if (!("Notification" in window) || self.Notification.permission !== "granted") { return; }
     matches.forEach(function (m) {
       const body = (document.documentElement.lang === "en" && m.notice.instructions.en) || m.notice.instructions.vi;
       const options = { body: body, tag: "hotspot-" + m.notice.id, icon: "/static/icon-192.png", data: { url: "/me" } };
@@ -163,27 +196,68 @@
           .catch(function () { /* the banner is still there */ });
         return;
       }
-      try { new window.Notification(text(root, "msgTitle"), options); } catch (e) { /* the banner is still there */ }
+      try { new self.Notification(text(root, "msgTitle"), options); } catch (e) { /* the banner is still there */ }
     });
   }
 
   async function run() {
     const root = document.getElementById("hotspot-warnings");
-    if (!root || !window.crypto || !window.crypto.subtle || !window.epitrace.visits) { return; }
-    const visits = window.epitrace.visits.all();
+    if (!root || !self.crypto || !self.crypto.subtle || !self.epitrace.visits) { return; }
+    const visits = self.epitrace.visits.all();
     if (!visits.length) { root.dataset.checked = "no-visits"; return; }
     let stored;
     try { stored = await refresh(); } catch (e) { stored = null; }
     stored = stored || readJson(NOTICES, {});
     const matches = await match(Object.values(stored), visits);
-    const seen = readJson(SEEN, []);
+    const seen = readJson(SEEN, []).concat(await kvGet("seen", []));
     const fresh = matches.map(function (m) { return m.notice.id; }).filter(function (id) { return seen.indexOf(id) < 0; });
     banner(root, matches, fresh);
     notify(root, matches.filter(function (m) { return fresh.indexOf(m.notice.id) >= 0; }));
-    window.localStorage.setItem(SEEN, JSON.stringify(seen.concat(fresh)));
+    self.localStorage.setItem(SEEN, JSON.stringify(seen.concat(fresh)));
+    await kvSet("seen", seen.concat(fresh));
     root.dataset.checked = String(matches.length);
   }
 
-  window.epitrace.hotspots = { verify: verify, importKeys: importKeys, tagFor: tagFor, match: match, run: run };
-  document.addEventListener("DOMContentLoaded", run);
+  // The service worker's check (no page open): the whole list, the visits' copy, a
+  // notification for each match not seen before. Returns how many were new.
+  async function checkInWorker() {
+    const visits = await kvGet("visits", []);
+    if (!visits.length) { return 0; }
+    const options = { credentials: "omit", cache: "no-cache", headers: { "Accept": "application/json" } };
+    const keyReply = await fetch("/api/v1/hotspot-notices/keys", options);
+    const listReply = await fetch("/api/v1/hotspot-notices", options);
+    if (!keyReply.ok || !listReply.ok) { return 0; }
+    const keys = await importKeys((await keyReply.json()).keys || []);
+    const verified = [];
+    for (const notice of (await listReply.json()).notices || []) {
+      const fields = await verify(notice, keys);
+      if (fields) { verified.push(fields); }
+    }
+    const matches = await match(verified, visits);
+    const seen = await kvGet("seen", []);
+    const fresh = matches.filter(function (m) { return seen.indexOf(m.notice.id) < 0; });
+    const texts = await kvGet("texts", { title: "epitrace" });
+    for (const m of fresh) {
+      await self.registration.showNotification(texts.title, {
+        body: (texts.lang === "en" && m.notice.instructions.en) || m.notice.instructions.vi,
+        tag: "hotspot-" + m.notice.id, icon: "/static/icon-192.png", data: { url: "/me" },
+      });
+    }
+    await kvSet("seen", seen.concat(fresh.map(function (m) { return m.notice.id; })));
+    return fresh.length;
+  }
+
+  self.epitrace = self.epitrace || {};
+  self.epitrace.hotspots = {
+    verify: verify, importKeys: importKeys, tagFor: tagFor, match: match, run: run,
+    checkInWorker: checkInWorker, kvGet: kvGet, kvSet: kvSet,
+  };
+  if (typeof document !== "undefined") {
+    document.addEventListener("DOMContentLoaded", function () {
+      const root = document.getElementById("hotspot-warnings");
+      // the worker's notification speaks the page's language
+      if (root) { kvSet("texts", { title: root.dataset.msgTitle, lang: document.documentElement.lang }); }
+      run();
+    });
+  }
 })();

@@ -15,7 +15,18 @@
   function read(key) {
     try { return JSON.parse(window.localStorage.getItem(key) || "[]"); } catch (e) { return []; }
   }
-  function write(key, items) { window.localStorage.setItem(key, JSON.stringify(items)); }
+  function write(key, items) {
+    window.localStorage.setItem(key, JSON.stringify(items));
+    if (key === VISITS) { mirror(items); }
+  }
+  // A copy for the service worker's background check (it cannot read localStorage).
+  function mirror(items) {
+    const store = window.epitrace.hotspots;
+    if (!store || !store.kvSet) { return; }
+    store.kvSet("visits", items.map(function (v) {
+      return { token: v.token, venue_name: v.venue_name, entered_at: v.entered_at, left_at: v.left_at, until: v.until };
+    }));
+  }
   function randomId() {
     const bytes = new Uint8Array(12);
     window.crypto.getRandomValues(bytes);
