@@ -234,6 +234,13 @@ def test_venue_page_keeps_the_visit_and_the_door_only_counts_passes(
     kept = phone.evaluate("() => JSON.parse(localStorage.getItem('epitrace.visits'))")
     assert [(v["venue_name"], v["left_at"]) for v in kept] == [("Chợ Bến Thành", None)]
     assert _rows(db) == (0, 0, 1)
+    # a code the server does not know as a venue's leaves no visit on the phone
+    forged = token[:-8] + "AAAAAAAA"
+    outcome = phone.evaluate("t => window.epitrace.visits.record(t).then(r => r.outcome)", forged)
+    assert outcome == "refused"
+    kept = phone.evaluate("() => JSON.parse(localStorage.getItem('epitrace.visits'))")
+    assert [(v["venue_name"], v["left_at"]) for v in kept] == [("Chợ Bến Thành", None)]
+    assert _rows(db) == (0, 0, 1)
 
     # the door: the pass is checked and counted, nobody is named or recorded
     door = staff_page(browser, live_server, "cua-cho")

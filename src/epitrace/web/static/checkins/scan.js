@@ -91,12 +91,13 @@
   const onDevice = root.dataset.onDevice === "1";
   async function keep(token) {
     const done = await window.epitrace.visits.record(token, { people: 1 + dependents().length });
+    root.dataset.outcome = done.outcome;
+    if (done.outcome === "refused") { show(msg("msgNotVenue"), "error"); return; }
     const name = done.visit.venue_name;
     if (!name) { show(msg("msgKept")); } else {
       const text = done.outcome === "checked_out" ? msg("msgCheckedOut") : msg("msgCheckedIn");
       show(text.replace("%(venue)s", name));
     }
-    root.dataset.outcome = done.outcome;
   }
 
   async function handle(text) {

@@ -88,6 +88,10 @@
         let reply;
         try { reply = await sendCount(item); } catch (e) { break; }  // offline again
         if (reply.ok && reply.data) { fillVenue(item.token, reply.data); }
+        // not a venue code (forged, altered, revoked): the visit it made is dropped
+        if (reply.status === 422 && reply.data && reply.data.code === "invalid_venue_code") {
+          write(VISITS, read(VISITS).filter(function (v) { return v.token !== item.token || v.venue_name; }));
+        }
         // answered (counted, or refused for good): not sent again
         if (reply.ok || (reply.status >= 400 && reply.status < 500 && reply.status !== 429)) {
           write(PENDING, read(PENDING).filter(function (p) { return p.id !== item.id; }));
@@ -135,7 +139,17 @@
     write(PENDING, pending);
     await flushCounts();
     const stored = read(VISITS).find(function (v) { return v.id === visit.id; });
-    return { outcome: "checked_in", visit: stored || visit };
+    if (!stored) {
+      // not a venue: the visits this scan closed are open again
+      const closedIds = open.map(function (v) { return v.id; });
+      const current = read(VISITS);
+      current.forEach(function (v) {
+        if (closedIds.indexOf(v.id) >= 0 && v.left_at === now.toISOString()) { v.left_at = null; }
+      });
+      write(VISITS, current);
+      return { outcome: "refused", visit: visit };
+    }
+    return { outcome: "checked_in", visit: stored };
   }
 
   function checkOut(id) {
@@ -185,7 +199,8 @@
           venueName: root.dataset.venueName, venueId: root.dataset.venueId,
           dwellMinutes: Number(root.dataset.dwellMinutes) || DEFAULT_DWELL_MINUTES,
         });
-        const message = done.outcome === "checked_out" ? root.dataset.msgCheckedOut : root.dataset.msgCheckedIn;
+        const message = done.outcome === "refused" ? root.dataset.msgRefused
+          : done.outcome === "checked_out" ? root.dataset.msgCheckedOut : root.dataset.msgCheckedIn;
         result.textContent = fill(message, { venue: root.dataset.venueName });
         result.hidden = false;
         root.dataset.outcome = done.outcome;
