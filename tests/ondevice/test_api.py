@@ -324,3 +324,34 @@ def test_declarations_and_the_pass_work_as_before(
     )
     assert verified.status_code == 200
     assert verified.json()["colour"] == "yellow"
+
+
+def test_officials_read_the_anonymous_counts(
+    client: TestClient,
+    db: Database,
+    make_staff: Any,
+    operator: Callable[..., Any],
+    keyring: Keyring,
+) -> None:
+    op = operator()
+    token = _token(db, keyring, op["venue_id"])
+    for people in (1, 3):
+        assert (
+            client.post("/api/v1/venue-counts", json={"token": token, "people": people}).status_code
+            == 201
+        )
+    official = make_staff("ward_official", "26743")
+    counts = client.get("/api/v1/checkins/counts", headers=official).json()
+    assert [(v["venue_name"], v["checkins"]) for v in counts["venues"]] == [("Chợ Bến Thành", 4)]
+    assert [(w["ward_code"], w["checkins"], w["venues"]) for w in counts["wards"]] == [
+        ("26743", 4, 1)
+    ]
+    hours = client.get(
+        f"/api/v1/venues/{op['venue_id']}/anonymous-counts",
+        params={"day": counts["day"]},
+        headers=official,
+    ).json()
+    assert [(h["self_scans"], h["door_scans"]) for h in hours] == [(4, 0)]
+    page = client.get("/checkins/counts", headers=official)
+    assert page.status_code == 200
+    assert "Chợ Bến Thành" in page.text

@@ -383,13 +383,16 @@ def door_log(
 def checkin_counts(
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str | None, Query(max_length=16)] = None,
 ) -> CountsOut:
     """Check-ins per venue and per ward on a day inside the caller's area (no personal data)."""
     _user, paths = access.counts(session, principal, area)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     return CountsOut(
         day=the_day,
         venues=[VenueCountOut(**v.__dict__) for v in venues],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ from epitrace.checkins.service import (
     PassRefused,
     ScanIn,
     ScanResult,
+    VenueCount,
+    WardCount,
 )
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
@@ -163,3 +165,16 @@ def door_count(
         return DoorScanResult("refused_entry", claims.colour, "", None, 0)
     ondevice_service.count_visit(session, venue_id=venue.id, at=now, method="door_scan")
     return DoorScanResult(Outcome.COUNTED, claims.colour, "", None, 0)
+
+
+def day_counts(
+    session: Session, *, on_device: bool, day: date, area_paths: Sequence[str | None]
+) -> tuple[
+    Sequence[VenueCount | ondevice_service.VenueTotal],
+    Sequence[WardCount | ondevice_service.WardTotal],
+]:
+    """Check-ins per venue and ward on a local day; in on-device mode, the anonymous counts."""
+    if not on_device:
+        return checkin_service.counts(session, day=day, area_paths=area_paths)
+    start, end = checkin_service.local_day_bounds(day)
+    return ondevice_service.day_counts(session, start=start, end=end, area_paths=area_paths)

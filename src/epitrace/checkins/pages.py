@@ -311,6 +311,7 @@ def counts_export(
     fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
@@ -318,7 +319,9 @@ def counts_export(
     area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     by_venue = exports.Sheet(
         "Theo địa điểm",
         ("Ngày", "Địa điểm", "Mã phường/xã", "Tên phường/xã", "Số lượt vào"),
@@ -352,6 +355,7 @@ def counts_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
@@ -359,7 +363,9 @@ def counts_page(
     area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     return render(
         request,
         "checkins/counts.html",

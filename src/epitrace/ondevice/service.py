@@ -352,3 +352,50 @@ def counts_of(
 
 def total_counted(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(AnonymousVisitCount.visits), 0))) or 0)
+
+
+@dataclass(frozen=True)
+class VenueTotal:
+    venue_id: uuid.UUID
+    venue_name: str
+    ward_code: str
+    checkins: int
+
+
+@dataclass(frozen=True)
+class WardTotal:
+    ward_code: str
+    ward_name: str
+    checkins: int
+    venues: int
+
+
+def day_counts(
+    session: Session, *, start: datetime, end: datetime, area_paths: Sequence[str | None]
+) -> tuple[list[VenueTotal], list[WardTotal]]:
+    """Anonymous visits per venue and per ward in [start, end), inside the areas (the same
+    shape as the check-in counts of the central mode)."""
+    visits = func.sum(AnonymousVisitCount.visits)
+    in_range = (AnonymousVisitCount.hour >= start) & (AnonymousVisitCount.hour < end)
+    per_venue = (
+        select(Venue.id, Venue.name, Venue.ward_code, visits)
+        .join(AnonymousVisitCount, AnonymousVisitCount.venue_id == Venue.id)
+        .where(in_range, place_service.within_areas(Venue.ward_code, area_paths))
+        .group_by(Venue.id, Venue.name, Venue.ward_code)
+        .order_by(visits.desc(), Venue.name)
+    )
+    venues = [
+        VenueTotal(vid, name, ward, int(n)) for vid, name, ward, n in session.execute(per_venue)
+    ]
+    wards: dict[str, list[int]] = {}
+    for venue in venues:
+        total = wards.setdefault(venue.ward_code, [0, 0])
+        total[0] += venue.checkins
+        total[1] += 1
+    return venues, sorted(
+        (
+            WardTotal(code, place_service.name_of(session, code), n, v)
+            for code, (n, v) in wards.items()
+        ),
+        key=lambda w: w.ward_name,
+    )
