@@ -41,6 +41,7 @@ from epitrace.rollout.models import (
     IndicatorUnit,
     VenueDayCount,
 )
+from epitrace.ondevice.models import HotspotNotice
 from epitrace.security.models import ApiToken, AuditEntry, RateCounter
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
@@ -91,6 +92,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "escrow_opening": (KEPT, "goes with its case (cascade); the asking staff id"),
     "escrow_approval": (KEPT, "goes with its opening (cascade); approving staff ids"),
     "hotspot_alert": (KEPT, "a venue and a window; only the marking staff id"),
+    "hotspot_notice": (PURGED, "ondevice.purge_notices"),
     "tracing_policy": (KEPT, "policy versions; only the author's staff id"),
     # rollout oversight: staff work records
     "report": (KEPT, "an organisation's report; staff ids only"),
@@ -320,6 +322,20 @@ def _seed(session: Session, now: datetime) -> dict[str, object]:
                 person_id=person.id,
                 idempotency_key="r" * 32,
             ),
+            HotspotNotice(
+                venue_id=venue.id,
+                ward_code=ward,
+                starts_at=now - timedelta(hours=2),
+                ends_at=now - timedelta(hours=1),
+                severity="get_tested",
+                instructions_vi="Đi xét nghiệm.",
+                issued_at=now,
+                expires_at=now - timedelta(hours=1) + timedelta(days=21),
+                changed_at=now,
+                kid=1,
+                payload="e30",
+                signature="x",
+            ),
         ]
     )
     declaration = Declaration(
@@ -398,6 +414,7 @@ SEEDED = {
     Feedback: 1,
     Household: 1,
     HouseholdVisit: 1,
+    HotspotNotice: 1,
 }
 SEEDED_BY_NAME = {model.__tablename__: n for model, n in SEEDED.items()}
 

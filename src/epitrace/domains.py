@@ -22,6 +22,7 @@ DOMAINS = (
     "cases",
     "tracing",
     "escrow",
+    "ondevice",
     "exposure",
     "people",
     "rollout",

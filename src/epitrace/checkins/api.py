@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from epitrace.checkins import access, flows, policy, sealed
+from epitrace.checkins import access, flows, modes, policy, sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.schemas import (
@@ -65,6 +65,8 @@ DOOR_MESSAGES = {
     checkin_service.Outcome.CHECKED_OUT: N_("Exit recorded: %(name)s."),
     checkin_service.Outcome.ALREADY_OUT: N_("%(name)s has already left; nothing recorded."),
     "refused_entry": N_("Red pass: do not let this person in; call the health station."),
+    checkin_service.Outcome.COUNTED: N_("Valid pass: entry counted (no name is recorded)."),
+    checkin_service.Outcome.COUNTED_OUT: N_("Valid pass: nothing is recorded on leaving."),
 }
 
 
@@ -120,8 +122,12 @@ def check_in(
     keyring: AppKeyring,
     settings: AppSettings,
 ) -> CheckinOut:
-    """Scan of a venue code: check in (with dependents), or check out when already inside."""
+    """Scan of a venue code: check in (with dependents), or check out when already inside.
+
+    Refused (409, `on_device_mode`) when check-ins stay on the phones.
+    """
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     sealing = flows.sealing(session, settings, held(body.held))
     device = device_of(request, body.device_id)
     limit_rate(
@@ -155,8 +161,10 @@ def sync_batch(
     New scans count against the account's daily budget (EPITRACE_LIMIT_BATCH_SCANS_PER_DAY):
     a batch is accepted up to it, oldest first, and the rest refused with 'daily_limit'; once
     the budget is spent, a batch with new scans is answered 429 and nothing is stored.
+    Refused (409, `on_device_mode`) when check-ins stay on the phones.
     """
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     device = device_of(request, body.device_id)
     limit_rate(
         session, kind="batch", user=user, device=device, per_minute=policy.BATCHES_PER_MINUTE
@@ -265,6 +273,7 @@ def check_out(
 ) -> list[Presence]:
     """The check-out button: ends the visit (and the dependents' visits there)."""
     _user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     if settings.privacy_mode == "escrow":
         return sealed.check_out(
             session,
@@ -287,22 +296,36 @@ def door_scan(
     keyring: AppKeyring,
     settings: AppSettings,
 ) -> DoorScanOut:
-    """The operator scanned a visitor's personal pass: shows the colour and records in or out."""
+    """The operator scanned a visitor's personal pass: shows the colour and records in or out.
+
+    In on-device mode the pass is checked and an entry counted anonymously: no name, no
+    presence.
+    """
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
     limit_rate(
         session, kind="door", user=user, device=None, per_minute=policy.DOOR_SCANS_PER_MINUTE
     )
-    result = flows.door_scan(
-        session,
-        keyring=keyring,
-        venue=venue,
-        text=body.text,
-        direction=body.direction,
-        now=utcnow(),
-        actor=user,
-        sealing=flows.sealing(session, settings),
-    )
+    if modes.on_device(settings):
+        result = flows.door_count(
+            session,
+            keyring=keyring,
+            venue=venue,
+            text=body.text,
+            direction=body.direction,
+            now=utcnow(),
+        )
+    else:
+        result = flows.door_scan(
+            session,
+            keyring=keyring,
+            venue=venue,
+            text=body.text,
+            direction=body.direction,
+            now=utcnow(),
+            actor=user,
+            sealing=flows.sealing(session, settings),
+        )
     return DoorScanOut(
         outcome=result.outcome,
         message=door_message(result.outcome, result.name),
@@ -324,6 +347,7 @@ def manual_entry(
     """Enter a visitor without a smartphone by hand (name, phone, ID number)."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     return flows.manual_entry(
         session,
         venue=venue,
@@ -338,11 +362,16 @@ def manual_entry(
 
 @router.post("/venues/{venue_id}/presences/{presence_id}/exit", response_model=PresenceOut)
 def door_exit(
-    venue_id: uuid.UUID, presence_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    venue_id: uuid.UUID,
+    presence_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Presence:
     """The operator records that a visitor left."""
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     return checkin_service.door_exit(session, venue=venue, presence_id=presence_id, at=utcnow())
 
 
@@ -385,13 +414,16 @@ def door_log(
 def checkin_counts(
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str | None, Query(max_length=16)] = None,
 ) -> CountsOut:
     """Check-ins per venue and per ward on a day inside the caller's area (no personal data)."""
     _user, paths = access.counts(session, principal, area)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     return CountsOut(
         day=the_day,
         venues=[VenueCountOut(**v.__dict__) for v in venues],

@@ -5,14 +5,16 @@ presence (the parent row) first, then the cases service records the breach that 
 The routes call these flows instead of the check-in service for every way a visit begins
 (the citizen's scan, an offline batch, a pass scanned at the door, an entry by hand). In the
 escrow privacy mode (`Sealing`) the presences are sealed (`checkins.sealed`) with the day keys
-of the escrow domain, and no breach is recorded: nobody is named beside a venue.
+of the escrow domain, and no breach is recorded: nobody is named beside a venue. In on-device
+mode a pass scanned at the door is checked and counted anonymously by the on-device domain
+instead.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,13 +25,26 @@ from epitrace.checkins import sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.sealed import Held, Sealing
-from epitrace.checkins.service import BatchItemResult, DoorScanResult, Outcome, ScanIn, ScanResult
+from epitrace.checkins.service import (
+    BatchItemResult,
+    DoorScanResult,
+    Outcome,
+    PassRefused,
+    ScanIn,
+    ScanResult,
+    VenueCount,
+    WardCount,
+)
 from epitrace.config import Settings
+from epitrace.declarations import passes
+from epitrace.declarations.passes import Colour
 from epitrace.errors import DomainError
 from epitrace.escrow import service as escrow_service
+from epitrace.ondevice import service as ondevice_service
 from epitrace.security import audit
 from epitrace.security.keys import Keyring
 from epitrace.security.permissions import Principal
+from epitrace.security.tokens import TokenError
 from epitrace.venues.models import Venue
 
 
@@ -293,3 +308,37 @@ def manual_entry(
         detail=detail,
     )
     return presence
+
+
+def door_count(
+    session: Session, *, keyring: Keyring, venue: Venue, text: str, direction: str, now: datetime
+) -> DoorScanResult:
+    """On-device mode: a pass scanned at the door is checked and, on entry, counted.
+
+    Nobody is looked up and nothing names the visitor: the pass's signature, expiry and
+    colour are read from the pass itself, and the venue's anonymous count of the hour grows
+    by one. A red pass is refused entry and not counted.
+    """
+    try:
+        claims = passes.verify(keyring, text, now=now)
+    except TokenError as exc:
+        raise PassRefused(exc.reason, exc.message) from exc
+    if direction == "out":
+        return DoorScanResult(Outcome.COUNTED_OUT, claims.colour, "", None, 0)
+    if claims.colour is Colour.RED:
+        return DoorScanResult("refused_entry", claims.colour, "", None, 0)
+    ondevice_service.count_visit(session, venue_id=venue.id, at=now, method="door_scan")
+    return DoorScanResult(Outcome.COUNTED, claims.colour, "", None, 0)
+
+
+def day_counts(
+    session: Session, *, on_device: bool, day: date, area_paths: Sequence[str | None]
+) -> tuple[
+    Sequence[VenueCount | ondevice_service.VenueTotal],
+    Sequence[WardCount | ondevice_service.WardTotal],
+]:
+    """Check-ins per venue and ward on a local day; in on-device mode, the anonymous counts."""
+    if not on_device:
+        return checkin_service.counts(session, day=day, area_paths=area_paths)
+    start, end = checkin_service.local_day_bounds(day)
+    return ondevice_service.day_counts(session, start=start, end=end, area_paths=area_paths)

@@ -10,7 +10,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from epitrace.accounts import service as account_service
-from epitrace.checkins import access, flows, policy, sealed
+from epitrace.checkins import access, flows, modes, policy, sealed
 from epitrace.checkins import service as checkin_service
 from epitrace.checkins.api import limit_rate, outcome_message
 from epitrace.config import Settings
@@ -57,10 +57,22 @@ def venue_landing(
     session: DbSession,
     principal: CurrentPrincipal,
     keyring: AppKeyring,
+    settings: AppSettings,
 ) -> HTMLResponse:
-    """What a phone camera opens: the venue, and a one-tap check-in once signed in."""
+    """What a phone camera opens: the venue, and a one-tap check-in once signed in.
+
+    In on-device mode the tap keeps the visit on the phone (no sign-in needed) and the page
+    reads nothing about the caller.
+    """
     ensure_csrf(request)
-    context: dict[str, object] = {"token": token, "error": None, "venue": None}
+    on_device = modes.on_device(settings)
+    context: dict[str, object] = {
+        "token": token,
+        "error": None,
+        "venue": None,
+        "on_device": on_device,
+        "retention_days": settings.retention_days,
+    }
     try:
         venue = venue_service.resolve_token(session, keyring, token[:400])
     except DomainError as exc:
@@ -72,7 +84,9 @@ def venue_landing(
         ward=ward,
         category=i18n.gettext(venue_service.CATEGORY_NAMES[venue.category]),
     )
-    if principal is not None and principal.is_citizen and principal.person_id is not None:
+    if on_device:
+        context["dwell_minutes"] = policy.DWELL_MINUTES[venue.category]
+    elif principal is not None and principal.is_citizen and principal.person_id is not None:
         context["dependents"] = account_service.get_dependents(
             session, guardian_id=principal.person_id
         )
@@ -99,6 +113,7 @@ def venue_landing_submit(
 ) -> Response:
     """The one tap: check in (or out, when already inside) and show the history."""
     user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     sealing = flows.sealing(session, settings, _held(request))
     limit_rate(
         session, kind="checkin", user=user, device=None, per_minute=policy.CHECKINS_PER_MINUTE
@@ -164,19 +179,33 @@ def _keep_held(
 def my_history(
     request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
 ) -> HTMLResponse:
-    """The citizen's own visits (and their dependents'), with a check-out button."""
+    """The citizen's own visits (and their dependents'), with a check-out button.
+
+    In on-device mode the visits are those kept on the phone, listed by the page's script.
+    """
     _user, person_id = access.citizen(principal)
     ensure_csrf(request)
+    if modes.on_device(settings):
+        return render(
+            request,
+            "checkins/history.html",
+            {"visits": [], "on_device": True, "retention_days": settings.retention_days},
+        )
     since = utcnow() - timedelta(days=settings.retention_days)
     visits = checkin_service.history(session, person_id=person_id, since=since)
-    return render(request, "checkins/history.html", {"visits": visits})
+    return render(request, "checkins/history.html", {"visits": visits, "on_device": False})
 
 
 @router.post("/checkins/{presence_id}/checkout")
 def my_checkout(
-    presence_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
+    presence_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Response:
     _user, person_id = access.citizen(principal)
+    modes.refuse_presences(settings)
     closed = checkin_service.check_out(
         session, person_id=person_id, presence_id=presence_id, at=utcnow()
     )
@@ -186,12 +215,22 @@ def my_checkout(
 
 
 @router.get("/checkins/scan", response_class=HTMLResponse)
-def scanner(request: Request, session: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def scanner(
+    request: Request, session: DbSession, principal: CurrentPrincipal, settings: AppSettings
+) -> HTMLResponse:
     """The in-app scanner: the phone camera reads the venue code; works offline."""
     _user, person_id = access.citizen(principal)
     ensure_csrf(request)
     dependents = account_service.get_dependents(session, guardian_id=person_id)
-    return render(request, "checkins/scan.html", {"dependents": dependents})
+    return render(
+        request,
+        "checkins/scan.html",
+        {
+            "dependents": dependents,
+            "on_device": modes.on_device(settings),
+            "retention_days": settings.retention_days,
+        },
+    )
 
 
 # -- the door ----------------------------------------------------------------------------
@@ -203,12 +242,22 @@ def door_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
 ) -> HTMLResponse:
-    """The operator's door: scan passes, enter visitors by hand, today's log and occupancy."""
+    """The operator's door: scan passes, enter visitors by hand, today's log and occupancy.
+
+    In on-device mode only the pass scanner: nobody is recorded, so there is no log.
+    """
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
     ensure_csrf(request)
+    if modes.on_device(settings):
+        return render(
+            request,
+            "checkins/door.html",
+            {"venue": venue, "log": None, "errors": {}, "on_device": True},
+        )
     log = checkin_service.door_log(
         session, venue=venue, day=day or checkin_service.local_today(), now=utcnow()
     )
@@ -237,6 +286,7 @@ def door_manual(
 ) -> Response:
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     user = access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     try:
         flows.manual_entry(
             session,
@@ -277,9 +327,11 @@ def door_exit(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
 ) -> Response:
     venue = venue_service.get_or_404(session, venue_id=venue_id)
     access.door(session, principal, venue)
+    modes.refuse_door_records(settings)
     checkin_service.door_exit(session, venue=venue, presence_id=presence_id, at=utcnow())
     flash(request, i18n.gettext("The exit was recorded."))
     return RedirectResponse(f"/venues/{venue.id}/door", status_code=303)
@@ -293,6 +345,7 @@ def counts_export(
     fmt: exports.Format,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
@@ -300,7 +353,9 @@ def counts_export(
     area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     by_venue = exports.Sheet(
         "Theo địa điểm",
         ("Ngày", "Địa điểm", "Mã phường/xã", "Tên phường/xã", "Số lượt vào"),
@@ -334,6 +389,7 @@ def counts_page(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     day: MedicalDate | None = None,
     area: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
@@ -341,7 +397,9 @@ def counts_page(
     area = place_service.resolve(session, text=area, field="area", leaves_only=False) or ""
     _user, paths = access.counts(session, principal, area or None)
     the_day = day or checkin_service.local_today()
-    venues, wards = checkin_service.counts(session, day=the_day, area_paths=paths)
+    venues, wards = flows.day_counts(
+        session, on_device=modes.on_device(settings), day=the_day, area_paths=paths
+    )
     return render(
         request,
         "checkins/counts.html",

@@ -61,6 +61,9 @@ class Outcome:
     ALREADY_IN = "already_checked_in"
     CHECKED_OUT = "checked_out"
     ALREADY_OUT = "already_checked_out"
+    # on-device mode: a valid pass at the door is counted, without a name or a presence
+    COUNTED = "counted"
+    COUNTED_OUT = "counted_out"
 
 
 CLIENT_KEY_TAKEN = N_(

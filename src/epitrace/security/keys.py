@@ -26,12 +26,14 @@ class Purpose(enum.StrEnum):
     VENUE = "venue"  # venue QR codes (Ed25519)
     PASS = "pass"  # noqa: S105 - personal QR passes (Ed25519), not a password
     EXPOSURE_EXPORT = "exposure-export"  # GAEN export files (ECDSA P-256)
+    HOTSPOT_NOTICE = "hotspot-notice"  # public hotspot notices of on-device mode (Ed25519)
 
 
 ALGORITHMS = {
     Purpose.VENUE: "ed25519",
     Purpose.PASS: "ed25519",
     Purpose.EXPOSURE_EXPORT: "ecdsa-p256",
+    Purpose.HOTSPOT_NOTICE: "ed25519",
 }
 
 

@@ -93,7 +93,12 @@ def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render a page with the request, principal, CSRF token and language in its context."""
+    settings = getattr(request.app.state, "settings", None)
     ctx: dict[str, Any] = {
+        # on-device mode: every page may warn of a hotspot the phone's visits match
+        "on_device_mode": getattr(settings, "privacy_mode", "central") == "on-device",
+        "retention_days": getattr(settings, "retention_days", 21),
+        "time_zone": getattr(settings, "time_zone", "Asia/Ho_Chi_Minh"),
         "request": request,
         "principal": getattr(request.state, "principal", None),
         "csrf_token": request.session.get("csrf", "") if "session" in request.scope else "",

@@ -1,7 +1,7 @@
 """escrow: sealed identities on presences, day public keys, openings and their approvals
 
 Revision ID: 29_escrow
-Revises: 26_presence_visitor_index
+Revises: 28_my_data
 Create Date: 2026-11-30 29:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from epitrace.db import UTCDateTime
 
 revision: str = "29_escrow"
-down_revision: str | Sequence[str] | None = "26_presence_visitor_index"
+down_revision: str | Sequence[str] | None = "28_my_data"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

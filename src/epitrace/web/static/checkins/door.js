@@ -53,7 +53,8 @@
     }
     if (response.ok) {
       show(response.data.colour, response.data.name, response.data.message);
-      document.getElementById("occupancy").textContent = String(response.data.occupancy);
+      const occupancy = document.getElementById("occupancy");  // none in on-device mode
+      if (occupancy) { occupancy.textContent = String(response.data.occupancy); }
       root.dataset.outcome = response.data.outcome;
       await refresh();
     } else {

@@ -122,9 +122,24 @@
     showQueue();
   }
 
+  // On-device mode: the visit is kept on this phone (ondevice/visits.js); nothing is queued
+  // for upload, only an anonymous count is sent.
+  const onDevice = root.dataset.onDevice === "1";
+  async function keep(token) {
+    const done = await window.epitrace.visits.record(token, { people: 1 + dependents().length });
+    root.dataset.outcome = done.outcome;
+    if (done.outcome === "refused") { show(msg("msgNotVenue"), "error"); return; }
+    const name = done.visit.venue_name;
+    if (!name) { show(msg("msgKept")); } else {
+      const text = done.outcome === "checked_out" ? msg("msgCheckedOut") : msg("msgCheckedIn");
+      show(text.replace("%(venue)s", name));
+    }
+  }
+
   async function handle(text) {
     const token = tokenOf(text);
     if (!token) { show(msg("msgNotVenue"), "error"); return; }
+    if (onDevice) { await keep(token); return; }
     if (!navigator.onLine) { queue(token); return; }
     let response;
     const chosen = dependents();
@@ -151,12 +166,16 @@
 
   // A venue URL opened without a connection shows this page (from the service worker's cache).
   const opened = window.location.pathname.indexOf("/c/") === 0 ? tokenOf(window.location.pathname) : null;
-  if (opened && !navigator.onLine) { queue(opened); }
+  if (opened && !navigator.onLine) {
+    if (onDevice) { keep(opened); } else { queue(opened); }
+  }
 
-  window.addEventListener("online", sync);
-  window.setInterval(sync, 3000);
-  showQueue();
-  sync();
+  if (!onDevice) {
+    window.addEventListener("online", sync);
+    window.setInterval(sync, 3000);
+    showQueue();
+    sync();
+  }
   const video = document.getElementById("camera");
   const canvas = document.getElementById("frame");
   const start = document.getElementById("start-camera");

@@ -2,6 +2,8 @@
 // offline (/c/<token>) gets the cached scanner page, which queues the scan for later upload.
 // A community team member's visit page opens offline too, and queues visits the same way.
 "use strict";
+// On-device mode: the hotspot check shared with the pages (verify, match, notify).
+importScripts("/static/ondevice/notices.js");
 const CACHE = "epitrace-checkin-v3";
 const ASSETS = [
   "/static/app.css",
@@ -13,6 +15,8 @@ const ASSETS = [
   "/static/vendor/jsQR.js",
   "/static/rollout/rollout.css",
   "/static/rollout/visits.js",
+  "/static/ondevice/visits.js",
+  "/static/ondevice/notices.js",
 ];
 const PAGES = ["/checkins/scan", "/checkins", "/rollout/visits"];
 
@@ -118,4 +122,19 @@ self.addEventListener("notificationclick", function (event) {
   const data = event.notification.data || {};
   event.notification.close();
   event.waitUntil(Promise.all([acknowledge(data.key), openNotice(data)]));
+});
+
+// On-device mode: the periodic background sync (an installed app, when the browser grants it)
+// checks the hotspot notices against the visits kept on the phone; a page may ask the same.
+self.addEventListener("periodicsync", function (event) {
+  if (event.tag === "hotspot-notices") { event.waitUntil(self.epitrace.hotspots.checkInWorker()); }
+});
+
+self.addEventListener("message", function (event) {
+  if (!event.data || event.data.type !== "check-hotspots") { return; }
+  const reply = event.ports && event.ports[0];
+  event.waitUntil(self.epitrace.hotspots.checkInWorker().then(
+    function (fresh) { if (reply) { reply.postMessage({ fresh: fresh }); } },
+    function () { if (reply) { reply.postMessage({ fresh: -1 }); } }
+  ));
 });

@@ -1,0 +1,1 @@
+"""On-device privacy mode: check-ins stay on phones; signed hotspot notices; anonymous counts."""
