@@ -33,6 +33,7 @@ from epitrace.exposure import schedule
 from epitrace.exposure.models import ExposureKey, ExposureReport, VerificationCode
 from epitrace.feedback import service as feedback_service
 from epitrace.feedback.models import Feedback
+from epitrace.ondevice.models import HotspotNotice
 from epitrace.rollout.models import (
     CommunityTeam,
     Household,
@@ -41,7 +42,6 @@ from epitrace.rollout.models import (
     IndicatorUnit,
     VenueDayCount,
 )
-from epitrace.ondevice.models import HotspotNotice
 from epitrace.security.models import ApiToken, AuditEntry, RateCounter
 from epitrace.tracing.models import ContactLink
 from epitrace.venues.models import Venue, VenueCategory
