@@ -65,3 +65,6 @@ def test_open_a_case_by_two_uploads(
     contacts = client.get(f"/api/v1/cases/{world.case.id}/contacts", headers=officer)
     assert contacts.status_code == 200
     assert {c["full_name"] for c in contacts.json()["f1"]} >= {"Trần Thị Bình E"}
+    # the F0's own check-ins are sealed: unknown, not "none" (no false warning)
+    assert contacts.json()["f0_presences"] is None
+    assert contacts.json()["warning"] is None

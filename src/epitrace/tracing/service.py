@@ -59,20 +59,27 @@ NO_CHECKINS = N_(
 )
 
 
-def presences_in_window(session: Session, *, case: Case, trace: Trace) -> int:
-    """The F0's own check-ins in the trace's infectious window: 0 means nothing to trace from."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Presence)
-            .where(
-                Presence.person_id == case.person_id,
-                Presence.entered_at < trace.window_end,
-                or_(Presence.left_at.is_(None), Presence.left_at > trace.window_start),
-            )
-        )
-        or 0
+def presences_in_window(session: Session, *, case: Case, trace: Trace) -> int | None:
+    """The F0's own check-ins in the trace's infectious window: 0 means nothing to trace from.
+
+    None when that cannot be known: the window's presences are sealed (escrow mode) and the
+    F0's were only seen by the opening that traced them.
+    """
+    in_window = (
+        Presence.entered_at < trace.window_end,
+        or_(Presence.left_at.is_(None), Presence.left_at > trace.window_start),
     )
+    found = session.scalar(
+        select(func.count())
+        .select_from(Presence)
+        .where(Presence.person_id == case.person_id, *in_window)
+    )
+    if found:
+        return int(found)
+    sealed = session.scalar(
+        select(Presence.id).where(Presence.sealed_identity.is_not(None), *in_window).limit(1)
+    )
+    return None if sealed is not None else 0
 
 
 def last_trace(session: Session, *, case_id: uuid.UUID) -> Trace | None:
