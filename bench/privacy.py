@@ -7,6 +7,10 @@ PostgreSQL database (created and dropped here) and times F1+F2 for a few cases:
 - escrow: the same cases after every presence was sealed to its day's key; a trace is the
   opening (every presence of the case's days decrypted into a temporary table, after the two
   shares were combined) and the engine on that table. The contacts must be the central ones.
+- on-device: the server holds no presence; the case's visits in the infectious window (as
+  their phone lists them, read here from the central rows before timing) become one signed
+  hotspot notice each. The contacts are never known to the server: each phone matches the
+  notices itself, so the row has no F1/F2.
 
 `--full` is the reference size of bench.tracing: 1,000,000 people, 50,000 venues, 14 days
 (about 20M presences). Sealing the loaded population (the check-ins' own cost, spread over
@@ -40,6 +44,9 @@ from epitrace.domains import import_models
 from epitrace.escrow import crypto
 from epitrace.escrow import service as escrow_service
 from epitrace.escrow.models import EscrowOpening, OpeningStatus
+from epitrace.ondevice import service as ondevice_service
+from epitrace.ondevice.service import VisitWindow
+from epitrace.security.keys import Keyring
 from epitrace.tracing.engine import trace_case
 from epitrace.tracing.models import ContactLink
 from epitrace.tracing.policy import DEFAULT_POLICY
@@ -82,8 +89,11 @@ def _contacts(session: Session, case: Case) -> set[tuple[int, str]]:
     return {(int(level), str(key)) for level, key in rows}
 
 
-def central(engine: Engine, people: list[uuid.UUID], spec: Spec) -> tuple[Mode, list[set]]:  # type: ignore[type-arg]
-    mode, found = Mode("central"), []
+def central(
+    engine: Engine, people: list[uuid.UUID], spec: Spec
+) -> tuple[Mode, list[set], list[list[VisitWindow]]]:  # type: ignore[type-arg]
+    """The engine on stored identities; also each case's visits in its infectious window."""
+    mode, found, visits = Mode("central"), [], []
     as_of = START + timedelta(days=spec.days)
     for pid in people:
         with Session(engine) as session:
@@ -94,8 +104,49 @@ def central(engine: Engine, people: list[uuid.UUID], spec: Spec) -> tuple[Mode, 
             mode.f1.append(outcome.f1_count)
             mode.f2.append(outcome.f2_count)
             found.append(_contacts(session, case))
+            window = outcome.trace.window_start, outcome.trace.window_end
+            rows = session.execute(
+                select(Presence.venue_id, Presence.entered_at, Presence.left_at).where(
+                    Presence.person_id == pid,
+                    Presence.entered_at >= window[0],
+                    Presence.entered_at < window[1],
+                )
+            ).all()
+            visits.append([VisitWindow(v, s, e or s + timedelta(hours=1)) for v, s, e in rows])
             session.rollback()
-    return mode, found
+    return mode, found, visits
+
+
+def on_device(engine: Engine, spec: Spec, visits: list[list[VisitWindow]]) -> Mode:
+    """Each case's visits published as signed notices (the on-device mode's "trace")."""
+    mode = Mode("on-device")
+    published: list[int] = []
+    as_of = START + timedelta(days=spec.days)
+    with tempfile.TemporaryDirectory() as keys_dir:
+        keyring = Keyring(Path(keys_dir))
+        for case_visits in visits:
+            with Session(engine) as session:
+                started = time.perf_counter()
+                notices = ondevice_service.publish_case_notices(
+                    session,
+                    keyring=keyring,
+                    visits=case_visits,
+                    severity="get_tested",
+                    instructions_vi="Bạn đã ở cùng nơi với một ca bệnh: hãy đi xét nghiệm.",
+                    instructions_en="You were where a case was: please get tested.",
+                    actor=None,
+                    now=as_of,
+                    retention_days=21,
+                )
+                session.flush()
+                mode.ms.append((time.perf_counter() - started) * 1000)
+                published.append(len(notices))
+                session.rollback()
+    mode.note = (
+        f"publishes {statistics.median(published):,.0f} signed notices per case (median); "
+        "phones match them, the server learns no contact"
+    )
+    return mode
 
 
 def seal_all(engine: Engine, spec: Spec) -> tuple[dict[date, X25519PrivateKey], float, int]:
@@ -189,12 +240,12 @@ def report(label: str, presences: int, modes: list[Mode], sealing: tuple[float, 
     print(f"[{label}] {presences:,} presences; same contacts in every mode")
     print(f"[{label}] {'mode':<10} {'median ms':>10} {'min':>9} {'max':>9} {'F1':>6} {'F2':>7}")
     for m in modes:
+        f1 = f"{statistics.median(m.f1):>6.0f}" if m.f1 else f"{'–':>6}"
+        f2 = f"{statistics.median(m.f2):>7.0f}" if m.f2 else f"{'–':>7}"
         print(
             f"[{label}] {m.name:<10} {statistics.median(m.ms):>10.1f} {min(m.ms):>9.1f} "
-            f"{max(m.ms):>9.1f} {statistics.median(m.f1):>6.0f} {statistics.median(m.f2):>7.0f}"
-            f"  {m.note}"
+            f"{max(m.ms):>9.1f} {f1} {f2}  {m.note}"
         )
-    # on-device: its row is added with that mode (no identities on the server to trace)
     seconds, n = sealing
     print(
         f"[{label}] sealing the population once: {n:,} presences in {seconds:.1f} s "
@@ -210,13 +261,14 @@ def run(engine: Engine, spec: Spec, *, cases: int, label: str) -> None:
     loaded = load(engine, spec)
     people = pick_cases(engine, cases + 1, spec)
     # the first case warms the connection and the plan cache in each mode
-    warm, found = central(engine, people, spec)
+    warm, found, visits = central(engine, people, spec)
     base = Mode("central", warm.ms[1:], warm.f1[1:], warm.f2[1:])
+    device = on_device(engine, spec, visits)
+    device = Mode("on-device", device.ms[1:], note=device.note)
     keys, seconds, n = seal_all(engine, spec)
     sealed = escrow(engine, people, spec, keys, found)
     sealed = Mode("escrow", sealed.ms[1:], sealed.f1[1:], sealed.f2[1:], sealed.note)
-    # the on-device mode adds its row here (a Mode timed on the same cases)
-    report(label, loaded.presences, [base, sealed], (seconds, n))
+    report(label, loaded.presences, [base, sealed, device], (seconds, n))
 
 
 def postgres(spec: Spec, args: argparse.Namespace) -> None:
