@@ -3,7 +3,9 @@
 Two things are found here (docs/privacy.md, "Purpose-bound staff access"):
 
 - **Unusual access** (`detect`): in one window (an hour by default) an account that read more
-  named people than `access_flag_people`, or that read at least `access_flag_outside_people`
+  named people than `access_flag_people` outside case work (`CASE_WORK`: the case, quarantine
+  and contact lists, records read for an active case), or that read at least
+  `access_flag_outside_people`
   people outside the units it usually works in. "Usually" is learnt from the account's own
   reads over the previous `access_flag_history_days`: the units one level above the wards of
   the people it read (districts in a three-level hierarchy, provinces in today's two-level
@@ -36,6 +38,23 @@ from epitrace.places.models import AdminUnit
 from epitrace.security.models import AccessFlag, AuditEntry
 
 PERSON_SUBJECT = "person"
+# Reads made in the course of case work: the lists and pages of cases, quarantine orders and
+# contacts (each names many people, every time it is opened), and health records read for an
+# active case. They stay in the report and in the area rule, but the "many people" rule does
+# not count them: a ward's quarantine list of 80 people is work, not curiosity.
+CASE_WORK = frozenset(
+    {
+        "case",
+        "case list",
+        "case page",
+        "quarantine list",
+        "contact tracing",
+        "contact tracing export",
+        "active_case",
+        "case_contact",
+        "active_quarantine",
+    }
+)
 KINDS = ("many_people", "outside_area")
 
 
@@ -169,10 +188,13 @@ def detect(
     flags: list[AccessFlag] = []
     for actor, actor_reads in by_actor.items():
         people = set().union(*(r.people for r in actor_reads))
+        outside_cases = set().union(*(r.people for r in actor_reads if r.purpose not in CASE_WORK))
         label = actor_reads[-1].actor_label
         found: list[tuple[str, int, dict[str, Any]]] = []
-        if len(people) > settings.access_flag_people:
-            found.append(("many_people", len(people), {"threshold": settings.access_flag_people}))
+        if len(outside_cases) > settings.access_flag_people:
+            found.append(
+                ("many_people", len(outside_cases), {"threshold": settings.access_flag_people})
+            )
         if len(known[actor]) >= settings.access_flag_history_min:
             outside = {p for p in people if (u := units.get(p)) and u not in usual[actor]}
             if len(outside) >= settings.access_flag_outside_people:
