@@ -161,17 +161,24 @@ def drop_detached(session: Session) -> list[str]:
 def upkeep(session: Session, *, now: datetime, retention_days: int, unlink: Unlink) -> Upkeep:
     """Every day of the retention window and `AHEAD_DAYS` ahead has its partition (an offline
     scan dated days back finds its own); days wholly past retention are detached, and the
-    tables detached by the run before are dropped."""
+    tables detached by the run before are dropped.
+
+    A run that drops tables does nothing else: their files go at its commit, and a partition
+    made or detached in the same transaction would hold the lock on `presence` meanwhile.
+    The next run (an hour later, or the purge's right after) does the rest; the days ahead
+    leave a week for it."""
     if not partitioned(session):
         return Upkeep()
+    dropped = drop_detached(session)
+    if dropped:
+        return Upkeep(dropped=dropped)
     cutoff = now - timedelta(days=retention_days)
     today = now.astimezone(UTC).date()
-    dropped = drop_detached(session)
     created = ensure(
         session, first=cutoff.astimezone(UTC).date(), last=today + timedelta(days=AHEAD_DAYS)
     )
     detached = detach_before(session, cutoff=cutoff, unlink=unlink)
-    return Upkeep(created=created, detached=detached, dropped=dropped)
+    return Upkeep(created=created, detached=detached)
 
 
 def presence_ids_before(cutoff: datetime) -> Select[Any]:
