@@ -1,7 +1,7 @@
-"""Presences by day on PostgreSQL: the job makes the days' partitions ahead and drops those past
-retention, leaving nothing that names a dropped presence; the reads of tracing, the door log
-and the counts export touch only the partitions of their days (EXPLAIN). SQLite keeps one
-table, and the purge leaves nothing dangling there either.
+"""Presences by day on PostgreSQL: the job makes the days' partitions ahead and detaches (then
+drops) those past retention, leaving nothing that names a removed presence; the reads of
+tracing, the door log and the counts export touch only the partitions of their days
+(EXPLAIN). SQLite keeps one table, and the purge leaves nothing dangling there either.
 """
 
 from __future__ import annotations
@@ -100,9 +100,15 @@ def test_the_job_makes_the_retention_window_and_a_week_ahead(
     assert window <= have, sorted(window - have)
     assert date(2020, 1, 1) not in have  # wholly past retention: dropped
     assert min(have) >= today - timedelta(days=settings.retention_days)
-    assert "dropped" in outcome
-    with db.session_scope() as s:  # run again: nothing to do
-        assert tasks.keep_partitions(s, settings) == "0 day partitions made, 0 dropped"
+    assert "1 detached" in outcome
+    with db.session_scope() as s:  # the next run drops the day's table; the one after: nothing
+        assert "presence_p20200101" in partitions.detached_tables(s)
+        assert tasks.keep_partitions(s, settings).startswith("0 day partitions made, 0 detached")
+        assert partitions.detached_tables(s) == []
+    with db.session_scope() as s:
+        assert tasks.keep_partitions(s, settings) == (
+            "0 day partitions made, 0 detached, 0 detached before dropped"
+        )
 
 
 @postgresql_only
@@ -119,9 +125,10 @@ def test_a_new_day_takes_its_rows_out_of_the_default_partition(db: Database) -> 
         ]
         assert _where(s, stray.id) == "presence_p20200201"
         assert s.scalar(text("SELECT count(*) FROM presence_default")) == 0
-        partitions.drop_before(
+        partitions.detach_before(
             s, cutoff=datetime(2020, 2, 2, tzinfo=UTC), unlink=case_service.delete_breaches_of
         )
+        partitions.drop_detached(s)
 
 
 @postgresql_only
@@ -138,20 +145,22 @@ def test_dropping_a_day_leaves_nothing_that_names_its_presences(db: Database) ->
         _receipt(s, old, next_day), _receipt(s, kept, next_day)
         old_id, kept_id = old.id, kept.id
     with db.session_scope() as s:
-        dropped = partitions.drop_before(
+        dropped = partitions.detach_before(
             s, cutoff=datetime(2020, 1, 2, tzinfo=UTC), unlink=case_service.delete_breaches_of
         )
     assert dropped == [date(2020, 1, 1)]
     with db.session_scope() as s:
         assert date(2020, 1, 1) not in partitions.days(s)
+        assert "presence_p20200101" in partitions.drop_detached(s)
         assert s.scalars(select(Presence.id)).all() == [kept_id]
         assert s.scalars(select(QuarantineBreach.presence_id)).all() == [kept_id]
         links = list(s.scalars(select(ScanReceipt.presence_id)))
         assert sorted(links, key=str) == sorted([None, kept_id], key=str)
         assert old_id not in links
-        partitions.drop_before(
+        partitions.detach_before(
             s, cutoff=datetime(2020, 1, 3, tzinfo=UTC), unlink=case_service.delete_breaches_of
         )
+        partitions.drop_detached(s)
 
 
 def test_the_purge_leaves_no_breach_or_receipt_naming_a_purged_presence(

@@ -1,5 +1,6 @@
-"""Day partitions of presences on PostgreSQL: made ahead of the days they hold, dropped whole
-once every row in them is past retention. SQLite keeps one plain table; nothing here runs there.
+"""Day partitions of presences on PostgreSQL: made ahead of the days they hold, detached whole
+once every row in them is past retention and dropped at the next run. SQLite keeps one plain
+table; nothing here runs there.
 
 A partition holds one UTC day of `entered_at`, `presence_pYYYYMMDD`; `presence_default` takes
 a row no day partition covers. Making a day's partition moves its rows out of the default one.
@@ -33,10 +34,14 @@ Unlink = Callable[[Session, Select[Any], datetime], int]
 @dataclass
 class Upkeep:
     created: list[date] = field(default_factory=list)
-    dropped: list[date] = field(default_factory=list)
+    detached: list[date] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"{len(self.created)} day partitions made, {len(self.dropped)} dropped"
+        return (
+            f"{len(self.created)} day partitions made, {len(self.detached)} detached, "
+            f"{len(self.dropped)} detached before dropped"
+        )
 
 
 def partition_name(day: date) -> str:
@@ -106,10 +111,15 @@ def ensure(session: Session, *, first: date, last: date) -> list[date]:
     return made
 
 
-def drop_before(session: Session, *, cutoff: datetime, unlink: Unlink) -> list[date]:
-    """Drop the partitions of days that ended by `cutoff`, after unlinking what names their
-    presences: scan receipts lose the link, and `unlink` does the rest (quarantine breaches)."""
-    dropped: list[date] = []
+def detach_before(session: Session, *, cutoff: datetime, unlink: Unlink) -> list[date]:
+    """Detach the partitions of days that ended by `cutoff`, after unlinking what names their
+    presences: scan receipts lose the link, and `unlink` does the rest (quarantine breaches).
+
+    Their rows leave `presence` at commit; the tables themselves are dropped by the next
+    `drop_detached`, in a later transaction: removing a day's files (gigabytes) happens at
+    the commit of a DROP, and a DROP of a partition would hold the lock on `presence`, and
+    so every check-in, for that long."""
+    detached: list[date] = []
     for day in days(session):
         start, end = day_bounds(day)
         if end > cutoff:
@@ -124,22 +134,51 @@ def drop_before(session: Session, *, cutoff: datetime, unlink: Unlink) -> list[d
             .values(presence_id=None)
             .execution_options(synchronize_session=False)
         )
+        session.execute(text(f"ALTER TABLE presence DETACH PARTITION {name}"))
+        detached.append(day)
+    return detached
+
+
+def detached_tables(session: Session) -> list[str]:
+    """Day tables detached by an earlier run, waiting to be dropped."""
+    names = session.scalars(
+        text(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
+            "AND relnamespace = to_regnamespace(current_schema())"
+        )
+    )
+    return sorted(name for name in names if _NAME.fullmatch(name))
+
+
+def drop_detached(session: Session) -> list[str]:
+    """Drop the day tables detached earlier: only their own lock is taken."""
+    names = detached_tables(session)
+    for name in names:
         session.execute(text(f"DROP TABLE {name}"))
-        dropped.append(day)
-    return dropped
+    return names
 
 
 def upkeep(session: Session, *, now: datetime, retention_days: int, unlink: Unlink) -> Upkeep:
     """Every day of the retention window and `AHEAD_DAYS` ahead has its partition (an offline
-    scan dated days back finds its own); days wholly past retention are dropped."""
+    scan dated days back finds its own); days wholly past retention are detached, and the
+    tables detached by the run before are dropped.
+
+    A run that drops tables does nothing else: their files go at its commit, and a partition
+    made or detached in the same transaction would hold the lock on `presence` meanwhile.
+    The next run (an hour later, or the purge's right after) does the rest; the days ahead
+    leave a week for it."""
     if not partitioned(session):
         return Upkeep()
+    dropped = drop_detached(session)
+    if dropped:
+        return Upkeep(dropped=dropped)
     cutoff = now - timedelta(days=retention_days)
     today = now.astimezone(UTC).date()
     created = ensure(
         session, first=cutoff.astimezone(UTC).date(), last=today + timedelta(days=AHEAD_DAYS)
     )
-    return Upkeep(created=created, dropped=drop_before(session, cutoff=cutoff, unlink=unlink))
+    detached = detach_before(session, cutoff=cutoff, unlink=unlink)
+    return Upkeep(created=created, detached=detached)
 
 
 def presence_ids_before(cutoff: datetime) -> Select[Any]:

@@ -24,7 +24,8 @@ def close_expired(session: Session, settings: Settings) -> int:
 
 def keep_partitions(session: Session, settings: Settings) -> str:
     """Day partitions made a week ahead (and for every day of the retention window); those of
-    days wholly past retention dropped, with what named their presences. SQLite: nothing."""
+    days wholly past retention detached, with what named their presences, and dropped at the
+    next run. SQLite: nothing."""
     upkeep = partitions.upkeep(
         session,
         now=utcnow(),
@@ -37,7 +38,7 @@ def keep_partitions(session: Session, settings: Settings) -> str:
 def purge_old(session: Session, settings: Settings) -> int:
     """Delete presences (and scan receipts, unreferenced manual visitors) older than retention.
 
-    On PostgreSQL the whole days go first as partitions (`keep_partitions`); the row DELETE
+    On PostgreSQL the whole days go as partitions (`keep_partitions`, first); the row DELETE
     then prunes to the day the cutoff falls in and the default partition. A quarantine breach
     goes with its presence and a scan receipt loses its link (no foreign key does it)."""
     cutoff = utcnow() - timedelta(days=settings.retention_days)
