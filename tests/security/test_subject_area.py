@@ -9,6 +9,7 @@ has no stored subject of another area.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from fastapi import FastAPI
@@ -61,6 +62,10 @@ NO_STORED_SUBJECT: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/declarations"): CITIZEN_SELF,
     ("POST", "/declare"): CITIZEN_SELF,
     ("POST", "/api/v1/feedback"): CITIZEN_SELF,
+    ("POST", "/api/v1/me/data/erasure"): CITIZEN_SELF,
+    ("POST", "/api/v1/me/data/notice"): CITIZEN_SELF,
+    ("POST", "/me/data/erasure"): CITIZEN_SELF,
+    ("POST", "/me/data/notice"): CITIZEN_SELF,
     ("POST", "/feedback"): CITIZEN_SELF,
     ("POST", "/api/v1/inbox/read-all"): OWN_INBOX,
     ("POST", "/api/v1/inbox/{key}/read"): OWN_INBOX,
@@ -85,9 +90,11 @@ def forbids_extra_fields(app: FastAPI, method: str, path: str) -> bool:
     """True when the route's JSON body model refuses fields it does not define."""
     for route in iter_api_routes(app.routes):
         if route.path == path and method in route.methods and route.body_field is not None:
-            model = route.body_field.field_info.annotation
-            if isinstance(model, type) and issubclass(model, BaseModel):
-                return model.model_config.get("extra") == "forbid"
+            annotation = route.body_field.field_info.annotation
+            # an optional body (`Model | None`) is the model too
+            for model in (annotation, *typing.get_args(annotation)):
+                if isinstance(model, type) and issubclass(model, BaseModel):
+                    return model.model_config.get("extra") == "forbid"
     return False
 
 
