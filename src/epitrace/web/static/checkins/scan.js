@@ -125,7 +125,7 @@
   // On-device mode: the visit is kept on this phone (ondevice/visits.js); nothing is queued
   // for upload, only an anonymous count is sent.
   const onDevice = root.dataset.onDevice === "1";
-  async function keep(token) {
+  async function keepOnPhone(token) {
     const done = await window.epitrace.visits.record(token, { people: 1 + dependents().length });
     root.dataset.outcome = done.outcome;
     if (done.outcome === "refused") { show(msg("msgNotVenue"), "error"); return; }
@@ -139,7 +139,7 @@
   async function handle(text) {
     const token = tokenOf(text);
     if (!token) { show(msg("msgNotVenue"), "error"); return; }
-    if (onDevice) { await keep(token); return; }
+    if (onDevice) { await keepOnPhone(token); return; }
     if (!navigator.onLine) { queue(token); return; }
     let response;
     const chosen = dependents();
@@ -167,7 +167,7 @@
   // A venue URL opened without a connection shows this page (from the service worker's cache).
   const opened = window.location.pathname.indexOf("/c/") === 0 ? tokenOf(window.location.pathname) : null;
   if (opened && !navigator.onLine) {
-    if (onDevice) { keep(opened); } else { queue(opened); }
+    if (onDevice) { keepOnPhone(opened); } else { queue(opened); }
   }
 
   if (!onDevice) {
