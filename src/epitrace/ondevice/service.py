@@ -26,11 +26,10 @@ from epitrace.places import service as place_service
 from epitrace.security import audit
 from epitrace.security.keys import Keyring, KeyStatus, Purpose
 from epitrace.security.permissions import Principal
+from epitrace.tracing.policy import check_hotspot_window
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import Venue
 
-# a window longer than this is surely a typing error (as for the central hotspot alerts)
-MAX_WINDOW = timedelta(days=14)
 MAX_INSTRUCTIONS = 1000
 # Phones fetch 'since' the last answer's mark; notices changed shortly before it are sent
 # again, so that one committed just after another's later timestamp is not missed.
@@ -40,24 +39,6 @@ METHODS = ("self_scan", "door_scan")
 
 
 # -- notices ------------------------------------------------------------------------------
-
-
-def _check_window(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    if ends_at <= starts_at:
-        raise InvalidInput(
-            N_("The end of the window must be after its start."),
-            fields={"ends_at": N_("The end must be after the start.")},
-        )
-    if ends_at - starts_at > MAX_WINDOW:
-        raise InvalidInput(
-            N_("A hotspot window can be at most 14 days long."),
-            fields={"ends_at": N_("At most 14 days after the start.")},
-        )
-    if starts_at > now:
-        raise InvalidInput(
-            N_("A hotspot window cannot start in the future."),
-            fields={"starts_at": N_("This time is in the future.")},
-        )
 
 
 def _clean_instructions(vi: str, en: str) -> tuple[str, str]:
@@ -127,7 +108,7 @@ def publish(
             N_("Choose one of the allowed values."),
             fields={"severity": N_("Choose one of the allowed values.")},
         )
-    _check_window(starts_at, ends_at, now)
+    check_hotspot_window(starts_at, ends_at, now)
     vi, en = _clean_instructions(instructions_vi, instructions_en)
     end = _whole_seconds(min(ends_at, now), up=True)
     notice = HotspotNotice(

@@ -25,11 +25,11 @@ from epitrace.security import audit
 from epitrace.security.permissions import Principal
 from epitrace.tracing import policy_store
 from epitrace.tracing.models import ContactLink, HotspotAlert, Trace
+from epitrace.tracing.policy import check_hotspot_window
 from epitrace.venues.models import Venue
 
 ALERT_CHANNELS = (Channel.PUSH, Channel.SMS)
 # a hotspot window longer than this is surely a typing error (and would warn a whole city)
-MAX_HOTSPOT_WINDOW = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -144,21 +144,7 @@ def mark_hotspot(
     Everyone is warned, even below the F1 overlap threshold (as the NHS venue alerts did); a
     presence without check-out counts for the venue category's dwell time under the policy.
     """
-    if ends_at <= starts_at:
-        raise InvalidInput(
-            N_("The end of the window must be after its start."),
-            fields={"ends_at": N_("The end must be after the start.")},
-        )
-    if ends_at - starts_at > MAX_HOTSPOT_WINDOW:
-        raise InvalidInput(
-            N_("A hotspot window can be at most 14 days long."),
-            fields={"ends_at": N_("At most 14 days after the start.")},
-        )
-    if starts_at > now:
-        raise InvalidInput(
-            N_("A hotspot window cannot start in the future."),
-            fields={"starts_at": N_("This time is in the future.")},
-        )
+    check_hotspot_window(starts_at, ends_at, now)
     policy = policy_store.current(session)
     dwell = timedelta(minutes=policy.dwell_for(venue.category.value))
     mark = HotspotAlert(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from epitrace.checkins.policy import DWELL_MINUTES
+from epitrace.errors import N_, InvalidInput
 from epitrace.venues.models import VenueCategory
 
 # Minimum overlap (minutes) for F1; 0 means any overlap at all.
@@ -123,3 +124,28 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+
+# -- hotspot windows: a venue and a time marked as risky (tracing's venue alerts, and the
+# on-device mode's signed notices) ---------------------------------------------------------
+
+MAX_HOTSPOT_WINDOW = timedelta(days=14)
+
+
+def check_hotspot_window(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """Refuse a window that ends before it starts, is longer than 14 days or starts later."""
+    if ends_at <= starts_at:
+        raise InvalidInput(
+            N_("The end of the window must be after its start."),
+            fields={"ends_at": N_("The end must be after the start.")},
+        )
+    if ends_at - starts_at > MAX_HOTSPOT_WINDOW:
+        raise InvalidInput(
+            N_("A hotspot window can be at most 14 days long."),
+            fields={"ends_at": N_("At most 14 days after the start.")},
+        )
+    if starts_at > now:
+        raise InvalidInput(
+            N_("A hotspot window cannot start in the future."),
+            fields={"starts_at": N_("This time is in the future.")},
+        )
