@@ -73,7 +73,7 @@ def test_many_people_in_one_window_are_flagged_once_and_told_to_the_admins(
         _read(db, officer, listed, start + timedelta(minutes=minute), purpose="quarantine list")
     _read(db, officer, _people(db, "26743", limit), start + timedelta(minutes=1))
     with db.session_scope() as s:
-        assert oversight.detect(s, settings, window=(start, end)) == []  # at the limit: fine
+        assert oversight.detect(s, settings, windows=[(start, end)]) == []  # at the limit: fine
     _read(db, officer, _people(db, "26743", 1), start + timedelta(minutes=2))
     # a search listing ids counts the people it showed, once each
     with db.session_scope() as s:
@@ -114,12 +114,31 @@ def test_reads_outside_the_usual_units_are_flagged(
     _read(db, officer, _people(db, "99102", 10), start + timedelta(minutes=1))  # same district
     _read(db, officer, _people(db, "99201", outside - 1), start + timedelta(minutes=2))
     with db.session_scope() as s:
-        assert oversight.detect(s, settings, window=(start, end)) == []
+        assert oversight.detect(s, settings, windows=[(start, end)]) == []
     _read(db, officer, _people(db, "00070", 1), start + timedelta(minutes=3))
     with db.session_scope() as s:
-        (flag,) = oversight.detect(s, settings, window=(start, end))
+        (flag,) = oversight.detect(s, settings, windows=[(start, end)])
         assert flag.kind == "outside_area" and flag.people == outside
         assert flag.detail == {"units": ["01", "992"], "usual": ["991"]}
+
+
+def test_two_windows_read_at_once_judge_the_later_one_by_the_earlier(
+    client: TestClient, db: Database, places: Any, make_staff: Any, settings: Settings
+) -> None:
+    """The job checks the last two windows with one reading of the log: the reads of the first
+    are history for the second, as if each window had been checked on its own."""
+    make_staff("health_officer", "99", username="ho-two")
+    officer = _account(db, "ho-two")
+    start, end = _window(settings)
+    before = (start - (end - start), start)
+    _read(db, officer, _people(db, "99101", settings.access_flag_history_min), before[0])
+    outside = _people(db, "99201", settings.access_flag_outside_people)
+    _read(db, officer, outside, start + timedelta(minutes=1))
+    with db.session_scope() as s:
+        (flag,) = oversight.detect(s, settings, windows=[before, (start, end)])
+        assert (flag.kind, flag.window_start) == ("outside_area", start)
+        assert flag.detail == {"units": ["992"], "usual": ["991"]}
+        assert oversight.detect(s, settings, windows=[before, (start, end)]) == []
 
 
 def test_a_new_account_has_no_usual_units_yet(
@@ -130,7 +149,7 @@ def test_a_new_account_has_no_usual_units_yet(
     start, end = _window(settings)
     _read(db, officer, _people(db, "00070", 10), start + timedelta(minutes=1))
     with db.session_scope() as s:
-        assert oversight.detect(s, settings, window=(start, end)) == []
+        assert oversight.detect(s, settings, windows=[(start, end)]) == []
 
 
 def test_report_per_account_and_unit_and_flag_review(

@@ -20,10 +20,7 @@ def flag_unusual_access(session: Session, settings: Settings, *, now: datetime) 
     """Check the last two completed windows (a missed run is caught up); tell the admins."""
     end = oversight.window_of(now, settings)
     previous = oversight.window_of(end[0], settings)
-    flags = [
-        *oversight.detect(session, settings, window=previous),
-        *oversight.detect(session, settings, window=end),
-    ]
+    flags = oversight.detect(session, settings, windows=[previous, end])
     if not flags:
         return 0
     admins = list(

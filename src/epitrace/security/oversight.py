@@ -75,8 +75,9 @@ def _uuid_text(value: object) -> str | None:
         return None
 
 
-def _people_of(entry: AuditEntry) -> tuple[set[str], dict[str, str | None]]:
-    """The named people an entry concerns, and the ward it recorded for them."""
+def _people_of(entry: Any) -> tuple[set[str], dict[str, str | None]]:
+    """The named people an entry (an AuditEntry or a row of its columns) concerns, and the
+    ward it recorded for them."""
     people: set[str] = set()
     wards: dict[str, str | None] = {}
     if entry.subject_type == PERSON_SUBJECT:
@@ -97,24 +98,26 @@ def _reads(
     *,
     since: datetime,
     until: datetime,
-    actors: Iterable[uuid.UUID] | None = None,
+    actors: Iterable[uuid.UUID] | Select[Any] | None = None,
 ) -> list[_Read]:
-    stmt = select(AuditEntry).where(
-        AuditEntry.at >= since,
-        AuditEntry.at < until,
-        AuditEntry.action == "read",
-        AuditEntry.actor_id.is_not(None),
-        AuditEntry.subject_type == PERSON_SUBJECT,
+    e = AuditEntry
+    stmt = select(
+        e.actor_id, e.actor_label, e.at, e.subject_type, e.subject_id, e.detail, e.purpose
+    )
+    stmt = stmt.where(
+        e.at >= since,
+        e.at < until,
+        e.action == "read",
+        e.actor_id.is_not(None),
+        e.subject_type == PERSON_SUBJECT,
     )
     if actors is not None:
-        stmt = stmt.where(AuditEntry.actor_id.in_(list(actors)))
+        stmt = stmt.where(e.actor_id.in_(actors if isinstance(actors, Select) else list(actors)))
     out = []
-    for entry in session.scalars(stmt.order_by(AuditEntry.at)):
-        people, wards = _people_of(entry)
-        if people and entry.actor_id is not None:
-            out.append(
-                _Read(entry.actor_id, entry.actor_label, entry.at, people, entry.purpose, wards)
-            )
+    for row in session.execute(stmt.order_by(e.at)):
+        people, wards = _people_of(row)
+        if people and row.actor_id is not None:
+            out.append(_Read(row.actor_id, row.actor_label, row.at, people, row.purpose, wards))
     return out
 
 
@@ -157,23 +160,49 @@ def window_of(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
 
 
 def detect(
-    session: Session, settings: Settings, *, window: tuple[datetime, datetime]
+    session: Session, settings: Settings, *, windows: Sequence[tuple[datetime, datetime]]
 ) -> list[AccessFlag]:
-    """Flag unusual access in one window; a flag already raised is not raised again."""
-    start, end = window
-    reads = _reads(session, since=start, until=end)
-    if not reads:
+    """Flag unusual access in each window (oldest first); a flag already raised is not raised
+    again. The audit log is read once for all the windows and their accounts' history."""
+    if not windows:
         return []
+    first = min(start for start, _ in windows)
+    last = max(end for _, end in windows)
+    recent = _reads(session, since=first, until=last)
+    if not recent:
+        return []
+    history_days = timedelta(days=settings.access_flag_history_days)
+    older = _reads(
+        session, since=first - history_days, until=first, actors={r.actor_id for r in recent}
+    )
+    everything = [*older, *recent]  # both in time order, `older` entirely before `recent`
+    units = _units_above(session, everything)
+    flags: list[AccessFlag] = []
+    for start, end in sorted(windows):
+        reads = [r for r in recent if start <= r.at < end]
+        if not reads:
+            continue
+        active = {r.actor_id for r in reads}
+        history = [
+            r for r in everything if start - history_days <= r.at < start and r.actor_id in active
+        ]
+        flags.extend(_detect_window(session, settings, (start, end), reads, history, units))
+    session.flush()
+    return flags
+
+
+def _detect_window(
+    session: Session,
+    settings: Settings,
+    window: tuple[datetime, datetime],
+    reads: list[_Read],
+    history: list[_Read],
+    units: dict[str, str | None],
+) -> list[AccessFlag]:
+    start, end = window
     by_actor: dict[uuid.UUID, list[_Read]] = defaultdict(list)
     for read in reads:
         by_actor[read.actor_id].append(read)
-    history = _reads(
-        session,
-        since=start - timedelta(days=settings.access_flag_history_days),
-        until=start,
-        actors=list(by_actor),
-    )
-    units = _units_above(session, [*reads, *history])
     usual: dict[uuid.UUID, set[str]] = defaultdict(set)
     known: dict[uuid.UUID, set[str]] = defaultdict(set)
     for read in history:
@@ -222,7 +251,6 @@ def detect(
             )
             session.add(flag)
             flags.append(flag)
-    session.flush()
     return flags
 
 
@@ -261,12 +289,13 @@ def report(
 
     An account holding roles in several units counts in each of them.
     """
-    scope = None if actors is None else set(session.scalars(actors))
-    reads = _reads(session, since=since, until=until, actors=scope)
+    reads = _reads(session, since=since, until=until, actors=actors)
     flag_stmt = select(AccessFlag.actor_id).where(
         AccessFlag.window_start >= since, AccessFlag.window_start < until
     )
-    flags = Counter(a for a in session.scalars(flag_stmt) if scope is None or a in scope)
+    if actors is not None:
+        flag_stmt = flag_stmt.where(AccessFlag.actor_id.in_(actors))
+    flags = Counter(session.scalars(flag_stmt))
     actor_ids = sorted({r.actor_id for r in reads} | set(flags), key=str)
     grants: dict[uuid.UUID, list[tuple[str, str | None]]] = defaultdict(list)
     labels: dict[uuid.UUID, str] = {}
@@ -338,7 +367,9 @@ def review(
     flag = session.get(AccessFlag, flag_id)
     if flag is None:
         raise NotFound(N_("There is no such flag."))
-    if actors is not None and flag.actor_id not in set(session.scalars(actors)):
+    if actors is not None and not session.scalar(
+        select(actors.where(actors.selected_columns[0] == flag.actor_id).exists())
+    ):
         raise Forbidden(N_("This flag concerns an account outside the accounts you manage."))
     note = " ".join(note.split())
     if not 3 <= len(note) <= 300:
