@@ -293,3 +293,38 @@ def test_presence_partitions_keep_every_presence_and_what_names_it(empty_databas
 def _uuid(engine: Any, value: uuid.UUID) -> str:
     """A uuid as each database stores it (SQLite: 32 hex digits)."""
     return str(value) if engine.dialect.name == "postgresql" else value.hex
+
+
+def test_audit_named_person_indexes_the_searches_already_logged(empty_database: str) -> None:
+    """`32_audit_named_person` fills its index from the searches and matches logged before it:
+    a person's access history finds them without reading every search's detail."""
+    from epitrace.security.models import AuditEntry, AuditNamedPerson
+
+    migrations.upgrade(empty_database, "31_access_flags")
+    one, two = uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(empty_database)
+    base = {"actor_label": "officer", "action": "read", "subject_type": "person", "purpose": ""}
+    with engine.begin() as conn:
+        conn.execute(
+            insert(AuditEntry.__table__),
+            [
+                {
+                    **base,
+                    "id": uuid.uuid4(),
+                    "subject_id": "*",
+                    "detail": {"ids": [str(one), str(two), "not-an-id", str(one)]},
+                },
+                {**base, "id": uuid.uuid4(), "subject_id": "*", "detail": {"matched": [str(two)]}},
+                {**base, "id": uuid.uuid4(), "subject_id": str(one), "detail": {"ward": "00070"}},
+                {**base, "id": uuid.uuid4(), "subject_id": "*", "detail": None},
+            ],
+        )
+    engine.dispose()
+    migrations.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditNamedPerson.person_id)).scalars().all()
+        assert sorted(rows) == sorted([one, two, two])
+    engine.dispose()
+    migrations.downgrade(empty_database, "31_access_flags")
+    migrations.upgrade(empty_database)

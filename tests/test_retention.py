@@ -83,6 +83,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     # kept by law: the audit trail and the health records of the epidemic
     "audit_entry": (KEPT, "the audit log, kept by law"),
     "access_flag": (KEPT, "staff access flagged from the audit log, kept with it"),
+    "audit_named_person": (KEPT, "the people a logged search named, kept with its entry"),
     "erasure_request": (KEPT, "proof of a citizen's erasure request: a bare person id, dates"),
     "case_record": (KEPT, "health record of a case, kept under the health records law"),
     "lab_test": (KEPT, "health record, kept under the health records law"),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
@@ -23,7 +23,6 @@ from epitrace.checkins import service as checkin_service
 from epitrace.checkins.models import Presence
 from epitrace.checkins.schemas import PresenceOut
 from epitrace.config import Settings
-from epitrace.db import contains_text
 from epitrace.declarations import service as declaration_service
 from epitrace.declarations.schemas import DeclarationOut
 from epitrace.errors import N_
@@ -41,7 +40,8 @@ from epitrace.mydata.schemas import (
     VisitOut,
 )
 from epitrace.places import service as place_service
-from epitrace.security.models import AuditEntry
+from epitrace.security import audit
+from epitrace.security.models import AuditEntry, AuditNamedPerson
 from epitrace.security.roles import Role
 from epitrace.venues.models import Venue
 from epitrace.web import i18n
@@ -183,11 +183,9 @@ class Subjects:
             and_(AuditEntry.subject_type == kind, AuditEntry.subject_id.in_(ids))
             for kind, ids in by_type.items()
         ]
-        # searches and matches log one entry naming the people found in its detail
-        named = and_(
-            AuditEntry.subject_type == "person",
-            AuditEntry.subject_id == "*",
-            or_(*(contains_text(cast(AuditEntry.detail, String), str(p)) for p in self.person_ids)),
+        # searches and matches log one entry naming the people found (audit_named_person)
+        named = AuditEntry.id.in_(
+            select(AuditNamedPerson.entry_id).where(AuditNamedPerson.person_id.in_(self.person_ids))
         )
         return or_(*exact, named)
 
@@ -195,8 +193,8 @@ class Subjects:
         owner = self.owners.get((entry.subject_type, entry.subject_id))
         if owner is not None:
             return owner
-        text = str(entry.detail or "")
-        return next((p for p in self.person_ids if str(p) in text), None)
+        named = set(audit.named_people(entry.detail))
+        return next((p for p in self.person_ids if p in named), None)
 
 
 def subjects_of(session: Session, *, person_ids: Sequence[uuid.UUID]) -> Subjects:

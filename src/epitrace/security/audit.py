@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from epitrace.db import contains_text
-from epitrace.security.models import AuditEntry
+from epitrace.security.models import NAMED_LISTS, AuditEntry, AuditNamedPerson
 from epitrace.security.permissions import Principal
 
 
@@ -53,8 +53,23 @@ def record(
         user_agent=(origin.user_agent or "")[:300] if origin else None,
         detail=detail,
     )
+    entry.named = [AuditNamedPerson(person_id=p) for p in named_people(detail)]
     session.add(entry)
     return entry
+
+
+def named_people(detail: dict[str, Any] | None) -> list[uuid.UUID]:
+    """The people an entry's detail lists (`ids`, `matched`), once each, in order."""
+    found: dict[uuid.UUID, None] = {}
+    for key in NAMED_LISTS:
+        listed = (detail or {}).get(key)
+        if isinstance(listed, list):
+            for value in listed:
+                try:
+                    found[uuid.UUID(str(value))] = None
+                except ValueError:
+                    continue
+    return list(found)
 
 
 def record_person_read(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epitrace.db import Base, created_at, uuid_pk
 
@@ -57,6 +57,27 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # the people a search or a match listed (detail `ids` / `matched`), one row each
+    named: Mapped[list[AuditNamedPerson]] = relationship(
+        cascade="all, delete-orphan", lazy="raise", passive_deletes=True
+    )
+
+
+# the lists of people an entry of one search or match may name in its detail
+NAMED_LISTS = ("ids", "matched")
+
+
+class AuditNamedPerson(Base):
+    """A person named by an audit entry that read many (a search, a match): a person's access
+    history finds the entries by this index, not by reading every search's detail."""
+
+    __tablename__ = "audit_named_person"
+    __table_args__ = (Index("ix_audit_named_person_person_id", "person_id"),)
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("audit_entry.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
 
 
 class AccessFlag(Base):

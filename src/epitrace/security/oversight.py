@@ -35,6 +35,7 @@ from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from epitrace.places.models import AdminUnit
+from epitrace.security import audit
 from epitrace.security.models import AccessFlag, AuditEntry
 
 PERSON_SUBJECT = "person"
@@ -86,10 +87,7 @@ def _people_of(entry: Any) -> tuple[set[str], dict[str, str | None]]:
             people.add(one)
             if entry.detail and "ward" in entry.detail:
                 wards[one] = entry.detail.get("ward")
-        for key in ("ids", "matched"):
-            listed = (entry.detail or {}).get(key) or []
-            if isinstance(listed, list):
-                people.update(p for p in (_uuid_text(v) for v in listed) if p is not None)
+        people.update(str(p) for p in audit.named_people(entry.detail))
     return people, wards
 
 
