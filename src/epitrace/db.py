@@ -82,6 +82,10 @@ class Base(DeclarativeBase):
 
 
 # Shared annotated column types.
+# Column.info key: False on a column that names a person without keeping their record alive
+# (people.tasks.purge_orphans keeps every person another column points at, except these)
+KEEPS_PERSON = "keeps_person"
+
 uuid_pk = Annotated[uuid.UUID, mapped_column(primary_key=True, default=uuid.uuid4)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime(), default=utcnow, nullable=False)]
 place_code = Annotated[str, mapped_column(String(16))]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from epitrace.db import Base, created_at, uuid_pk
+from epitrace.db import KEEPS_PERSON, Base, created_at, uuid_pk
 
 
 class ApiToken(Base):
@@ -77,7 +77,7 @@ class AuditNamedPerson(Base):
     entry_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("audit_entry.id", ondelete="CASCADE"), primary_key=True
     )
-    person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, info={KEEPS_PERSON: False})
 
 
 class AccessFlag(Base):
