@@ -38,7 +38,6 @@ from epitrace.checkins.service import (
 from epitrace.config import Settings
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
-from epitrace.errors import DomainError
 from epitrace.escrow import service as escrow_service
 from epitrace.ondevice import service as ondevice_service
 from epitrace.security import audit
@@ -181,52 +180,34 @@ def _sealed_batch(
 ) -> list[BatchItemResult]:
     """Offline scans in the escrow mode, one by one in time order; the presences each opens
     are held for the next, as the phone holds them."""
-    checkin_service.check_client_keys(scans)
     held = list(sealing.held)
-    results: dict[str, BatchItemResult] = {}
-    accepted = 0
-    for item in sorted(scans, key=lambda s: s.at):
-        refused = checkin_service.refused_before_reading(
-            item, now=now, retention_days=retention_days, max_age=max_age, budget=budget,
-            accepted=accepted,
-        )  # fmt: skip
-        if refused is not None:
-            results[item.client_key] = refused
-            continue
-        savepoint = session.begin_nested()
-        try:
-            result = sealed.self_scan(
-                session,
-                keyring=keyring,
-                token=item.token,
-                person_id=person_id,
-                at=item.at,
-                sealing=Sealing(sealing.key_of, sealing.secret, tuple(held)),
-                dependent_ids=item.dependent_ids,
-                client_key=item.client_key,
-            )
-            savepoint.commit()
-        except DomainError as exc:
-            savepoint.rollback()
-            results[item.client_key] = BatchItemResult(
-                item.client_key, "refused", reason=getattr(exc, "reason", exc.code),
-                message=exc.message,
-            )  # fmt: skip
-            continue
+
+    def scan(item: ScanIn) -> ScanResult:
+        result = sealed.self_scan(
+            session,
+            keyring=keyring,
+            token=item.token,
+            person_id=person_id,
+            at=item.at,
+            sealing=Sealing(sealing.key_of, sealing.secret, tuple(held)),
+            dependent_ids=item.dependent_ids,
+            client_key=item.client_key,
+        )
         if result.outcome == Outcome.CHECKED_IN and not result.duplicate:
             held.extend(
                 Held(p.id, sealed.close_token(sealing.secret, p.id)) for p in result.presences
             )
-        if not result.duplicate:
-            accepted += 1
-        results[item.client_key] = BatchItemResult(
-            item.client_key,
-            "duplicate" if result.duplicate else "accepted",
-            outcome=result.outcome,
-            venue_id=result.venue.id,
-            presence_ids=[p.id for p in result.presences],
-        )
-    return [results[s.client_key] for s in scans]
+        return result
+
+    return checkin_service.apply_in_order(
+        session,
+        scans,
+        now=now,
+        retention_days=retention_days,
+        max_age=max_age,
+        budget=budget,
+        scan=scan,
+    )
 
 
 def door_scan(

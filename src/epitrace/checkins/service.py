@@ -520,20 +520,62 @@ def sync_batch(
     `budget` new scans are accepted (oldest first); the others are refused with the reason
     'daily_limit' and stored nowhere, so the phone sends them again later.
     """
+
+    def replay(item: ScanIn) -> BatchItemResult | None:
+        seen = _receipt(session, person_id=person_id, client_key=item.client_key)
+        if seen is None:
+            return None
+        replay = _replay(session, seen)
+        return BatchItemResult(
+            item.client_key,
+            "duplicate",
+            outcome=replay.outcome,
+            venue_id=replay.venue.id,
+            presence_ids=[p.id for p in replay.presences],
+        )
+
+    return apply_in_order(
+        session,
+        scans,
+        now=now,
+        retention_days=retention_days,
+        max_age=max_age,
+        budget=budget,
+        replay=replay,
+        scan=lambda item: self_scan(
+            session,
+            keyring=keyring,
+            token=item.token,
+            person_id=person_id,
+            at=item.at,
+            dependent_ids=item.dependent_ids,
+            device_id=device_id,
+            client_key=item.client_key,
+        ),
+    )
+
+
+def apply_in_order(
+    session: Session,
+    scans: Sequence[ScanIn],
+    *,
+    now: datetime,
+    retention_days: int,
+    max_age: timedelta | None,
+    budget: int | None,
+    scan: Callable[[ScanIn], ScanResult],
+    replay: Callable[[ScanIn], BatchItemResult | None] = lambda item: None,
+) -> list[BatchItemResult]:
+    """The one-by-one path of a batch: oldest scan first, a scan sent before answered as it
+    was (`replay`), the others checked (`refused_before_reading`) and applied by `scan` in a
+    savepoint of their own, so that a refusal leaves nothing behind."""
     keys = check_client_keys(scans)
     results: dict[str, BatchItemResult] = {}
     accepted = 0
     for item in sorted(scans, key=lambda s: s.at):
-        seen = _receipt(session, person_id=person_id, client_key=item.client_key)
-        if seen is not None:
-            replay = _replay(session, seen)
-            results[item.client_key] = BatchItemResult(
-                item.client_key,
-                "duplicate",
-                outcome=replay.outcome,
-                venue_id=replay.venue.id,
-                presence_ids=[p.id for p in replay.presences],
-            )
+        answered = replay(item)
+        if answered is not None:
+            results[item.client_key] = answered
             continue
         refused = refused_before_reading(
             item,
@@ -548,16 +590,7 @@ def sync_batch(
             continue
         savepoint = session.begin_nested()
         try:
-            result = self_scan(
-                session,
-                keyring=keyring,
-                token=item.token,
-                person_id=person_id,
-                at=item.at,
-                dependent_ids=item.dependent_ids,
-                device_id=device_id,
-                client_key=item.client_key,
-            )
+            result = scan(item)
             savepoint.commit()
         except DomainError as exc:
             savepoint.rollback()
