@@ -3,6 +3,7 @@ what the straightforward derivation finds: one HKDF object and one RPI at a time
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -132,3 +133,16 @@ def test_the_sieve_follows_what_is_heard_and_purged() -> None:
     assert len(store.match_keys([key])) == 1
     store.purge(schedule.interval_start(START) + timedelta(minutes=10))
     assert store.match_keys([key]) == []
+
+
+def test_the_sieve_table_only_narrows_the_exact_prefixes() -> None:
+    """RPIs whose prefix shares the table's 24 bits with a heard one, but not all 32, pass the
+    table and are then refused by the exact prefixes; the heard prefix itself is found."""
+    heard = schedule.rpi(schedule.derive_rpik(TEK), START)
+    sieve = sdk._Sieve(frozenset({sdk._prefix(heard)}))
+    near = bytearray(heard)
+    near[0 if sys.byteorder == "little" else 3] ^= 0x01  # the 8 bits the table leaves out
+    assert sieve.table[sdk._prefix(bytes(near)) >> 8]
+    assert not sieve.any_heard(memoryview(bytes(near) * 3))
+    assert sieve.any_heard(memoryview(bytes(near) * 2 + heard))
+    assert not sdk._Sieve(frozenset()).any_heard(memoryview(heard))
