@@ -1,6 +1,7 @@
 """Run every benchmark at its default (quick) size: `python -m bench` or `make bench`.
 
-Each benchmark prints its figure beside a baseline measured in the same run. Run one alone
+Each benchmark prints its figure beside a baseline measured in the same run; the figures of
+the performance targets (`bench.targets`) are printed together at the end. Run one alone
 with `python -m bench.<name> --help` to see its size options.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+
+from bench import targets
 
 BENCHMARKS = (
     "checkin",
@@ -38,6 +41,7 @@ def main() -> int:
         result = module.main()
         print(f"== {name} done in {time.perf_counter() - started:.1f} s")
         failures += 1 if result else 0
+    print(targets.summary())
     return 1 if failures else 0
 
 

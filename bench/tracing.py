@@ -24,6 +24,7 @@ from sqlalchemy import Engine, Uuid, bindparam, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bench import targets
 from bench.population import START, LoadReport, Spec, load, person_id
 from epitrace.cases.models import Case, TestType
 from epitrace.domains import import_models
@@ -208,7 +209,21 @@ def run(
         f"[{label}] brute-force SQL: median {brute_median:.1f} ms over {len(figures.brute_ms)} "
         f"cases, same contacts; engine is {brute_median / engine_median:,.0f}× faster"
     )
+    if label == "postgresql":
+        p95 = targets.percentile(figures.engine_ms, 0.95)
+        presences = report.presences or _presences(engine)
+        targets.record(
+            targets.ORDER[2],
+            figure=f"median {engine_median:.1f} ms, p95 {p95:.1f} ms at {presences:,} presences",
+            baseline=f"brute-force SQL median {brute_median:.1f} ms",
+            met=(engine_median < 20 and p95 < 50) if presences >= 20_000_000 else None,
+        )
     return figures
+
+
+def _presences(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM presence")).scalar_one())
 
 
 def print_sizes(engine: Engine) -> None:
@@ -222,6 +237,12 @@ def print_sizes(engine: Engine) -> None:
             )
         ).all()
     total = sum(size for _name, size in rows)
+    targets.record(
+        targets.ORDER[4],
+        figure=f"{total / table:.2f} (indexes {total / 2**20:,.0f} MiB)",
+        baseline=f"table {table / 2**20:,.0f} MiB",
+        met=total <= table,
+    )
     print(
         f"[postgresql] presence: table {table / 2**20:,.0f} MiB, indexes {total / 2**20:,.0f} MiB "
         f"({total / table:.2f} of the table)"

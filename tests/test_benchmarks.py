@@ -91,3 +91,25 @@ def test_benchmark_runs(name: str, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert done.stdout.strip()
+
+
+def test_the_target_rows_are_printed_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make bench` ends with one row per target of the performance work, each figure beside
+    the baseline of the same run; a run below a target's reference size is shown, not judged."""
+    from bench import exposure, targets, tracing
+
+    monkeypatch.setattr(targets, "_rows", {})
+    monkeypatch.setattr(sys, "argv", ["bench.exposure", *TINY["exposure"]])
+    exposure.main()
+    monkeypatch.setattr(sys, "argv", ["bench.tracing", *TINY["tracing"], "--skip-sqlite"])
+    tracing.main()
+    recorded = {row.target: row for row in targets.rows()}
+    gaen, trace, indexes = (recorded[targets.ORDER[i]] for i in (3, 2, 4))
+    assert gaen.met is (float(gaen.figure.split("×")[0]) <= 4)
+    assert "brute-force SQL" in trace.baseline and trace.met is None  # far below 20 M
+    assert indexes.baseline.startswith("table ") and isinstance(indexes.met, bool)
+    summary = targets.summary()
+    assert summary.count("not measured in this run") == 3  # check-ins, batches, retention
+    assert "below the reference size" in summary
+    with pytest.raises(ValueError, match="not a target"):
+        targets.record("something else", figure="", baseline="", met=None)
