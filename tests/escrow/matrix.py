@@ -61,4 +61,27 @@ CASES = [
         files={"share": ("share-a.json", SHARE_A, "application/json")},
         ok=(201,),
     ),
+    RouteCase(
+        "GET",
+        "/cases/{case_id}/escrow",
+        Action.ESCROW_APPROVE,
+        inside="/cases/{case_in}/escrow",
+        outside="/cases/{case_out}/escrow",
+    ),
+    RouteCase(
+        "POST",
+        "/cases/{case_id}/escrow",
+        Action.CASES_MANAGE,
+        inside="/cases/{case_in}/escrow",
+        outside="/cases/{case_out}/escrow",
+        form={"reason": "Truy vết ca F0"},
+    ),
+    RouteCase(
+        "POST",
+        "/escrow-openings/{opening_id}/approve",
+        Action.ESCROW_APPROVE,
+        inside="/escrow-openings/{opening_in}/approve",
+        outside="/escrow-openings/{opening_out}/approve",
+        files={"share": ("share-a.json", SHARE_A, "application/json")},
+    ),
 ]

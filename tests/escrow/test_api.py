@@ -68,3 +68,25 @@ def test_open_a_case_by_two_uploads(
     # the F0's own check-ins are sealed: unknown, not "none" (no false warning)
     assert contacts.json()["f0_presences"] is None
     assert contacts.json()["warning"] is None
+
+
+def test_the_openings_page_offers_nothing_where_check_ins_are_not_sealed(
+    client: TestClient, session: Session, places: Any, make_staff: Any, settings: Settings,
+    tmp_path: Any,
+) -> None:  # fmt: skip
+    """In the central mode (this app's) the page says to trace from the case page; the forms
+    to ask for and approve an opening are offered only in the escrow mode."""
+    officer = make_staff("health_officer", "79", "yte-c")
+    make_staff("venue_operator", "26743", "cua-c")
+    world = seed(
+        session, ring=Keyring(tmp_path / "ring"), settings=settings, suffix="C",
+        operator=acting(session, "cua-c"),
+    )  # fmt: skip
+    session.commit()
+    page = client.get(f"/cases/{world.case.id}/escrow", headers=officer)
+    assert page.status_code == 200, page.text
+    assert 'data-testid="escrow-off"' in page.text
+    assert 'data-testid="ask-opening"' not in page.text
+    case_page = client.get(f"/cases/{world.case.id}", headers=officer)
+    assert 'data-testid="run-trace"' in case_page.text
+    assert 'data-testid="escrow-openings"' not in case_page.text

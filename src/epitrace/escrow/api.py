@@ -10,8 +10,6 @@ from fastapi import File, UploadFile
 
 from epitrace.cases import service as case_service
 from epitrace.db import utcnow
-from epitrace.errors import N_
-from epitrace.escrow import crypto
 from epitrace.escrow import service as escrow_service
 from epitrace.escrow.schemas import OpeningIn, OpeningOut
 from epitrace.tracing import policy_store
@@ -19,8 +17,6 @@ from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
 router = make_router(prefix="/api/v1", tags=["escrow"])
-
-SHARE_BYTES = 1 << 20  # a share file of ten years of days is about 600 KB
 
 
 @router.post("/cases/{case_id}/escrow-openings", response_model=OpeningOut, status_code=201)
@@ -52,17 +48,12 @@ def approve(
     settings: AppSettings,
 ) -> OpeningOut:
     """Approve an opening with your share; the second share opens, traces and discards."""
-    raw = share.file.read(SHARE_BYTES + 1)
-    try:
-        if len(raw) > SHARE_BYTES:
-            raise crypto.ShareError("too large")
-        shares = crypto.read_share_file(raw.decode("utf-8"))
-    except (crypto.ShareError, UnicodeDecodeError):
-        # who may approve is asked first: a refusal of the file says nothing to others
-        escrow_service.may_approve(session, principal=principal, opening_id=opening_id)
-        raise escrow_service.ShareRefused(
-            "damaged", N_("This is not a share file of the key ceremony, or it is damaged.")
-        ) from None
+    shares = escrow_service.shares_from_upload(
+        session,
+        principal=principal,
+        opening_id=opening_id,
+        raw=share.file.read(escrow_service.SHARE_BYTES + 1),
+    )
     done = escrow_service.approve(
         session,
         principal=principal,

@@ -260,6 +260,67 @@ def may_approve(session: Session, *, principal: Principal | None, opening_id: uu
     _approver(session, principal=principal, opening_id=opening_id)
 
 
+SHARE_BYTES = 1 << 20  # a share file of ten years of days is about 600 KB
+
+
+def shares_from_upload(
+    session: Session, *, principal: Principal | None, opening_id: uuid.UUID, raw: bytes
+) -> crypto.Shares:
+    """An uploaded share file read, or refused (`ShareRefused`) when it is not one. Who may
+    approve the opening is asked first: a refusal of the file says nothing to others."""
+    try:
+        if len(raw) > SHARE_BYTES:
+            raise crypto.ShareError("too large")
+        return crypto.read_share_file(raw.decode("utf-8"))
+    except (crypto.ShareError, UnicodeDecodeError):
+        may_approve(session, principal=principal, opening_id=opening_id)
+        raise ShareRefused(
+            "damaged", N_("This is not a share file of the key ceremony, or it is damaged.")
+        ) from None
+
+
+def _may(principal: Principal | None, action: Action, case: Case, session: Session) -> bool:
+    try:
+        require(principal, action, case.ward_code, session=session)
+    except DomainError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class CaseOpenings:
+    """What the openings page of a case shows, and what the reader may do there."""
+
+    openings: list[tuple[EscrowOpening, list[str]]]  # newest first, with the shares given
+    can_request: bool
+    can_approve: bool
+
+
+def case_openings(session: Session, *, principal: Principal | None, case: Case) -> CaseOpenings:
+    """The case's openings, for whoever may ask for one or approve one in the case's area
+    (401/403 for anyone else)."""
+    can_request = _may(principal, Action.CASES_MANAGE, case, session)
+    can_approve = _may(principal, Action.ESCROW_APPROVE, case, session)
+    if not (can_request or can_approve):
+        require(principal, Action.ESCROW_APPROVE, case.ward_code, session=session)  # raises
+    openings = list(
+        session.scalars(
+            select(EscrowOpening)
+            .where(EscrowOpening.case_id == case.id)
+            .order_by(EscrowOpening.requested_at.desc())
+        )
+    )
+    holders: dict[uuid.UUID, list[str]] = {o.id: [] for o in openings}
+    if openings:
+        for opening_id, holder in session.execute(
+            select(EscrowApproval.opening_id, EscrowApproval.holder)
+            .where(EscrowApproval.opening_id.in_(list(holders)))
+            .order_by(EscrowApproval.holder)
+        ):
+            holders[opening_id].append(holder.upper())
+    return CaseOpenings([(o, holders[o.id]) for o in openings], can_request, can_approve)
+
+
 @dataclass(frozen=True)
 class Approved:
     opening: EscrowOpening

@@ -27,7 +27,8 @@ from epitrace.venues.models import Venue
 
 ESCROW_TRACE = N_(
     "Check-ins are sealed in this privacy mode: a trace runs when two officials approve the "
-    "opening of the case's days (epitrace escrow request, then approve with each share)."
+    "opening of the case's days (the case's openings page, or epitrace escrow request, then "
+    "approve with each share)."
 )
 
 

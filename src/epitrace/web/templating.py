@@ -97,6 +97,8 @@ def render(
     ctx: dict[str, Any] = {
         # on-device mode: every page may warn of a hotspot the phone's visits match
         "on_device_mode": getattr(settings, "privacy_mode", "central") == "on-device",
+        # escrow mode: a case is traced by an opening two officials approve, not by a button
+        "escrow_mode": getattr(settings, "privacy_mode", "central") == "escrow",
         "retention_days": getattr(settings, "retention_days", 21),
         "time_zone": getattr(settings, "time_zone", "Asia/Ho_Chi_Minh"),
         "request": request,
