@@ -9,10 +9,8 @@ from typing import Annotated
 from fastapi import File, UploadFile
 
 from epitrace.cases import service as case_service
-from epitrace.db import utcnow
 from epitrace.escrow import service as escrow_service
 from epitrace.escrow.schemas import OpeningIn, OpeningOut
-from epitrace.tracing import policy_store
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession
 from epitrace.web.routing import make_router
 
@@ -32,8 +30,6 @@ def request_opening(
         session,
         principal=principal,
         case=case,
-        policy=policy_store.current(session),
-        now=utcnow(),
         reason=body.reason if body else "",
     )
     return OpeningOut.model_validate(opening)
@@ -60,8 +56,6 @@ def approve(
         opening_id=opening_id,
         shares=shares,
         secret=settings.secret_key().encode(),
-        policy=policy_store.current(session),
-        now=utcnow(),
     )
     out = OpeningOut.model_validate(done.opening)
     if done.trace is not None:

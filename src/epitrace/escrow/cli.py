@@ -21,13 +21,12 @@ from epitrace.cases import service as case_service
 from epitrace.cli_support import acting
 from epitrace.cli_support import explain as _explain
 from epitrace.config import get_settings
-from epitrace.db import Database, utcnow
+from epitrace.db import Database
 from epitrace.domains import import_models
 from epitrace.errors import DomainError
 from epitrace.escrow import crypto
 from epitrace.escrow import service as escrow_service
 from epitrace.escrow.models import EscrowOpening
-from epitrace.tracing import policy_store
 
 escrow_app = typer.Typer(
     help="Escrow privacy mode: day keys and the opening of a case's days.", no_args_is_help=True
@@ -171,8 +170,6 @@ def request(
             session,
             principal=acting(session, as_user),
             case=case,
-            policy=policy_store.current(session),
-            now=utcnow(),
             reason=reason,
         )
         return (
@@ -204,8 +201,6 @@ def approve(
             opening_id=wanted,
             shares=shares,
             secret=settings.secret_key().encode(),
-            policy=policy_store.current(session),
-            now=utcnow(),
         )
         if done.trace is None:
             other = "B" if shares.holder == "a" else "A"

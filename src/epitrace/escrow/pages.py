@@ -77,8 +77,6 @@ def request_opening(
         session,
         principal=principal,
         case=case,
-        policy=policy_store.current(session),
-        now=utcnow(),
         reason=reason,
     )
     flash(
@@ -117,8 +115,6 @@ def approve(
             opening_id=opening_id,
             shares=shares,
             secret=settings.secret_key().encode(),
-            policy=policy_store.current(session),
-            now=utcnow(),
         )
     except DomainError as exc:
         if exc.status_code in (401, 403, 404):

@@ -41,13 +41,14 @@ from sqlalchemy.orm import Session
 from epitrace import localtime
 from epitrace.cases.models import Case
 from epitrace.checkins.models import Presence
-from epitrace.db import UTCDateTime
+from epitrace.db import UTCDateTime, utcnow
 from epitrace.errors import N_, Conflict, DomainError, InvalidInput, NotFound
 from epitrace.escrow import crypto
 from epitrace.escrow.models import EscrowApproval, EscrowDayKey, EscrowOpening, OpeningStatus
 from epitrace.security import audit
 from epitrace.security.permissions import Principal, require
 from epitrace.security.roles import Action
+from epitrace.tracing import policy_store
 from epitrace.tracing.engine import trace_case
 from epitrace.tracing.models import Trace
 from epitrace.tracing.policy import Policy
@@ -148,12 +149,15 @@ def request_opening(
     *,
     principal: Principal | None,
     case: Case,
-    policy: Policy,
-    now: datetime,
+    policy: Policy | None = None,
+    now: datetime | None = None,
     reason: str = "",
 ) -> EscrowOpening:
-    """A health officer asks to open the days of a case's trace; two officials must approve."""
+    """A health officer asks to open the days of a case's trace; two officials must approve.
+    The policy in force and the present time unless given."""
     user = require(principal, Action.CASES_MANAGE, case.ward_code, session=session)
+    policy = policy or policy_store.current(session)
+    now = now or utcnow()
     first, last = opening_days(case, policy, now)
     opening = EscrowOpening(
         id=uuid.uuid4(),
@@ -334,12 +338,15 @@ def approve(
     opening_id: uuid.UUID,
     shares: crypto.Shares,
     secret: bytes,
-    policy: Policy,
-    now: datetime,
+    policy: Policy | None = None,
+    now: datetime | None = None,
 ) -> Approved:
     """One official approves with their share. The second (another official, the other share)
-    opens the identities of the opening's days, traces the case and discards them."""
+    opens the identities of the opening's days, traces the case and discards them. The policy
+    in force and the present time unless given."""
     opening, case, user = _approver(session, principal=principal, opening_id=opening_id)
+    policy = policy or policy_store.current(session)
+    now = now or utcnow()
     if opening.status is not OpeningStatus.REQUESTED or opening.expires_at <= now:
         raise Conflict(
             N_("This opening is no longer waiting for approval (%(status)s)."),
