@@ -40,11 +40,12 @@ from epitrace.rollout.models import (
     HouseholdVisit,
     IndicatorSnapshot,
     IndicatorUnit,
+    RosterMember,
     VenueDayCount,
 )
 from epitrace.security.models import ApiToken, AuditEntry, RateCounter
 from epitrace.tracing.models import ContactLink
-from epitrace.venues.models import Venue, VenueCategory
+from epitrace.venues.models import Organisation, OrganisationKind, Sector, Venue, VenueCategory
 from tests.factories import make_places
 
 PHOTO = "seeded-photo.png"
@@ -102,7 +103,6 @@ RETENTION: dict[str, tuple[str, str]] = {
     "adhoc_request": (KEPT, "staff id of the author only"),
     "adhoc_answer": (KEPT, "staff id and label of who answered"),
     "campaign": (KEPT, "staff ids of author, approver, launcher"),
-    # no retention today (docs/privacy.md, "Gaps")
     # messages: EPITRACE_ALERTS_RETENTION_DAYS after they were made, once final
     "outbox_message": (PURGED, "alerts.purge"),
     "inbound_sms": (PURGED, "alerts.purge"),
@@ -113,7 +113,7 @@ RETENTION: dict[str, tuple[str, str]] = {
     "feedback": (PURGED, "feedback.purge (with the photo files)"),
     "household": (PURGED, "rollout.purge_visits (once nobody visited it in the period)"),
     "household_visit": (PURGED, "rollout.purge_visits"),
-    "roster_member": (GAP, "names, phones, ID numbers; kept until the organisation removes them"),
+    "roster_member": (PURGED, "rollout.purge_rosters (no upload confirmed them for a period)"),
 }
 
 # A column with one of these names makes a table personal (people's identity or contact, a
@@ -357,8 +357,16 @@ def _seed(session: Session, now: datetime) -> dict[str, object]:
         consent=True,
     )
     team = CommunityTeam(ward_code=ward, name="Tổ 1")
-    session.add_all([declaration, team])
+    school = Organisation(
+        name="Trường Tiểu học Thử",
+        kind=OrganisationKind.SCHOOL,
+        sector=Sector.EDUCATION,
+        ward_code=ward,
+    )
+    session.add_all([declaration, team, school])
     session.flush()
+    session.add(RosterMember(organisation_id=school.id, full_name="Lê Văn Giáo",
+                             phone="+84912000009", department="Tổ Toán"))  # fmt: skip
     household = Household(
         ward_code=ward, team_id=team.id, address="5 Lê Lợi", head_name="Chủ hộ", members=4
     )
@@ -416,6 +424,7 @@ SEEDED = {
     Household: 1,
     HouseholdVisit: 1,
     HotspotNotice: 1,
+    RosterMember: 1,
 }
 SEEDED_BY_NAME = {model.__tablename__: n for model, n in SEEDED.items()}
 
@@ -454,6 +463,7 @@ def test_a_database_aged_past_every_period_keeps_only_what_the_law_keeps(
         settings.declaration_retention_days,
         settings.feedback_retention_days,
         settings.household_retention_days,
+        settings.roster_retention_days,
     )
     later = start + timedelta(days=longest + 2)
     with time_machine.travel(later, tick=False):

@@ -150,6 +150,14 @@ class Settings(BaseSettings):
         description="Citizens' feedback and its photos are deleted this many days after it was "
         "sent.",
     )
+    roster_retention_days: int = Field(
+        default=365,
+        ge=30,
+        le=3650,
+        description="A person on an organisation's roster is deleted when no upload of the "
+        "roster listed them (and nobody edited them) for this many days: an organisation keeps "
+        "its roster by uploading it again.",
+    )
     household_retention_days: int = Field(
         default=180,
         ge=30,

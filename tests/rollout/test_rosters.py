@@ -275,3 +275,33 @@ def test_any_roster_loads_whole_or_not_at_all(
         assert len(members) == result.added
         assert len({m.phone for m in members}) == len(members)
     session.rollback()
+
+
+def test_a_roster_is_kept_by_uploading_it_again(session: Any, places: Any, settings: Any) -> None:
+    """Every upload confirms the people it lists, changed or not; those no upload or edit
+    confirmed for the retention period leave (`rollout.purge_rosters`), the others stay."""
+    from epitrace.rollout import tasks
+
+    org = venue_service.create_organisation(session, name="Trường Thử", ward_code="26743")
+    rosters.import_roster(
+        session, organisation=org, filename="a.csv", content=ROSTER.encode(), replace=True
+    )
+    period = timedelta(days=settings.roster_retention_days)
+    # a year on, the school uploads only its staff (adding, not replacing) and edits Châu
+    for member in rosters.get_members(session, organisation_id=org.id):
+        member.confirmed_at = utcnow() - period - timedelta(days=1)
+    session.flush()
+    staff = "\n".join(ROSTER.splitlines()[:3]) + "\n"
+    result = rosters.import_roster(
+        session, organisation=org, filename="b.csv", content=staff.encode(), replace=False
+    )
+    assert (result.added, result.updated) == (0, 0)  # nothing changed, both confirmed anyway
+    assert tasks.purge_rosters(session, settings) == "1 roster members"
+    assert sorted(m.full_name for m in rosters.get_members(session, organisation_id=org.id)) == [
+        "Nguyễn Thị Lan",
+        "Trần Văn Bình",
+    ]
+    lan = next(m for m in rosters.get_members(session, organisation_id=org.id))
+    lan.confirmed_at = utcnow() - period - timedelta(days=1)
+    rosters.update_member(session, organisation=org, member=lan, values={"department": "Văn thư"})
+    assert tasks.purge_rosters(session, settings) == "0 roster members"

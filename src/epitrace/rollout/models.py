@@ -71,13 +71,15 @@ class RosterMember(Base):
     """One person on an organisation's roster, matched to a citizen account by phone number.
 
     The match is made when the roster is read (join on the canonical phone), so that a person
-    who signs up after the upload counts from that moment on.
+    who signs up after the upload counts from that moment on. A roster is kept by uploading it
+    again: members no upload or edit confirmed for `roster_retention_days` are deleted.
     """
 
     __tablename__ = "roster_member"
     __table_args__ = (
         UniqueConstraint("organisation_id", "phone"),
         Index("ix_roster_member_phone", "phone"),
+        Index("ix_roster_member_confirmed_at", "confirmed_at"),
     )
 
     id: Mapped[uuid_pk]
@@ -91,6 +93,9 @@ class RosterMember(Base):
     kind: Mapped[RosterKind] = mapped_column(_enum(RosterKind), default=RosterKind.STAFF)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # the last upload that listed the person, or the last edit: a member no upload confirmed
+    # for `roster_retention_days` leaves the roster (`rollout.purge_rosters`)
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IndicatorUnit(enum.StrEnum):

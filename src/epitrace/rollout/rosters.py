@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import phone as phone_numbers
 from epitrace.accounts import service as account_service
 from epitrace.checkins import service as checkin_service
+from epitrace.db import utcnow
 from epitrace.declarations import service as declaration_service
 from epitrace.errors import N_, InvalidInput, NotFound
 from epitrace.rollout import spreadsheets
@@ -160,14 +161,26 @@ def import_roster(
         )
     }
     added = updated = 0
+    now = utcnow()
     for member in members:
         stored = existing.get(member.phone)
         if stored is None:
-            session.add(RosterMember(organisation_id=organisation.id, **member.__dict__))
+            session.add(
+                RosterMember(organisation_id=organisation.id, confirmed_at=now, **member.__dict__)
+            )
             added += 1
         elif _differs(stored, member):
             _apply(stored, member)
             updated += 1
+    # everyone the file lists is confirmed for another retention period, changed or not
+    listed = [m.id for phone, m in existing.items() if phone in first_line]
+    for chunk in _chunks(listed):
+        session.execute(
+            update(RosterMember)
+            .where(RosterMember.id.in_(chunk))
+            .values(confirmed_at=now)
+            .execution_options(synchronize_session=False)
+        )
     removed = 0
     if replace:
         gone = [m.id for phone, m in existing.items() if phone not in first_line]
@@ -216,7 +229,7 @@ def add_member(
             params={"name": clash.full_name},
             fields={"phone": N_("This phone number is already on the roster.")},
         )
-    row = RosterMember(organisation_id=organisation.id, **member.__dict__)
+    row = RosterMember(organisation_id=organisation.id, confirmed_at=utcnow(), **member.__dict__)
     session.add(row)
     session.flush()
     return row
@@ -251,8 +264,19 @@ def update_member(
             )
         member.phone = checked.phone
     _apply(member, checked)
+    member.confirmed_at = utcnow()
     session.flush()
     return member
+
+
+def purge_unconfirmed(session: Session, *, before: datetime) -> int:
+    """Delete the roster members no upload or edit confirmed since `before`."""
+    done = session.execute(
+        delete(RosterMember)
+        .where(RosterMember.confirmed_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
 
 
 def _values_of(member: RosterMember) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Scheduled jobs: the check-in roll-up, the rollout indicators of yesterday once the local
-day is over, and door-to-door visits past their retention."""
+day is over, door-to-door visits past their retention, and roster members no upload
+confirmed for the roster retention period."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from epitrace import localtime
 from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.jobs import Job
-from epitrace.rollout import indicators, rollups
+from epitrace.rollout import indicators, rollups, rosters
 from epitrace.rollout.models import Household, HouseholdVisit
 
 
@@ -55,7 +56,14 @@ def purge_visits(session: Session, settings: Settings) -> str:
     )
 
 
+def purge_rosters(session: Session, settings: Settings) -> str:
+    """Daily: the roster members no upload or edit confirmed for `roster_retention_days`."""
+    cutoff = utcnow() - timedelta(days=settings.roster_retention_days)
+    return f"{rosters.purge_unconfirmed(session, before=cutoff)} roster members"
+
+
 JOBS = [
+    Job("rollout.purge_rosters", 86400, purge_rosters),
     Job("rollout.purge_visits", 86400, purge_visits),
     Job("rollout.rollup_checkins", 300, roll_up_checkins),
     Job("rollout.indicators", 3600, indicators_of_yesterday),

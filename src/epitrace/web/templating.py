@@ -100,6 +100,7 @@ def render(
         # escrow mode: a case is traced by an opening two officials approve, not by a button
         "escrow_mode": getattr(settings, "privacy_mode", "central") == "escrow",
         "retention_days": getattr(settings, "retention_days", 21),
+        "roster_retention_days": getattr(settings, "roster_retention_days", 365),
         "time_zone": getattr(settings, "time_zone", "Asia/Ho_Chi_Minh"),
         "request": request,
         "principal": getattr(request.state, "principal", None),
