@@ -1,6 +1,7 @@
 """Tracing in the escrow privacy mode in Chromium: a health officer asks to open a case's days
-on the case's openings page, two officials approve with their share files, and the case page
-shows the contacts the opening found; a damaged file and the same official twice are refused."""
+on the case's openings page, two officials approve with their share files, the worker opens
+the days, and the case page shows the contacts found; a damaged file and the same official
+twice are refused."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from epitrace.cli_support import acting
 from epitrace.config import Settings
 from epitrace.db import Database
 from epitrace.escrow import crypto
+from epitrace.escrow import service as escrow_service
 from epitrace.security.keys import Keyring
 from tests import factories
 from tests.e2e.conftest import staff_page
@@ -84,8 +86,13 @@ def test_two_officials_open_a_case_from_its_page(
     expect(province.get_by_test_id("ask-opening")).to_have_count(0)  # approves, does not ask
     province.get_by_label("Tệp phần khóa của bạn").set_input_files(files["b"])
     province.get_by_test_id("approve-opening").click()
-    province.wait_for_url(f"**/cases/{case_id}")
-    expect(province.locator(".flash").first).to_contain_text("đã được truy vết")
+    expect(province.locator(".flash").first).to_contain_text("Đã đủ hai phần khóa")
+    expect(province.get_by_test_id("opening-state")).to_contain_text("Đã phê duyệt")
+    # the worker's job opens the days (every minute in a deployment)
+    with db.session_scope() as s:
+        assert escrow_service.open_next_approved(s, secret=settings.secret_key().encode())
+    province.reload()
+    expect(province.get_by_test_id("opening-state")).to_contain_text("Đã truy vết")
 
     officer.goto(f"/cases/{case_id}")
     expect(officer.get_by_test_id("trace-summary")).to_be_visible()

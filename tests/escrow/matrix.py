@@ -63,6 +63,13 @@ CASES = [
     ),
     RouteCase(
         "GET",
+        "/api/v1/escrow-openings/{opening_id}",
+        Action.ESCROW_APPROVE,
+        inside="/api/v1/escrow-openings/{opening_in}",
+        outside="/api/v1/escrow-openings/{opening_out}",
+    ),
+    RouteCase(
+        "GET",
         "/cases/{case_id}/escrow",
         Action.ESCROW_APPROVE,
         inside="/cases/{case_in}/escrow",

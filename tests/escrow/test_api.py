@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from epitrace.cli_support import acting
 from epitrace.config import Settings
 from epitrace.escrow import crypto
+from epitrace.escrow import tasks as escrow_tasks
 from epitrace.security.keys import Keyring
 from tests.escrow.test_escrow import ceremony, seed
 
@@ -57,7 +58,14 @@ def test_open_a_case_by_two_uploads(
     assert alone.json()["code"] == "escrow_same_official"
     done = upload(province, crypto.share_file(made, "b").encode())
     assert done.status_code == 201, done.text
-    body = done.json()
+    # approved at once; the worker's job opens and traces (the request does not wait for it)
+    assert (done.json()["status"], done.json()["trace_id"]) == ("approved", None)
+    state = f"/api/v1/escrow-openings/{opening['id']}"
+    assert client.get(state, headers=officer).json()["status"] == "approved"
+    assert escrow_tasks.open_approved(session, settings).endswith("presences opened and traced")
+    session.commit()
+    assert escrow_tasks.open_approved(session, settings) == "none waiting"
+    body = client.get(state, headers=province).json()
     assert body["status"] == "traced" and body["trace_id"]
     assert body["opened_presences"] >= 9
     assert body["f1_count"] > 0 and body["f2_count"] > 0

@@ -316,9 +316,16 @@ def test_escrow_dump_names_nobody_beside_a_venue_and_trace_finds_the_central_con
         secret=b"server-secret", policy=DEFAULT_POLICY, now=AS_OF + timedelta(minutes=9),
     )  # fmt: skip
     session.commit()
-    assert done.trace is not None
+    # approved: both shares wait for the job, nothing is open yet
+    assert (done.trace, done.opening.status) == (None, OpeningStatus.APPROVED)
+    assert session.scalar(select(func.count()).select_from(ContactLink).where(
+        ContactLink.case_id == escrow.case.id)) == 0  # fmt: skip
+    trace = escrow_service.open_approved(
+        session, opening=done.opening, secret=b"server-secret", policy=DEFAULT_POLICY
+    )
+    session.commit()
     assert contacts(session, escrow.case, "E") == expected
-    assert done.trace.f1_count == tracing_service.last_trace(
+    assert trace.f1_count == tracing_service.last_trace(
         session, case_id=central.case.id).f1_count  # type: ignore[union-attr]  # fmt: skip
 
     # the opened identities are gone: no temporary table, no identity on a sealed presence,

@@ -1,5 +1,6 @@
 """JSON routes of the escrow mode: a health officer asks to open a case's days; two officials
-approve, each uploading their share file (the second approval opens, traces and discards)."""
+approve, each uploading their share file; once both are in, the worker's job opens the days,
+traces the case and discards the identities (the opening's state says when)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def approve(
     principal: CurrentPrincipal,
     settings: AppSettings,
 ) -> OpeningOut:
-    """Approve an opening with your share; the second share opens, traces and discards."""
+    """Approve an opening with your share. With the second share the opening is approved and
+    the worker opens, traces and discards within the minute: follow it with GET."""
     shares = escrow_service.shares_from_upload(
         session,
         principal=principal,
@@ -57,7 +59,16 @@ def approve(
         shares=shares,
         secret=settings.secret_key().encode(),
     )
-    out = OpeningOut.model_validate(done.opening)
-    if done.trace is not None:
-        out.f1_count, out.f2_count = done.trace.f1_count, done.trace.f2_count
+    return OpeningOut.model_validate(done.opening)
+
+
+@router.get("/escrow-openings/{opening_id}", response_model=OpeningOut)
+def get_opening(
+    opening_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> OpeningOut:
+    """An opening's state; once traced, its F1/F2 counts (the contacts are the case's)."""
+    opening, trace = escrow_service.get_for(session, principal=principal, opening_id=opening_id)
+    out = OpeningOut.model_validate(opening)
+    if trace is not None:
+        out.f1_count, out.f2_count = trace.f1_count, trace.f2_count
     return out

@@ -201,6 +201,7 @@ def approve(
             opening_id=wanted,
             shares=shares,
             secret=settings.secret_key().encode(),
+            open_now=True,  # the command waits for the opening (the web answers at once)
         )
         if done.trace is None:
             other = "B" if shares.holder == "a" else "A"

@@ -30,6 +30,7 @@ class EscrowDayKey(Base):
 
 class OpeningStatus(enum.StrEnum):
     REQUESTED = "requested"  # waiting for the two shares
+    APPROVED = "approved"  # both shares given; the job opens the days and traces
     TRACED = "traced"  # opened, traced, the opened identities discarded
     EXPIRED = "expired"  # not approved in time; any share given was erased
 
@@ -67,9 +68,10 @@ class EscrowOpening(Base):
 class EscrowApproval(Base):
     """One official's approval of an opening, with their share of the keys.
 
-    Until the other official approves, the share of the opening's days waits here encrypted
-    with the server's secret (neither a database copy nor the server alone opens anything with
-    it); it is erased when the opening runs or expires.
+    Until the opening runs, the share of the opening's days waits here encrypted with the
+    server's secret: one share alone opens nothing, even with a database copy and the secret;
+    once both are given, the job opens the days within the minute and erases both (an opening
+    not approved in time erases its one share).
     """
 
     __tablename__ = "escrow_approval"

@@ -1,8 +1,9 @@
 """Pages of the escrow mode: a case's openings, the request for one, the officials' approvals.
 
 In the escrow privacy mode a case is traced only when two officials approve the opening of its
-days, each uploading their share of the day keys (docs/privacy.md, "Escrow mode"); the second
-approval opens the identities, traces the case and discards them. The JSON routes do the same
+days, each uploading their share of the day keys (docs/privacy.md, "Escrow mode"); once both
+are in, the worker's job `escrow.open_approved` opens the identities, traces the case and
+discards them, and this page shows the result. The JSON routes do the same
 (`escrow.api`); the case page links here instead of running the trace itself. As in the API,
 an opening can be asked for and approved in any mode (where nothing is sealed it is just a
 trace); this page offers it only in the escrow mode.
@@ -20,6 +21,7 @@ from epitrace.cases import service as case_service
 from epitrace.db import utcnow
 from epitrace.errors import N_, DomainError
 from epitrace.escrow import service as escrow_service
+from epitrace.escrow.models import OpeningStatus
 from epitrace.tracing import policy_store
 from epitrace.web import i18n
 from epitrace.web.deps import AppSettings, CurrentPrincipal, DbSession, ensure_csrf, flash
@@ -122,7 +124,15 @@ def approve(
         session.rollback()
         flash(request, i18n.gettext(exc.message, **exc.params), "error")
         return RedirectResponse(back, status_code=303)
-    if done.trace is None:
+    if done.opening.status is OpeningStatus.APPROVED:
+        flash(
+            request,
+            i18n.gettext(
+                "Both shares are given. The check-ins of the case's days are being opened and "
+                "the case traced; the result shows here and on the case page within minutes."
+            ),
+        )
+    else:
         flash(
             request,
             i18n.gettext(
@@ -131,15 +141,4 @@ def approve(
                 holder=shares.holder.upper(),
             ),
         )
-        return RedirectResponse(back, status_code=303)
-    flash(
-        request,
-        i18n.gettext(
-            "The check-ins of %(n)s presences were opened, the case traced (%(f1)s F1, "
-            "%(f2)s F2) and the opened identities discarded.",
-            n=done.opening.opened_presences,
-            f1=done.trace.f1_count,
-            f2=done.trace.f2_count,
-        ),
-    )
-    return RedirectResponse(f"/cases/{done.opening.case_id}", status_code=303)
+    return RedirectResponse(back, status_code=303)

@@ -291,6 +291,29 @@ def _may(principal: Principal | None, action: Action, case: Case, session: Sessi
     return True
 
 
+def _reader(session: Session, principal: Principal | None, case: Case) -> tuple[bool, bool]:
+    """May the principal ask for openings of the case, approve them? 401/403 if neither."""
+    can_request = _may(principal, Action.CASES_MANAGE, case, session)
+    can_approve = _may(principal, Action.ESCROW_APPROVE, case, session)
+    if not (can_request or can_approve):
+        require(principal, Action.ESCROW_APPROVE, case.ward_code, session=session)  # raises
+    return can_request, can_approve
+
+
+def get_for(
+    session: Session, *, principal: Principal | None, opening_id: uuid.UUID
+) -> tuple[EscrowOpening, Trace | None]:
+    """An opening and, once traced, its trace: for whoever may ask for or approve openings
+    of its case."""
+    opening = get_or_404(session, opening_id=opening_id)
+    case = session.get(Case, opening.case_id)
+    if case is None:  # pragma: no cover - the opening cascades with its case
+        raise NotFound(N_("This opening does not exist."))
+    _reader(session, principal, case)
+    trace = session.get(Trace, opening.trace_id) if opening.trace_id else None
+    return opening, trace
+
+
 @dataclass(frozen=True)
 class CaseOpenings:
     """What the openings page of a case shows, and what the reader may do there."""
@@ -303,10 +326,7 @@ class CaseOpenings:
 def case_openings(session: Session, *, principal: Principal | None, case: Case) -> CaseOpenings:
     """The case's openings, for whoever may ask for one or approve one in the case's area
     (401/403 for anyone else)."""
-    can_request = _may(principal, Action.CASES_MANAGE, case, session)
-    can_approve = _may(principal, Action.ESCROW_APPROVE, case, session)
-    if not (can_request or can_approve):
-        require(principal, Action.ESCROW_APPROVE, case.ward_code, session=session)  # raises
+    can_request, can_approve = _reader(session, principal, case)
     openings = list(
         session.scalars(
             select(EscrowOpening)
@@ -340,12 +360,13 @@ def approve(
     secret: bytes,
     policy: Policy | None = None,
     now: datetime | None = None,
+    open_now: bool = False,
 ) -> Approved:
-    """One official approves with their share. The second (another official, the other share)
-    opens the identities of the opening's days, traces the case and discards them. The policy
-    in force and the present time unless given."""
+    """One official approves with their share. With the second (another official, the other
+    share) the opening is approved: the job `escrow.open_approved` opens the identities of its
+    days, traces the case and discards them (`open_approved`), or this call does it at once
+    with `open_now`. The policy in force and the present time unless given."""
     opening, case, user = _approver(session, principal=principal, opening_id=opening_id)
-    policy = policy or policy_store.current(session)
     now = now or utcnow()
     if opening.status is not OpeningStatus.REQUESTED or opening.expires_at <= now:
         raise Conflict(
@@ -389,26 +410,74 @@ def approve(
         purpose="contact tracing",
         detail={"opening": str(opening.id), "share": shares.holder},
     )
+    approval.pending_share = _wrap(secret, opening, shares.holder, mine)
     if not earlier:
-        approval.pending_share = _wrap(secret, opening, shares.holder, mine)
         session.flush()
         return Approved(opening, None)
-    other = earlier[0]
-    assert other.pending_share is not None  # noqa: S101 - erased only with the opening's end
-    theirs = _unwrap(secret, opening, other.holder, other.pending_share)
-    a, b = (mine, theirs) if shares.holder == "a" else (theirs, mine)
+    # the second share: the two must make each day's key, checked while the official is here
+    _day_keys(secret, opening, needed, [*earlier, approval])
+    opening.status = OpeningStatus.APPROVED
+    session.flush()
+    if not open_now:
+        return Approved(opening, None)
+    trace = open_approved(session, opening=opening, secret=secret, policy=policy, actor=user)
+    return Approved(opening, trace)
+
+
+def _day_keys(
+    secret: bytes,
+    opening: EscrowOpening,
+    needed: dict[date, EscrowDayKey],
+    approvals: Sequence[EscrowApproval],
+) -> dict[date, X25519PrivateKey]:
+    """Each day's private key, from the two waiting shares (in memory only)."""
+    waiting = {}
+    for approval in approvals:
+        if approval.pending_share is None:  # pragma: no cover - erased only when it is used
+            raise Conflict(N_("A share of this opening is missing."), code="escrow_share_gone")
+        waiting[approval.holder] = _unwrap(secret, opening, approval.holder, approval.pending_share)
     keys: dict[date, X25519PrivateKey] = {}
     for day, key in needed.items():
-        private = crypto.combine(a[day], b[day])
+        private = crypto.combine(waiting["a"][day], waiting["b"][day])
         if crypto.public_of(private) != key.public_key:  # pragma: no cover - digests checked
             raise ShareRefused("wrong_share", N_("The two shares do not make the day's key."))
         keys[day] = private
-    other.pending_share = None
+    return keys
+
+
+def open_approved(
+    session: Session,
+    *,
+    opening: EscrowOpening,
+    secret: bytes,
+    policy: Policy | None = None,
+    actor: Principal | None = None,
+) -> Trace:
+    """An approved opening run: the two waiting shares make the days' keys in memory and are
+    erased, the days' identities are opened into a temporary table, the case is traced and the
+    table dropped (`open_and_trace`). The scheduled job `escrow.open_approved` runs it, so
+    that an opening of millions of presences does not hold up the approving official's
+    request; the CLI runs it at once (`actor`: who ran it; None: the job)."""
+    case = session.get(Case, opening.case_id)
+    if case is None or opening.status is not OpeningStatus.APPROVED:  # pragma: no cover
+        raise Conflict(N_("This opening is not waiting to be opened."), code="escrow_not_approved")
+    approvals = list(
+        session.scalars(select(EscrowApproval).where(EscrowApproval.opening_id == opening.id))
+    )
+    keys = _day_keys(secret, opening, _needed(session, opening), approvals)
+    for approval in approvals:
+        approval.pending_share = None
     session.flush()
-    trace = open_and_trace(session, opening=opening, case=case, keys=keys, policy=policy)
+    trace = open_and_trace(
+        session,
+        opening=opening,
+        case=case,
+        keys=keys,
+        policy=policy or policy_store.current(session),
+    )
     audit.record(
         session,
-        actor=user,
+        actor=actor,
         action="escrow_open",
         subject_type="case",
         subject_id=case.id,
@@ -416,13 +485,30 @@ def approve(
         detail={
             "opening": str(opening.id),
             "days": [opening.first_day.isoformat(), opening.last_day.isoformat()],
+            "approved_by": sorted(str(a.approved_by) for a in approvals),
             "presences": opening.opened_presences,
             "trace": str(trace.id),
             "f1": trace.f1_count,
             "f2": trace.f2_count,
         },
     )
-    return Approved(opening, trace)
+    return trace
+
+
+def open_next_approved(session: Session, *, secret: bytes) -> EscrowOpening | None:
+    """The oldest approved opening opened and traced (the job's step); None when none waits.
+    On PostgreSQL a second worker skips the opening one is already running."""
+    opening = session.scalars(
+        select(EscrowOpening)
+        .where(EscrowOpening.status == OpeningStatus.APPROVED)
+        .order_by(EscrowOpening.requested_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if opening is None:
+        return None
+    open_approved(session, opening=opening, secret=secret)
+    return opening
 
 
 # -- the opening itself -------------------------------------------------------------------------
