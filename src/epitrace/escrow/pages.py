@@ -103,7 +103,8 @@ def approve(
     settings: AppSettings,
     share: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """An official approves with their share file; the second approval opens and traces."""
+    """An official approves with their share file; with the second the opening is approved
+    and the worker's job opens the days and traces the case."""
     raw = share.file.read(escrow_service.SHARE_BYTES + 1) if share is not None else b""
     opening = escrow_service.get_or_404(session, opening_id=opening_id)
     back = f"/cases/{opening.case_id}/escrow"
