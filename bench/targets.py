@@ -9,7 +9,10 @@ runs at the reference sizes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,30 @@ ORDER = (
     "retention: removing one day (partition drop, < 1 s for 20 M rows)",
 )
 _rows: dict[str, Row] = {}
+# `python -m bench` runs each benchmark in a process of its own and names a file here, to which
+# each row is appended as a line of JSON; it reads them back for the summary (`load`)
+FILE_VARIABLE = "EPITRACE_BENCH_TARGETS"
 
 
 def record(target: str, *, figure: str, baseline: str, met: bool | None) -> None:
     if target not in ORDER:
         raise ValueError(f"not a target: {target}")
-    _rows[target] = Row(target, figure, baseline, met)
+    row = Row(target, figure, baseline, met)
+    _rows[target] = row
+    path = os.environ.get(FILE_VARIABLE)
+    if path:
+        with Path(path).open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+
+
+def load(path: Path) -> None:
+    """The rows the benchmarks' processes appended to `path` (the last of a target wins)."""
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = Row(**json.loads(line))
+            _rows[row.target] = row
 
 
 def rows() -> list[Row]:
