@@ -11,10 +11,12 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
@@ -156,6 +158,20 @@ def settings(db: Database, tmp_path: Path, keys_dir: Path) -> Settings:
         # tests of the limit set their own.
         limit_dependents=1000,
     )
+
+
+# The local calendar (UTC+7) is a day ahead of UTC from 17:00 to 24:00 UTC. A test whose
+# expectation mixes UTC days (a GAEN key's day) with local days (an onset date, "today") takes
+# `clock_phase` first among its fixtures and runs in both phases, whatever hour it is run at.
+CLOCK_PHASES = {"same_date": time(5, 0), "local_date_ahead": time(20, 0)}
+
+
+@pytest.fixture(params=sorted(CLOCK_PHASES))
+def clock_phase(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Today at 05:00 UTC (12:00 local) or at 20:00 UTC (03:00 local the next day)."""
+    moment = datetime.combine(datetime.now(UTC).date(), CLOCK_PHASES[request.param], UTC)
+    with time_machine.travel(moment, tick=True):
+        yield str(request.param)
 
 
 @pytest.fixture
