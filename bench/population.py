@@ -315,12 +315,6 @@ def load(
         for ix in table.indexes:
             ix.create(conn)
         if not sqlite:
-            conn.execute(
-                text(
-                    "ALTER TABLE presence ADD CONSTRAINT uq_presence_client_key "
-                    "UNIQUE (client_key, venue_id)"
-                )
-            )
             for fk in table.foreign_key_constraints:
                 element = fk.elements[0]
                 conn.execute(

@@ -102,14 +102,15 @@ def prepare(engine: Engine, spec: Spec) -> None:
 def _day_sql(name: str) -> str:
     """One day of presences: uniform venues and people, entries through the day, stays of
     15 minutes to 4 hours, a share never closed."""
+    # no client key: a central presence keeps none (the person's receipt does)
     return f"""
 INSERT INTO {name} (id, venue_id, ward_code, person_id, entered_at, left_at, close_reason,
-                    method, client_key, created_at)
+                    method, created_at)
 SELECT gen_random_uuid(), md5('v' || (1 + (random() * (:venues - 1))::int))::uuid, '79',
        md5('p' || (1 + (random() * (:people - 1))::int))::uuid, t.at,
        CASE WHEN random() < :open THEN NULL
             ELSE t.at + make_interval(mins => 15 + (random() * 225)::int) END,
-       NULL, 'self_scan', md5(g::text || :day), t.at
+       NULL, 'self_scan', t.at
 FROM generate_series(1, :rows) g
 CROSS JOIN LATERAL (SELECT :start + make_interval(secs => random() * 86399.0 + g * 0)) t(at)
 """
@@ -139,7 +140,6 @@ def load(engine: Engine, spec: Spec) -> LoadFigures:
                     "venues": spec.venues,
                     "people": spec.people,
                     "open": OPEN_SHARE,
-                    "day": day.isoformat(),
                     "rows": spec.rows_per_day,
                     "start": start,
                 },

@@ -1,5 +1,6 @@
-"""Client keys are a phone's names for its own scans: another person's phone that sends the
-same key at the same venue is refused for that scan, never answered with a server error."""
+"""Client keys are a phone's names for its own scans, kept in the person's receipts: another
+person's phone that sends the same key at the same venue makes a scan of its own, never a
+refusal or a server error, and each phone's resend is still answered from its own receipt."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from epitrace.checkins.models import Presence, ScanReceipt
 from epitrace.db import Database
 from epitrace.security.keys import Keyring
 from tests.checkins.test_api import _token
 
 
-def test_a_key_another_person_used_at_the_venue_is_refused_for_that_scan(
+def test_a_key_another_person_used_at_the_venue_is_their_own_scan(
     client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
 ) -> None:
     token = _token(db, keyring, operator()["venue_id"])
@@ -31,15 +34,24 @@ def test_a_key_another_person_used_at_the_venue_is_refused_for_that_scan(
     )
     assert theirs.status_code == 200, theirs.text
     body = theirs.json()
-    assert (body["accepted"], body["refused"]) == (1, 1)
-    [refused] = [r for r in body["results"] if r["status"] == "refused"]
-    assert refused["client_key"] == "k-shared-0001"
-    assert refused["reason"] == "client_key_taken"
-    assert refused["message"]  # in the caller's language
-    # the first person's scan is untouched and theirs is stored once
+    assert (body["accepted"], body["refused"]) == (2, 0)
+    outcomes = {r["client_key"]: r["outcome"] for r in body["results"]}
+    # their scan with the shared key checked them in; their own later one, 30 min on, out
+    assert outcomes == {"k-shared-0001": "checked_in", "k-own-0002": "checked_out"}
+    # the first person's scan is untouched; each has one visit
     assert len(client.get("/api/v1/checkins", headers=first).json()) == 1
-    # a resend of the refused scan is answered (here: already checked in since, by their own
-    # later scan), never with a server error, and stores nothing new
-    again = client.post("/api/v1/checkins/batch", json={"scans": [scan]}, headers=second)
-    assert again.status_code == 200, again.text
     assert len(client.get("/api/v1/checkins", headers=second).json()) == 1
+    # a resend by either phone is answered from its own receipt and stores nothing new
+    for headers in (first, second):
+        again = client.post("/api/v1/checkins/batch", json={"scans": [scan]}, headers=headers)
+        assert again.status_code == 200, again.text
+        assert again.json()["results"][0]["outcome"] == "checked_in"
+        assert len(client.get("/api/v1/checkins", headers=headers).json()) == 1
+    # the keys live in the receipts only: a central presence keeps none (its index stays empty)
+    with db.session_scope() as s:
+        assert s.scalars(select(Presence.client_key)).all() == [None, None]
+        assert sorted(s.scalars(select(ScanReceipt.client_key))) == [
+            "k-own-0002",
+            "k-shared-0001",
+            "k-shared-0001",
+        ]

@@ -54,8 +54,10 @@ class Presence(Base):
     Exactly one of `person_id` and `manual_visitor_id` is set, or, in the escrow privacy
     mode, neither: `sealed_identity` holds the identity sealed to the key of `key_day` (see
     `epitrace.escrow`), and only an approved opening for a trace reads it. `ward_code` is the
-    venue's ward, denormalised so that area counts need no join. `client_key` makes uploads
-    idempotent: the same scan sent twice is stored once.
+    venue's ward, denormalised so that area counts need no join. A resent scan is stored
+    once: in the central mode the person's receipt (`ScanReceipt`) holds the phone's
+    `client_key`, and the presence keeps none; in the escrow mode no receipt may name the
+    person, so the sealed presence keeps the key.
 
     On PostgreSQL the table is partitioned by day of `entered_at` (UTC), so that retention
     drops a day's partition (`checkins.partitions`); its keys therefore hold `entered_at`,
@@ -74,9 +76,9 @@ class Presence(Base):
         # the roll-ups read what was stored since their last run; rows are appended in
         # time order, so on PostgreSQL a BRIN index of a few pages does it
         Index("ix_presence_created", "created_at", postgresql_using="brin"),
-        # a resent scan carries its first time: the key with the venue and the time is
-        # unique (a partitioned table's unique keys hold the partition key); presences
-        # without a key (door scans, manual entries) stay out of the index
+        # escrow mode: a resent scan carries its first time, so the key with the venue and
+        # the time is unique (a partitioned table's unique keys hold the partition key);
+        # presences without a key (the central mode's, door scans) stay out of the index
         Index(
             "uq_presence_client_key_venue_id_entered_at",
             "client_key",

@@ -225,7 +225,6 @@ def _enter(
     method: PresenceMethod,
     recorded_by: uuid.UUID | None,
     device_id: str | None,
-    client_key: str | None,
     open_here: dict[uuid.UUID, Presence],
     open_elsewhere: dict[uuid.UUID, Presence],
 ) -> Presence:
@@ -243,7 +242,6 @@ def _enter(
         method=method,
         recorded_by=recorded_by,
         device_id=device_id,
-        client_key=client_key,
     )
     session.add(presence)
     return presence
@@ -285,7 +283,6 @@ def scan(
     direction: str = "auto",
     recorded_by: uuid.UUID | None = None,
     device_id: str | None = None,
-    client_key: str | None = None,
     flag: PersonFlag | None = None,
 ) -> ScanResult:
     """Apply one scan of `venue` by a person (with dependents) at time `at`.
@@ -356,7 +353,6 @@ def scan(
             method=method,
             recorded_by=recorded_by,
             device_id=device_id,
-            client_key=client_key if pid == person_id else None,
             open_here=open_here,
             open_elsewhere=open_elsewhere,
         )
@@ -417,7 +413,6 @@ def self_scan(
             at=at,
             dependent_ids=dependent_ids,
             device_id=device_id,
-            client_key=client_key,
             flag=flag,
         )
         session.add(
@@ -433,9 +428,7 @@ def self_scan(
         session.flush()
         savepoint.commit()
     except IntegrityError:
-        # The same scan arrived concurrently on another connection and won the race; or
-        # another person's phone named a scan at this venue with the same key (keys are
-        # unique per venue): that scan is refused, the rest of a batch goes on.
+        # The same scan arrived concurrently on another connection and won the race.
         savepoint.rollback()
         seen = _receipt(session, person_id=person_id, client_key=client_key)
         if seen is None:
@@ -678,7 +671,6 @@ def _scan_in_memory(
     people: Sequence[uuid.UUID],
     at: datetime,
     device_id: str | None,
-    client_key: str,
 ) -> ScanResult:
     """`scan` of a self-scan ("auto"), on the batch's state instead of fresh queries."""
     open_here: dict[uuid.UUID, Presence] = {}
@@ -729,7 +721,6 @@ def _scan_in_memory(
             method=PresenceMethod.SELF_SCAN,
             recorded_by=None,
             device_id=device_id,
-            client_key=client_key if pid == person_id else None,
         )
         session.add(presence)
         state.open[pid].append((presence, venue))
@@ -837,7 +828,6 @@ def ingest_batch(
             people=[person_id, *dict.fromkeys(item.dependent_ids)],
             at=item.at,
             device_id=device_id,
-            client_key=item.client_key,
         )
         session.add(
             ScanReceipt(
