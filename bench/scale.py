@@ -185,8 +185,20 @@ def sizes(engine: Engine, spec: Spec) -> None:
         per_row = (table + index) / spec.rows_per_day
         print(
             f"  per day: {table / 2**30:.2f} GiB table + {index / 2**30:.2f} GiB indexes "
-            f"= {(table + index) / 2**30:.2f} GiB; {per_row:.0f} bytes per presence"
+            f"= {(table + index) / 2**30:.2f} GiB; {per_row:.0f} bytes per presence "
+            f"(indexes {index / table:.2f} of the table)"
         )
+        with engine.connect() as conn:
+            each = conn.execute(
+                text(
+                    "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) "
+                    "FROM pg_index WHERE indrelid = CAST(:name AS regclass) ORDER BY 2 DESC"
+                ),
+                {"name": loaded[-1][0]},
+            ).all()
+        print(f"  each index of {loaded[-1][0]}:")
+        for name, size in each:
+            print(f"    {name:<66} {size / 2**20:8,.0f} MiB")
 
 
 def pick_people(engine: Engine, spec: Spec, count: int) -> list[uuid.UUID]:
