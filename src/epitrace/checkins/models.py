@@ -54,10 +54,10 @@ class Presence(Base):
     Exactly one of `person_id` and `manual_visitor_id` is set, or, in the escrow privacy
     mode, neither: `sealed_identity` holds the identity sealed to the key of `key_day` (see
     `epitrace.escrow`), and only an approved opening for a trace reads it. `ward_code` is the
-    venue's ward, denormalised so that area counts need no join. A resent scan is stored
-    once: in the central mode the person's receipt (`ScanReceipt`) holds the phone's
-    `client_key`, and the presence keeps none; in the escrow mode no receipt may name the
-    person, so the sealed presence keeps the key.
+    venue's ward when the person entered. A resent scan is stored once: in the central mode
+    the person's receipt (`ScanReceipt`) holds the phone's `client_key`, and the presence
+    keeps none; in the escrow mode no receipt may name the person, so the sealed presence
+    keeps the key.
 
     On PostgreSQL the table is partitioned by day of `entered_at` (UTC), so that retention
     drops a day's partition (`checkins.partitions`); its keys therefore hold `entered_at`,
@@ -72,7 +72,8 @@ class Presence(Base):
         PrimaryKeyConstraint("id", "venue_id", "entered_at"),
         # (venue_id, entered_at) lookups use tracing's covering ix_presence_tracing
         Index("ix_presence_person_entered", "person_id", "entered_at"),
-        Index("ix_presence_ward_entered", "ward_code", "entered_at"),
+        # no index by ward: area reads go through the area's venues (a range of the venue
+        # index each), which kept the table's indexes below twice its size (docs/performance.md)
         # the roll-ups read what was stored since their last run; rows are appended in
         # time order, so on PostgreSQL a BRIN index of a few pages does it
         Index("ix_presence_created", "created_at", postgresql_using="brin"),
