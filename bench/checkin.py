@@ -8,7 +8,8 @@ keep-alive connections):
   the new presence): half the citizens start with an open presence at one of eight venues and
   each request moves a citizen on to the next venue, so every request creates a presence and
   closes the previous one (a citizen comes back to a venue only after seven other visits, far
-  beyond the one-minute duplicate window);
+  beyond the one-minute duplicate window); each request carries a client key, as the web app
+  sends it, so each also writes a scan receipt (`--no-client-key` leaves it out);
 - `POST /api/v1/checkins/batch` with 50 offline scans each, from the other half: every scan of
   a citizen is two minutes after the previous one at another venue, so every scan writes a
   presence (and, but for a citizen's very first, closes the previous one).
@@ -247,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
     parser.add_argument("--seconds", type=float, default=12.0, help="duration of each phase")
     parser.add_argument("--citizens", type=int, default=3000)
+    parser.add_argument(
+        "--no-client-key",
+        action="store_true",
+        help="single check-ins without the client key the web app sends (no receipt written)",
+    )
     args = parser.parse_args(argv)
 
     name, url = create_database()
@@ -273,9 +279,12 @@ def main(argv: list[str] | None = None) -> int:
                 # presence of visit k - 1 at another venue and creates one.
                 user = worker * per_client + n % per_client
                 code = codes[(n // per_client + 1) % VENUES]
+                body = {"token": code, "device_id": f"bench-{user}"}
+                if not args.no_client_key:  # as the web app sends it: a key per scan
+                    body["client_key"] = f"bench-{user:06d}-{worker:03d}-{n:08d}"
                 response = client.post(
                     "/api/v1/checkins",
-                    json={"token": code, "device_id": f"bench-{user}"},
+                    json=body,
                     headers={"Authorization": f"Bearer {tokens[user]}"},
                 )
                 return 1 if response.status_code == 201 else -1
