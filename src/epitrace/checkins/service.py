@@ -1357,7 +1357,9 @@ def count_entries_since(
         select(func.count())
         .select_from(Presence)
         .join(Venue, Venue.id == Presence.venue_id)
-        .where(Presence.entered_at >= since, place_service.within_areas(Venue.ward_code, area_paths))
+        .where(
+            Presence.entered_at >= since, place_service.within_areas(Venue.ward_code, area_paths)
+        )
     )
     return int(session.scalar(stmt) or 0)
 
