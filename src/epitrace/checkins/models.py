@@ -72,8 +72,8 @@ class Presence(Base):
         PrimaryKeyConstraint("id", "venue_id", "entered_at"),
         # (venue_id, entered_at) lookups use tracing's covering ix_presence_tracing
         Index("ix_presence_person_entered", "person_id", "entered_at"),
-        # no index by ward: area reads go through the area's venues (a range of the venue
-        # index each), which kept the table's indexes below twice its size (docs/performance.md)
+        # no index by ward (migration 34): area reads go through the area's venues, a range
+        # of the venue index each (docs/performance.md, "Presence indexes")
         # the roll-ups read what was stored since their last run; rows are appended in
         # time order, so on PostgreSQL a BRIN index of a few pages does it
         Index("ix_presence_created", "created_at", postgresql_using="brin"),
