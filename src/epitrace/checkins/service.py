@@ -428,9 +428,8 @@ def self_scan(
         session.flush()
         savepoint.commit()
     except IntegrityError:
-        # The same scan arrived concurrently on another connection and won the race (or, once,
-        # a presence stored before central presences kept no key has the same key, venue and
-        # time: that scan is refused, the rest of a batch goes on).
+        # The same scan arrived concurrently on another connection and won the race: its
+        # receipt answers. Without one the scan is refused, and the rest of a batch goes on.
         savepoint.rollback()
         seen = _receipt(session, person_id=person_id, client_key=client_key)
         if seen is None:
