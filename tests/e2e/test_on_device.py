@@ -166,6 +166,9 @@ def test_phone_keeps_the_visit_and_warns_after_a_hotspot_notice(
     phone.goto("/lang/en?next=/me")
     expect(phone.get_by_test_id("hotspot-instructions")).to_have_text(INSTRUCTIONS_EN)
     phone.goto("/lang/vi?next=/me")
+    # the page has stored what it fetched (before it says what it checked): nothing of this
+    # load may write the notices back after the storage is cleared below
+    expect(phone.get_by_test_id("hotspot-warnings")).to_have_attribute("data-checked", "1")
 
     # the phone's own check: a genuine notice verifies, an altered one does not, and the
     # venue tag the phone computes is the server's
