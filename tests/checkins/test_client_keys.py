@@ -1,15 +1,18 @@
 """Client keys are a phone's names for its own scans, kept in the person's receipts: another
 person's phone that sends the same key at the same venue makes a scan of its own, never a
-refusal or a server error, and each phone's resend is still answered from its own receipt."""
+refusal or a server error, and each phone's resend is still answered from its own receipt:
+when it arrives while the first sending is being applied, and when the venue's code no longer
+holds."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from epitrace.checkins.models import Presence, ScanReceipt
 from epitrace.db import Database
@@ -55,3 +58,52 @@ def test_a_key_another_person_used_at_the_venue_is_their_own_scan(
             "k-shared-0001",
             "k-shared-0001",
         ]
+
+
+def test_a_check_in_sent_at_once_from_several_connections_is_stored_once(
+    client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
+) -> None:
+    # the phone resends before the first answer came back: every sending waits for the lock
+    # on the person, and all but the first are answered from its receipt
+    token = _token(db, keyring, operator()["venue_id"])
+    me = citizen()
+    sendings = 6
+    barrier = threading.Barrier(sendings)
+    answers: list[tuple[int, dict[str, Any]]] = []
+
+    def send() -> None:
+        barrier.wait()
+        response = client.post(
+            "/api/v1/checkins", json={"token": token, "client_key": "k-tap-tap-0001"}, headers=me
+        )
+        answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=send) for _ in range(sendings)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in answers] == [201] * sendings, answers
+    assert {body["outcome"] for _, body in answers} == {"checked_in"}
+    assert len({body["presences"][0]["id"] for _, body in answers}) == 1
+    with db.session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Presence)) == 1
+        assert s.scalar(select(func.count()).select_from(ScanReceipt)) == 1
+
+
+def test_a_resend_is_answered_after_its_venue_was_suspended(
+    client: TestClient, db: Database, citizen: Any, operator: Callable[..., Any], keyring: Keyring
+) -> None:
+    op = operator()
+    token = _token(db, keyring, op["venue_id"])
+    me = citizen()
+    scan = {"token": token, "client_key": "k-before-close-01"}
+    first = client.post("/api/v1/checkins", json=scan, headers=me)
+    assert first.status_code == 201, first.text
+    client.post(f"/api/v1/venues/{op['venue_id']}/suspend", headers=op["headers"])
+    again = client.post("/api/v1/checkins", json=scan, headers=me)
+    assert again.status_code == 201, again.text
+    assert again.json()["presences"][0]["id"] == first.json()["presences"][0]["id"]
+    fresh = {**scan, "client_key": "k-after-close-02"}
+    new = client.post("/api/v1/checkins", json=fresh, headers=me)
+    assert new.status_code == 410

@@ -29,6 +29,21 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> Keyring:
     return Keyring(tmp_path_factory.getbasetemp() / "single-scan-keys")
 
 
+def _statements(session: Session, **scan: Any) -> tuple[Any, list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = flows.self_scan(session, **scan)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return result, statements
+
+
 def test_a_check_in_that_closes_the_previous_visit_takes_five_statements_on_postgresql(
     session: Session, places: Any, ring: Keyring
 ) -> None:
@@ -44,23 +59,48 @@ def test_a_check_in_that_closes_the_previous_visit_takes_five_statements_on_post
     )
     assert first.outcome == Outcome.CHECKED_IN
     token = venue_service.token_for(ring, school)
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        result = flows.self_scan(session, token=token, at=now, **scan)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    result, statements = _statements(session, token=token, at=now, **scan)
     assert result.outcome == Outcome.CHECKED_IN
     assert first.presences[0].close_reason is CloseReason.NEXT_CHECKIN
     # venue, lock (+ quarantine orders), presences, UPDATE, INSERT; SQLite asks the
     # quarantine orders on their own (7 and 7 before)
     expected = 5 if session.get_bind().dialect.name == "postgresql" else 6
     assert len(statements) == expected, statements
+
+
+def test_a_check_in_with_a_client_key_adds_its_receipt_and_no_savepoint(
+    session: Session, places: Any, ring: Keyring
+) -> None:
+    # the web app sends a key with every scan: the receipt is looked for after the lock (a
+    # resend waits for the first sending there) and written with the presence; no savepoint
+    # and no look-up before the lock (9 statements on PostgreSQL before, 2 of them savepoints)
+    market = venue_factories.venue(session, name="Chợ Bến Thành")
+    school = venue_factories.venue(session, name="Trường Văn Lang", category=VenueCategory.SCHOOL)
+    person = Person(full_name="Có Khoá")
+    session.add(person)
+    session.flush()
+    now = datetime.now(UTC)
+    scan: dict[str, Any] = {"keyring": ring, "person_id": person.id}
+    flows.self_scan(
+        session,
+        token=venue_service.token_for(ring, market),
+        at=now - timedelta(minutes=20),
+        client_key="k-first-scan-01",
+        **scan,
+    )
+    token = venue_service.token_for(ring, school)
+    result, statements = _statements(
+        session, token=token, at=now, client_key="k-second-scan-02", **scan
+    )
+    assert result.outcome == Outcome.CHECKED_IN
+    assert not any("SAVEPOINT" in sql.upper() for sql in statements), statements
+    # venue, lock, receipt, presences, UPDATE, INSERT presence, INSERT receipt
+    expected = 7 if session.get_bind().dialect.name == "postgresql" else 8
+    assert len(statements) == expected, statements
+    again, statements = _statements(
+        session, token=token, at=now, client_key="k-second-scan-02", **scan
+    )
+    assert again.duplicate and again.presences[0].id == result.presences[0].id
 
 
 def test_a_second_scan_within_a_minute_of_a_check_out_is_the_same_check_out(

@@ -66,11 +66,6 @@ class Outcome:
     COUNTED_OUT = "counted_out"
 
 
-CLIENT_KEY_TAKEN = N_(
-    "Another phone has already sent a scan with this key at this venue. Scan the code again."
-)
-
-
 # A yes/no question about each person of a scan, asked of the database with the lock on the
 # people (no round trip of its own): given the person's id column, an expression.
 PersonFlag = Callable[[SQLColumnExpression[uuid.UUID]], ColumnElement[bool]]
@@ -284,17 +279,21 @@ def scan(
     recorded_by: uuid.UUID | None = None,
     device_id: str | None = None,
     flag: PersonFlag | None = None,
+    replay: Callable[[], ScanResult | None] | None = None,
 ) -> ScanResult:
     """Apply one scan of `venue` by a person (with dependents) at time `at`.
 
     `direction` "auto" (self-scan) toggles: in, or out when already inside for more than the
     duplicate window; "in" and "out" are the door operator's explicit choices. `flag` is
-    asked of each person with the lock (`ScanResult.flagged`).
+    asked of each person with the lock (`ScanResult.flagged`). `replay` is asked right after
+    the lock: a scan applied before (a resend) is answered by what it returns.
     """
     people = [person_id, *_dependents(session, guardian_id=person_id, dependent_ids=dependent_ids)]
     if method is not PresenceMethod.SELF_SCAN:
         people = [person_id]
     flagged = _lock_people(session, people, flag)
+    if replay is not None and (answered := replay()) is not None:
+        return answered
     open_here: dict[uuid.UUID, Presence] = {}
     open_elsewhere: dict[uuid.UUID, Presence] = {}
     current, last = _current_presences(
@@ -388,24 +387,22 @@ def self_scan(
     client_key: str | None = None,
     flag: PersonFlag | None = None,
 ) -> ScanResult:
-    """A citizen scanned a venue code: check in, or out, idempotently per client key."""
-    if client_key is not None:
-        seen = _receipt(session, person_id=person_id, client_key=client_key)
-        if seen is not None:
-            return _replay(session, seen)
-    venue = venue_service.resolve_token(session, keyring, token)
-    if client_key is None:
-        return scan(
-            session,
-            venue=venue,
-            person_id=person_id,
-            at=at,
-            dependent_ids=dependent_ids,
-            device_id=device_id,
-            flag=flag,
-        )
-    savepoint = session.begin_nested()
+    """A citizen scanned a venue code: check in, or out, idempotently per client key.
+
+    The receipt of an earlier scan with the same key is looked for after the lock on the
+    person, which every writer of the person's receipts holds until its commit: a resend
+    that arrives while the first sending is still being applied waits for it and is then
+    answered by its receipt, so the new receipt cannot conflict and no savepoint is needed.
+    A scan sent before is answered as it was even when its code or a dependent it names no
+    longer holds (code rotated, venue suspended, dependent removed).
+    """
+
+    def sent_before() -> ScanResult | None:
+        seen = _receipt(session, person_id=person_id, client_key=client_key) if client_key else None
+        return None if seen is None else _replay(session, seen)
+
     try:
+        venue = venue_service.resolve_token(session, keyring, token)
         result = scan(
             session,
             venue=venue,
@@ -414,7 +411,16 @@ def self_scan(
             dependent_ids=dependent_ids,
             device_id=device_id,
             flag=flag,
+            replay=sent_before if client_key is not None else None,
         )
+    except DomainError:
+        # refused before anything changed (the code, the dependents named): a scan applied
+        # before is still answered as it was
+        answered = sent_before()
+        if answered is None:
+            raise
+        return answered
+    if client_key is not None and not result.duplicate:
         session.add(
             ScanReceipt(
                 person_id=person_id,
@@ -426,15 +432,6 @@ def self_scan(
             )
         )
         session.flush()
-        savepoint.commit()
-    except IntegrityError:
-        # The same scan arrived concurrently on another connection and won the race: its
-        # receipt answers. Without one the scan is refused, and the rest of a batch goes on.
-        savepoint.rollback()
-        seen = _receipt(session, person_id=person_id, client_key=client_key)
-        if seen is None:
-            raise Conflict(CLIENT_KEY_TAKEN, code="client_key_taken") from None
-        return _replay(session, seen)
     return result
 
 
