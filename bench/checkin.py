@@ -1,8 +1,8 @@
 """Check-in benchmark: a real server process on PostgreSQL, concurrent HTTP clients.
 
-`python -m bench.checkin` creates its own PostgreSQL database, starts `uvicorn
-epitrace.asgi:app` in a separate process, and measures with concurrent clients (threads,
-keep-alive connections):
+`python -m bench.checkin` creates its own PostgreSQL database, starts the server as production
+does (`epitrace serve --workers N`) in a separate process, and measures with concurrent
+clients (threads, keep-alive connections):
 - the trivial endpoint `/healthz` (one `SELECT 1`): the baseline of this machine and server;
 - `POST /api/v1/checkins` (rate limits, token verification, closing the previous presence,
   the new presence): half the citizens start with an open presence at one of eight venues and
@@ -162,10 +162,14 @@ def start_server(
         "EPITRACE_SMS_OUTBOX": str(workdir / "sms.log"),
         "EPITRACE_ENVIRONMENT": "production",
         "EPITRACE_RUN_JOBS_IN_PROCESS": "false",
+        "EPITRACE_LOG_LEVEL": "warning",
     }
+    # the production command, `epitrace serve` (epitrace.web.serving): a plain
+    # `uvicorn --workers N` leaves Nagle's algorithm on every kept-alive connection, about
+    # 40 ms a request whatever it does (docs/performance.md, "The 40 ms of every request")
     command = [
-        sys.executable, "-m", "uvicorn", "epitrace.asgi:app", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+        sys.executable, "-c", "from epitrace.cli import app; app()", "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=workdir)  # noqa: S603 - our own command line
     deadline = time.monotonic() + 30
@@ -326,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=20)
         drop_database(name)
 
-    print(f"server: uvicorn, {args.workers} worker processes; {args.clients} client threads")
+    print(f"server: epitrace serve, {args.workers} worker processes; {args.clients} client threads")
     counters = os.environ.get("EPITRACE_REDIS_URL") or "the database"
     print(f"rate-limit counters in {counters} (EPITRACE_REDIS_URL)")
     print(f"/healthz          {base_rate:8.1f} req/s   ({base_ok} ok, {base_err} failed)")

@@ -121,14 +121,14 @@ def serve(
     reload: bool = False,
 ) -> None:
     """Run the web application and API."""
-    import uvicorn  # noqa: PLC0415 - only the serve command needs the server
+    from epitrace.web import serving  # noqa: PLC0415 - only the serve command needs uvicorn
 
     settings = get_settings()
     if settings.is_sqlite and workers > 1:
         raise fail("SQLite serves one process; use PostgreSQL for several workers.")
     base_url = public_base_url(settings, host=host, port=port)
     console.print(f"public address (QR codes, links): {base_url}")
-    uvicorn.run(
+    serving.run(
         "epitrace.asgi:app",
         host=host,
         port=port,
