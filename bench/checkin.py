@@ -14,7 +14,8 @@ clients (threads, keep-alive connections):
   a citizen is two minutes after the previous one at another venue, so every scan writes a
   presence (and, but for a citizen's very first, closes the previous one).
 The figures are the ratios of check-ins/s and scans/s to the baseline requests/s, all measured
-in this run, and the rows each phase really wrote (counted in the database before and after).
+in this run, the rows each phase really wrote (counted in the database before and after), and
+the CPU time a request cost the server, PostgreSQL and the clients (read from /proc).
 The database is dropped at the end. With `EPITRACE_REDIS_URL` set in its environment the
 server keeps its rate-limit counters in Redis (the production setting); the output says which.
 """
@@ -220,6 +221,55 @@ def hammer(
     return sum(items) / elapsed, sum(done), sum(errors)
 
 
+class CpuMeter:
+    """CPU time spent by the server (its process and workers), PostgreSQL and this process
+    (the client threads), read from /proc: where a phase's CPU went, per request."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    @staticmethod
+    def _stat(pid: str) -> tuple[str, int, float] | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / CpuMeter.TICK
+
+    def snapshot(self) -> dict[tuple[str, str], float]:
+        stats = {pid: self._stat(pid) for pid in os.listdir("/proc") if pid.isdigit()}
+        found = {pid: stat for pid, stat in stats.items() if stat is not None}
+        server = {str(self.server_pid)}
+        grown = True
+        while grown:  # the server's worker processes (and theirs)
+            children = {pid for pid, (_n, ppid, _t) in found.items() if str(ppid) in server}
+            grown = not children <= server
+            server |= children
+        times: dict[tuple[str, str], float] = {}
+        for pid, (name, _ppid, cpu) in found.items():
+            if pid in server:
+                times[("server", pid)] = cpu
+            elif name == "postgres":
+                times[("postgres", pid)] = cpu
+        times[("clients", str(os.getpid()))] = sum(os.times()[:2])
+        return times
+
+    @staticmethod
+    def per_request(
+        before: dict[tuple[str, str], float], after: dict[tuple[str, str], float], requests: int
+    ) -> str:
+        spent: dict[str, float] = {"server": 0.0, "postgres": 0.0, "clients": 0.0}
+        for key, cpu in after.items():
+            spent[key[0]] += cpu - before.get(key, 0.0)
+        total = sum(spent.values())
+        parts = ", ".join(f"{k} {v / max(requests, 1) * 1000:.1f} ms" for k, v in spent.items())
+        return f"CPU a request: {parts}; all {total / max(requests, 1) * 1000:.1f} ms"
+
+
 ROW_COUNTS = {
     "presences": "SELECT count(*) FROM presence",
     "closed": "SELECT count(*) FROM presence WHERE left_at IS NOT NULL",
@@ -318,9 +368,14 @@ def main(argv: list[str] | None = None) -> int:
                 return BATCH_SIZE
 
             hammer(base, args.clients, 2.0, healthz)  # warm up connections and workers
+            meter = CpuMeter(server.pid)
+            start = meter.snapshot()
             base_rate, base_ok, base_err = hammer(base, args.clients, args.seconds, healthz)
+            base_cpu = CpuMeter.per_request(start, meter.snapshot(), base_ok)
             before = row_counts(url)
+            start = meter.snapshot()
             rate, ok, err = hammer(base, args.clients, args.seconds, checkin)
+            checkin_cpu = CpuMeter.per_request(start, meter.snapshot(), ok)
             middle = row_counts(url)
             scan_rate, batches, batch_err = hammer(base, args.clients, args.seconds / 2, batch)
             after = row_counts(url)
@@ -334,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     counters = os.environ.get("EPITRACE_REDIS_URL") or "the database"
     print(f"rate-limit counters in {counters} (EPITRACE_REDIS_URL)")
     print(f"/healthz          {base_rate:8.1f} req/s   ({base_ok} ok, {base_err} failed)")
+    print(f"  {base_cpu}")
     print(f"POST /checkins    {rate:8.1f} req/s   ({ok} ok, {err} failed)")
+    print(f"  {checkin_cpu}")
     print(f"  {written(before, middle)}")
     print(f"ratio check-in / healthz: {rate / base_rate:.2f}")
     print(
