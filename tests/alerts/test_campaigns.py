@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epitrace.alerts import campaigns, rendering
@@ -27,6 +27,7 @@ from epitrace.rollout import rosters
 from epitrace.venues import service as venue_service
 from tests.alerts import campaign_factories as cf
 from tests.alerts import factories as af
+from tests.sql import statements_sent
 
 
 @pytest.fixture
@@ -214,17 +215,8 @@ def test_an_occurrence_is_written_in_one_statement(session: Session, people: Any
             af.citizen(session, f"09130{n:05d}", name=f"Người {n}", ward="26743")
         campaign = cf.campaign(session, people["dic"].id, start=cf.local_now(timedelta(hours=1)))
         campaigns.launch(session, campaign=campaign, by=people["dic"].id, settings=_settings())
-        seen: list[str] = []
-
-        def count(*args: Any) -> None:
-            seen.append(args[2])
-
-        engine = session.get_bind()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_sent(session.get_bind()) as seen:
             campaigns.run_due(session, now=utcnow() + timedelta(hours=2), campaign_id=campaign.id)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         inserts = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "WITH"))]
         assert len(inserts) == 1
         return len(seen)

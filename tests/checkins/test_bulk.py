@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from epitrace.accounts import service as account_service
@@ -27,6 +27,7 @@ from epitrace.errors import InvalidInput
 from epitrace.security.keys import Keyring
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import VenueCategory
+from tests.sql import statements_sent
 from tests.venues import factories as venue_factories
 
 VENUES = ("market", "school", "station")
@@ -256,19 +257,10 @@ def test_bulk_writes_a_batch_in_a_few_statements(
         )
         for i in range(60)
     ]
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         results = checkin_service.ingest_batch(
             session, keyring=ring, person_id=person_id, scans=scans, now=now, retention_days=21
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert [r.outcome for r in results] == ["checked_in"] * 60
     assert len(statements) <= 15, statements  # one by one: 13 a scan
     stored = session.scalar(

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import Person
@@ -21,6 +20,7 @@ from epitrace.checkins.service import Outcome
 from epitrace.security.keys import Keyring
 from epitrace.venues import service as venue_service
 from epitrace.venues.models import VenueCategory
+from tests.sql import statements_sent
 from tests.venues import factories as venue_factories
 
 
@@ -30,28 +30,24 @@ def ring(tmp_path_factory: pytest.TempPathFactory) -> Keyring:
 
 
 def _statements(session: Session, **scan: Any) -> tuple[Any, list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         result = flows.self_scan(session, **scan)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return result, statements
+
+
+def _market_school_and(session: Session, name: str) -> tuple[Any, Any, Person]:
+    market = venue_factories.venue(session, name="Chợ Bến Thành")
+    school = venue_factories.venue(session, name="Trường Văn Lang", category=VenueCategory.SCHOOL)
+    person = Person(full_name=name)
+    session.add(person)
+    session.flush()
+    return market, school, person
 
 
 def test_a_check_in_that_closes_the_previous_visit_takes_five_statements_on_postgresql(
     session: Session, places: Any, ring: Keyring
 ) -> None:
-    market = venue_factories.venue(session, name="Chợ Bến Thành")
-    school = venue_factories.venue(session, name="Trường Văn Lang", category=VenueCategory.SCHOOL)
-    person = Person(full_name="Nhanh")
-    session.add(person)
-    session.flush()
+    market, school, person = _market_school_and(session, "Nhanh")
     now = datetime.now(UTC)
     scan: dict[str, Any] = {"keyring": ring, "person_id": person.id}
     first = flows.self_scan(
@@ -74,11 +70,7 @@ def test_a_check_in_with_a_client_key_adds_its_receipt_and_no_savepoint(
     # the web app sends a key with every scan: the receipt is looked for after the lock (a
     # resend waits for the first sending there) and written with the presence; no savepoint
     # and no look-up before the lock (9 statements on PostgreSQL before, 2 of them savepoints)
-    market = venue_factories.venue(session, name="Chợ Bến Thành")
-    school = venue_factories.venue(session, name="Trường Văn Lang", category=VenueCategory.SCHOOL)
-    person = Person(full_name="Có Khoá")
-    session.add(person)
-    session.flush()
+    market, school, person = _market_school_and(session, "Có Khoá")
     now = datetime.now(UTC)
     scan: dict[str, Any] = {"keyring": ring, "person_id": person.id}
     flows.self_scan(
