@@ -29,7 +29,7 @@ from epitrace.checkins.pages import HELD_COOKIE
 from epitrace.checkins.service import Outcome
 from epitrace.cli_support import acting
 from epitrace.config import Settings
-from epitrace.db import Database
+from epitrace.db import Database, utcnow
 from epitrace.errors import Conflict, Forbidden
 from epitrace.escrow import crypto
 from epitrace.escrow import service as escrow_service
@@ -37,6 +37,7 @@ from epitrace.escrow.models import EscrowApproval, EscrowOpening, OpeningStatus
 from epitrace.rollout import indicators
 from epitrace.rollout.models import IndicatorSnapshot
 from epitrace.security.keys import Keyring
+from epitrace.security.models import AuditEntry
 from epitrace.security.permissions import Principal
 from epitrace.tracing import service as tracing_service
 from epitrace.tracing.models import ContactLink
@@ -390,6 +391,50 @@ def test_one_official_alone_cannot_open_and_a_wrong_share_is_refused(
     with pytest.raises(Conflict):
         approve(tinh, shares(made, "b"))
     assert session.get(EscrowOpening, opening.id).status is OpeningStatus.EXPIRED  # type: ignore[union-attr]
+
+
+def test_shares_kept_under_a_changed_server_secret_are_asked_for_again(
+    session: Session, places: Any, ring: Keyring, escrow_settings: Settings
+) -> None:
+    # the server's secret was changed while shares waited: the job does not fail every
+    # minute and the second official gets no error; the opening waits for shares again
+    yte1, yte2, tinh, door = officials(session)
+    made = ceremony(session)
+    world = seed(session, ring=ring, settings=escrow_settings, suffix="E", operator=door)
+
+    def approve(who: Principal, holder: str, secret: bytes) -> escrow_service.Approved:
+        return escrow_service.approve(
+            session, principal=who, opening_id=opening.id, shares=shares(made, holder),
+            secret=secret, policy=DEFAULT_POLICY, now=AS_OF + timedelta(minutes=5),
+        )  # fmt: skip
+
+    opening = escrow_service.request_opening(
+        session, principal=yte1, case=world.case, policy=DEFAULT_POLICY, now=AS_OF
+    )
+    approve(yte2, "a", b"old-secret")
+    approve(tinh, "b", b"old-secret")
+    assert opening.status is OpeningStatus.APPROVED
+    # the job, under the new secret
+    assert escrow_service.open_next_approved(session, secret=b"new-secret") is opening
+    assert opening.status is OpeningStatus.REQUESTED
+    assert opening.expires_at > utcnow()
+    assert session.scalars(select(EscrowApproval)).all() == []
+    asked = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "escrow_shares_lost")
+    ).all()
+    assert len(asked) == 1 and asked[0].detail["opening"] == str(opening.id)
+    assert escrow_service.open_next_approved(session, secret=b"new-secret") is None
+
+    # the secret changes again between the two approvals: the second is kept as the first
+    approve(yte2, "a", b"new-secret")
+    second = approve(tinh, "b", b"newer-secret")
+    assert (second.trace, opening.status) == (None, OpeningStatus.REQUESTED)
+    kept = session.scalars(select(EscrowApproval)).all()
+    assert [(a.holder, a.approved_by) for a in kept] == [("b", tinh.user_id)]
+    # and the first official gives their share again: approved, opened, traced
+    assert approve(yte2, "a", b"newer-secret").opening.status is OpeningStatus.APPROVED
+    assert escrow_service.open_next_approved(session, secret=b"newer-secret") is opening
+    assert opening.status is OpeningStatus.TRACED
 
 
 def test_counts_and_indicators_are_the_same_in_escrow(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import uuid
 from collections import deque
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,6 +54,8 @@ from epitrace.tracing import policy_store
 from epitrace.tracing.engine import trace_case
 from epitrace.tracing.models import Trace
 from epitrace.tracing.policy import Policy
+
+log = logging.getLogger(__name__)
 
 # An opening not approved by both officials within this time expires and its share is erased.
 APPROVAL_HOURS = 24
@@ -415,7 +419,13 @@ def approve(
         session.flush()
         return Approved(opening, None)
     # the second share: the two must make each day's key, checked while the official is here
-    _day_keys(secret, opening, needed, [*earlier, approval])
+    try:
+        _day_keys(secret, opening, needed, [*earlier, approval])
+    except InvalidTag:
+        # the first share was kept under another server secret: it is dropped, and this one
+        # waits as the first
+        _ask_again(session, opening=opening, approvals=earlier, actor=user, now=now)
+        return Approved(opening, None)
     opening.status = OpeningStatus.APPROVED
     session.flush()
     if not open_now:
@@ -464,7 +474,11 @@ def open_approved(
     approvals = list(
         session.scalars(select(EscrowApproval).where(EscrowApproval.opening_id == opening.id))
     )
-    keys = _day_keys(secret, opening, _needed(session, opening), approvals)
+    try:
+        keys = _day_keys(secret, opening, _needed(session, opening), approvals)
+    except InvalidTag:
+        _ask_again(session, opening=opening, approvals=approvals, actor=actor, now=utcnow())
+        raise SharesUnreadable(SHARES_UNREADABLE, code="escrow_shares_lost") from None
     for approval in approvals:
         approval.pending_share = None
     session.flush()
@@ -495,9 +509,49 @@ def open_approved(
     return trace
 
 
+class SharesUnreadable(Conflict):
+    """The waiting shares were encrypted with another server secret: the opening is asked for
+    again (`_ask_again`), and this change is kept."""
+
+
+SHARES_UNREADABLE = N_(
+    "The shares given for this opening cannot be read with the server's current secret (it "
+    "was changed after they were given). The opening waits for the two officials' shares "
+    "again."
+)
+
+
+def _ask_again(
+    session: Session,
+    *,
+    opening: EscrowOpening,
+    approvals: Sequence[EscrowApproval],
+    actor: Principal | None,
+    now: datetime,
+) -> None:
+    """Shares no secret of this server can read: erased with their approvals, and the opening
+    waits for two shares again, for a full approval period, instead of failing every run."""
+    for approval in approvals:
+        session.delete(approval)
+    opening.status = OpeningStatus.REQUESTED
+    opening.expires_at = now + timedelta(hours=APPROVAL_HOURS)
+    audit.record(
+        session,
+        actor=actor,
+        action="escrow_shares_lost",
+        subject_type="case",
+        subject_id=opening.case_id,
+        purpose="contact tracing",
+        detail={"opening": str(opening.id), "approved_by": [str(a.approved_by) for a in approvals]},
+    )
+    session.flush()
+
+
 def open_next_approved(session: Session, *, secret: bytes) -> EscrowOpening | None:
     """The oldest approved opening opened and traced (the job's step); None when none waits.
-    On PostgreSQL a second worker skips the opening one is already running."""
+    On PostgreSQL a second worker skips the opening one is already running. An opening whose
+    shares this server's secret cannot read goes back to waiting for shares (committed by the
+    job like an opening traced)."""
     opening = session.scalars(
         select(EscrowOpening)
         .where(EscrowOpening.status == OpeningStatus.APPROVED)
@@ -507,7 +561,10 @@ def open_next_approved(session: Session, *, secret: bytes) -> EscrowOpening | No
     ).first()
     if opening is None:
         return None
-    open_approved(session, opening=opening, secret=secret)
+    try:
+        open_approved(session, opening=opening, secret=secret)
+    except SharesUnreadable:
+        log.warning("escrow opening %s: its shares cannot be read; asked for again", opening.id)
     return opening
 
 

@@ -11,6 +11,7 @@ from epitrace import localtime
 from epitrace.config import Settings
 from epitrace.db import utcnow
 from epitrace.escrow import service as escrow_service
+from epitrace.escrow.models import OpeningStatus
 from epitrace.jobs import Job
 
 
@@ -20,6 +21,8 @@ def open_approved(session: Session, settings: Settings) -> str:
     opening = escrow_service.open_next_approved(session, secret=settings.secret_key().encode())
     if opening is None:
         return "none waiting"
+    if opening.status is not OpeningStatus.TRACED:
+        return f"opening {opening.id}: its shares cannot be read; waiting for shares again"
     return f"opening {opening.id}: {opening.opened_presences} presences opened and traced"
 
 
