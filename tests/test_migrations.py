@@ -328,3 +328,54 @@ def test_audit_named_person_indexes_the_searches_already_logged(empty_database: 
     engine.dispose()
     migrations.downgrade(empty_database, "31_access_flags")
     migrations.upgrade(empty_database)
+
+
+def test_lean_links_keep_every_link(empty_database: str) -> None:
+    """`35_contact_link_lean` rebuilds `contact_link` on SQLite (its checked key to the case
+    goes): the links of a trace stay, and come back with the key on the way down."""
+    from epitrace.db import Database
+    from epitrace.domains import import_models
+    from epitrace.tracing.engine import trace_case
+    from epitrace.tracing.models import ContactLink
+    from epitrace.tracing.policy import DEFAULT_POLICY
+    from tests import factories
+    from tests.tracing import factories as tf
+
+    import_models()
+    migrations.upgrade(empty_database, "34_presence_no_ward_index")
+    db = Database(empty_database)
+    with db.session_scope() as s:
+        factories.make_places(s)
+        f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
+        market = tf.venue(s)
+        tf.presence(s, venue=market, who=f0, start=60, end=120)
+        tf.presence(s, venue=market, who=contact, start=60, end=120)
+        case = tf.case(s, who=f0, sampled=24 * 60)
+        trace_case(s, case=case, policy=DEFAULT_POLICY, as_of=tf.at(2 * 24 * 60))
+    db.dispose()
+
+    def links() -> list[tuple[Any, ...]]:
+        engine = create_engine(empty_database)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(ContactLink.case_id, ContactLink.person_id, ContactLink.ward_code)
+            ).all()
+        engine.dispose()
+        return [tuple(row) for row in rows]
+
+    def keys() -> list[Any]:
+        engine = create_engine(empty_database)
+        found = inspect(engine).get_foreign_keys("contact_link")
+        engine.dispose()
+        return found
+
+    before = links()
+    assert before == [(case.id, contact.id, market.ward_code)]
+    assert [fk["referred_table"] for fk in keys()] == ["case_record"]
+    migrations.upgrade(empty_database)
+    assert links() == before
+    assert keys() == []
+    migrations.downgrade(empty_database, "34_presence_no_ward_index")
+    assert links() == before
+    assert [fk["referred_table"] for fk in keys()] == ["case_record"]
+    migrations.upgrade(empty_database)

@@ -91,10 +91,21 @@ class ContactLink(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "contact_key"),
         Index("ix_contact_link_person", "person_id", "exposed_at"),
+        # contacts entered by hand at a door are few among a trace's links
+        Index(
+            "ix_contact_link_manual_visitor_id",
+            "manual_visitor_id",
+            postgresql_where=text("manual_visitor_id IS NOT NULL"),
+            sqlite_where=text("manual_visitor_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid_pk]
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    # No checked key to the case either: a trace writes every F2 of a case (a thousand links
+    # and more) and a checked key cost a row lock on the case for every one of them, a fifth
+    # of the trace. The engine writes the id of the case it traces; case records are never
+    # deleted (health records, docs/privacy.md), and links go by `tracing.purge_links`.
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     level: Mapped[int] = mapped_column(Integer)  # 1 or 2
     # "p:<uuid>" or "m:<uuid>": one key for persons and manual visitors
     contact_key: Mapped[str] = mapped_column(String(40))
@@ -102,12 +113,13 @@ class ContactLink(Base):
     # from presences in the same statement, and presence retention may remove the evidence
     # rows later while the link keeps venue, times and minutes (see `tasks.purge_links`).
     person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    manual_visitor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     source_key: Mapped[str] = mapped_column(String(40))
     contact_presence_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     source_presence_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     venue_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    ward_code: Mapped[str] = mapped_column(String(16), index=True)  # the venue's ward
+    # the venue's ward; read only with the case's links (no index of its own)
+    ward_code: Mapped[str] = mapped_column(String(16))
     exposed_at: Mapped[datetime]  # start of the overlap
     exposure_end: Mapped[datetime]
     overlap_minutes: Mapped[int] = mapped_column(Integer)
