@@ -8,12 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, insert, inspect, select, text
+from sqlalchemy import Uuid, create_engine, func, insert, inspect, select, text
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.exc import IntegrityError
 
 from epitrace import migrations
 from epitrace.checkins.models import Presence
-from epitrace.db import Base
+from epitrace.db import Base, UTCDateTime
 from tests.conftest import POSTGRES_URL
 
 
@@ -127,6 +129,45 @@ def test_report_units_upgrade_a_database_with_reports(empty_database: str) -> No
     engine.dispose()
 
 
+def _link_before_35(session: Any, *, case: Any, contact: Any, venue: Any, at: Any) -> None:
+    """A link as revisions before `35_contact_link_lean` stored it (with an id of its own),
+    and the trace that wrote it (revisions before 25 checked that key)."""
+    from epitrace.tracing.models import Trace
+
+    trace = Trace(case_id=case.id, policy_version=1, window_start=at, window_end=at, ran_at=at)
+    session.add(trace)
+    session.flush()
+    columns = {
+        "id": uuid.uuid4(),
+        "case_id": case.id,
+        "level": 1,
+        "contact_key": f"p:{contact.id}",
+        "person_id": contact.id,
+        "manual_visitor_id": None,
+        "source_key": f"p:{case.person_id}",
+        "contact_presence_id": uuid.uuid4(),
+        "source_presence_id": uuid.uuid4(),
+        "venue_id": venue.id,
+        "ward_code": venue.ward_code,
+        "exposed_at": at,
+        "exposure_end": at,
+        "overlap_minutes": 60,
+        "evidence_count": 1,
+        "trace_id": trace.id,
+        "created_at": at,
+    }
+    uuids = {"id", "case_id", "person_id", "manual_visitor_id", "contact_presence_id"}
+    uuids |= {"source_presence_id", "venue_id", "trace_id"}
+    old = sa_table(
+        "contact_link",
+        *(
+            sa_column(name, Uuid() if name in uuids else UTCDateTime() if "_at" in name else None)
+            for name in columns
+        ),
+    )
+    session.execute(insert(old).values(**columns))
+
+
 def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_database: str) -> None:
     """`25_tracing_lookups` rebuilds `contact_link` on SQLite (its foreign key to the trace
     goes) and changes only indexes of `presence`: no row of either, nor a receipt that points
@@ -134,9 +175,7 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
     from epitrace.checkins.models import ScanReceipt
     from epitrace.db import Database
     from epitrace.domains import import_models
-    from epitrace.tracing.engine import trace_case
     from epitrace.tracing.models import ContactLink
-    from epitrace.tracing.policy import DEFAULT_POLICY
     from tests import factories
     from tests.tracing import factories as tf
 
@@ -175,7 +214,7 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
             )
         )
         case = tf.case(s, who=f0, sampled=24 * 60)
-        trace_case(s, case=case, policy=DEFAULT_POLICY, as_of=tf.at(2 * 24 * 60))
+        _link_before_35(s, case=case, contact=contact, venue=market, at=tf.at(60))
     db.dispose()
     migrations.upgrade(empty_database)
     db = Database(empty_database)
@@ -331,13 +370,12 @@ def test_audit_named_person_indexes_the_searches_already_logged(empty_database: 
 
 
 def test_lean_links_keep_every_link(empty_database: str) -> None:
-    """`35_contact_link_lean` rebuilds `contact_link` on SQLite (its checked key to the case
-    goes): the links of a trace stay, and come back with the key on the way down."""
+    """`35_contact_link_lean` keys links by case and contact instead of an id of their own and
+    drops their checked key to the case (a rebuild on SQLite): the links of a trace stay, and
+    come back with an id and the key on the way down."""
     from epitrace.db import Database
     from epitrace.domains import import_models
-    from epitrace.tracing.engine import trace_case
     from epitrace.tracing.models import ContactLink
-    from epitrace.tracing.policy import DEFAULT_POLICY
     from tests import factories
     from tests.tracing import factories as tf
 
@@ -348,10 +386,8 @@ def test_lean_links_keep_every_link(empty_database: str) -> None:
         factories.make_places(s)
         f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
         market = tf.venue(s)
-        tf.presence(s, venue=market, who=f0, start=60, end=120)
-        tf.presence(s, venue=market, who=contact, start=60, end=120)
         case = tf.case(s, who=f0, sampled=24 * 60)
-        trace_case(s, case=case, policy=DEFAULT_POLICY, as_of=tf.at(2 * 24 * 60))
+        _link_before_35(s, case=case, contact=contact, venue=market, at=tf.at(60))
     db.dispose()
 
     def links() -> list[tuple[Any, ...]]:
@@ -372,10 +408,24 @@ def test_lean_links_keep_every_link(empty_database: str) -> None:
     before = links()
     assert before == [(case.id, contact.id, market.ward_code)]
     assert [fk["referred_table"] for fk in keys()] == ["case_record"]
+
+    def primary_key() -> list[str]:
+        engine = create_engine(empty_database)
+        found = inspect(engine).get_pk_constraint("contact_link")["constrained_columns"]
+        engine.dispose()
+        return list(found)
+
     migrations.upgrade(empty_database)
     assert links() == before
     assert keys() == []
+    assert primary_key() == ["case_id", "contact_key"]
     migrations.downgrade(empty_database, "34_presence_no_ward_index")
     assert links() == before
     assert [fk["referred_table"] for fk in keys()] == ["case_record"]
+    assert primary_key() == ["id"]
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM contact_link")).scalars().all()
+    engine.dispose()
+    assert len(ids) == 1 and ids[0] is not None
     migrations.upgrade(empty_database)

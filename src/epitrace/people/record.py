@@ -93,7 +93,7 @@ def case_context(session: Session, *, person_id: uuid.UUID) -> str | None:
     ):
         return "active_case"
     if session.scalar(
-        select(ContactLink.id)
+        select(ContactLink.case_id)
         .join(Case, Case.id == ContactLink.case_id)
         .where(ContactLink.person_id == person_id, Case.status == CaseStatus.ACTIVE)
         .limit(1)

@@ -60,9 +60,6 @@ class Dialect:
         )
         return f"'{prefix}:' || lower({parts})"
 
-    def new_id(self) -> str:
-        return "gen_random_uuid()" if self.name == "postgresql" else "lower(hex(randomblob(16)))"
-
     def stamp(self, expr: str) -> str:
         """A datetime value to store, from epoch seconds."""
         if self.name == "postgresql":
@@ -110,12 +107,12 @@ def _key(d: Dialect, person: str, visitor: str) -> str:
 
 def _insert(d: Dialect) -> str:
     columns = (
-        "id, case_id, level, contact_key, person_id, manual_visitor_id, source_key, "
+        "case_id, level, contact_key, person_id, manual_visitor_id, source_key, "
         "contact_presence_id, source_presence_id, venue_id, ward_code, exposed_at, exposure_end, "
         "overlap_minutes, evidence_count, trace_id, created_at"
     )
     return f"""INSERT INTO contact_link ({columns})
-SELECT {d.new_id()}, :case_id, :level, {_key(d, "qperson", "qmv")}, qperson, qmv,
+SELECT :case_id, :level, {_key(d, "qperson", "qmv")}, qperson, qmv,
        {_key(d, "skey_person", "skey_mv")}, qid, spid, venue_id, ward_code,
        {d.stamp("os")}, {d.stamp("oe")}, {d.minutes(f"oe - os + {TOLERANCE}")}, n,
        :trace_id, :ran_at

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from epitrace.checkins.models import Presence
@@ -89,7 +89,6 @@ class ContactLink(Base):
 
     __tablename__ = "contact_link"
     __table_args__ = (
-        UniqueConstraint("case_id", "contact_key"),
         Index("ix_contact_link_person", "person_id", "exposed_at"),
         # contacts entered by hand at a door are few among a trace's links
         Index(
@@ -100,15 +99,15 @@ class ContactLink(Base):
         ),
     )
 
-    id: Mapped[uuid_pk]
-    # No checked key to the case either: a trace writes every F2 of a case (a thousand links
-    # and more) and a checked key cost a row lock on the case for every one of them, a fifth
-    # of the trace. The engine writes the id of the case it traces; case records are never
-    # deleted (health records, docs/privacy.md), and links go by `tracing.purge_links`.
-    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    level: Mapped[int] = mapped_column(Integer)  # 1 or 2
+    # A link is known by its case and contact (one link each): no id of its own, whose
+    # random value and index cost a trace writing a thousand F2s a sixth of its time.
+    # No checked key to the case either: that cost a row lock on the case for every link.
+    # The engine writes the id of the case it traces; case records are never deleted (health
+    # records, docs/privacy.md), and links go by `tracing.purge_links`.
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     # "p:<uuid>" or "m:<uuid>": one key for persons and manual visitors
-    contact_key: Mapped[str] = mapped_column(String(40))
+    contact_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)  # 1 or 2
     # No foreign keys to people, presences or venues: the engine writes ids it has just read
     # from presences in the same statement, and presence retention may remove the evidence
     # rows later while the link keeps venue, times and minutes (see `tasks.purge_links`).
