@@ -22,3 +22,29 @@ def statements_sent(bind: Any) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(bind, "before_cursor_execute", record)
+
+
+@contextmanager
+def selects_built() -> Iterator[list[str]]:
+    """The SELECT statements built (not sent) inside the block, each as the line of code that
+    built it: the hot paths build theirs once and only bind values per call."""
+    import traceback
+
+    from sqlalchemy.sql.selectable import Select
+
+    built: list[str] = []
+    original = Select.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        caller = next(
+            (f for f in reversed(traceback.extract_stack()[:-1]) if "/epitrace/" in f.filename),
+            None,
+        )
+        built.append(f"{caller.filename}:{caller.lineno}" if caller else "?")
+        original(self, *args, **kwargs)
+
+    Select.__init__ = counting  # type: ignore[method-assign]
+    try:
+        yield built
+    finally:
+        Select.__init__ = original  # type: ignore[method-assign]

@@ -172,3 +172,41 @@ def test_the_last_closed_presence_here_counts_one_closed_by_the_scan_itself(
     )
     assert forgotten.close_reason is CloseReason.DWELL_TIMEOUT
     assert result.outcome == Outcome.CHECKED_IN
+
+
+def test_a_warm_check_in_builds_no_statement(session: Session, places: Any, ring: Keyring) -> None:
+    # building a statement and its cache key cost a check-in more Python than running it:
+    # the token's principal, the venue, the lock (with its quarantine question), the
+    # presences and the receipt are built once and only bound per scan
+    from epitrace.accounts import service as account_service
+    from epitrace.accounts.models import UserAccount
+    from tests.sql import selects_built
+
+    market, school, person = _market_school_and(session, "Không Dựng Lại")
+    account = UserAccount(kind="citizen", phone="+84900000777", person_id=person.id)
+    session.add(account)
+    session.flush()
+    token, _ = account_service.issue_token(session, account=account, ttl_seconds=600)
+    now = datetime.now(UTC)
+    scan: dict[str, Any] = {"keyring": ring, "person_id": person.id}
+    account_service.principal_for_token(session, token=token)
+    flows.self_scan(
+        session,
+        token=venue_service.token_for(ring, market),
+        at=now - timedelta(minutes=20),
+        client_key="k-warm-up-scan-1",
+        **scan,
+    )
+    school_token = venue_service.token_for(ring, school)
+    with selects_built() as built:
+        principal = account_service.principal_for_token(session, token=token)
+        result = flows.self_scan(
+            session, token=school_token, at=now, client_key="k-second-scan-1", **scan
+        )
+    assert principal is not None and principal.person_id == person.id
+    assert result.outcome == Outcome.CHECKED_IN
+    if session.get_bind().dialect.name == "postgresql":
+        assert built == []
+    else:
+        # SQLite asks for quarantine orders on their own (see `_lock_people`)
+        assert built and all("cases/service.py" in line for line in built), built

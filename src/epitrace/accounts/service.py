@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -9,11 +10,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     false,
@@ -31,7 +35,7 @@ from epitrace.accounts import usernames
 from epitrace.accounts.models import OtpChallenge, Person, RoleGrant, UserAccount, new_pseudonym
 from epitrace.accounts.sms import SmsChannel
 from epitrace.config import Settings
-from epitrace.db import affected, utcnow
+from epitrace.db import UTCDateTime, affected, utcnow
 from epitrace.errors import N_, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from epitrace.places import service as place_service
 from epitrace.places.models import AdminUnit
@@ -680,27 +684,22 @@ def load_principal(
     session: Session, *, user_id: uuid.UUID, auth_method: str = "session"
 ) -> Principal | None:
     """The principal for an active account, with each grant's area path (one query)."""
-    return _principal(session, [UserAccount.id == user_id], auth_method=auth_method)
+    rows = session.execute(_principal_statement(token=False), {"user_id": user_id}).all()
+    return _principal(rows, auth_method=auth_method)
 
 
 def principal_for_token(session: Session, *, token: str) -> Principal | None:
     """The principal an API token stands for — valid token, active account, grants — in one
     query (every API request asks)."""
-    stmt_where = [
-        ApiToken.token_hash == _token_hash(token),
-        ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at >= utcnow(),
-    ]
-    return _principal(session, stmt_where, auth_method="token", token=True)
+    params = {"token_hash": _token_hash(token), "now": utcnow()}
+    rows = session.execute(_principal_statement(token=True), params).all()
+    return _principal(rows, auth_method="token")
 
 
-def _principal(
-    session: Session,
-    where: Sequence[ColumnElement[bool]],
-    *,
-    auth_method: str,
-    token: bool = False,
-) -> Principal | None:
+@functools.cache
+def _principal_statement(*, token: bool) -> Select[*tuple[Any, ...]]:
+    """Built once for each way in (every request asks): the account and its grants, with
+    each grant's area path; by token hash (valid, not revoked) or by account id."""
     stmt = select(
         UserAccount.id,
         UserAccount.kind,
@@ -713,12 +712,21 @@ def _principal(
     ).select_from(UserAccount)
     if token:
         stmt = stmt.join(ApiToken, ApiToken.user_id == UserAccount.id)
-    stmt = (
+        where = [
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at >= bindparam("now", type_=UTCDateTime()),
+        ]
+    else:
+        where = [UserAccount.id == bindparam("user_id")]
+    return (
         stmt.outerjoin(RoleGrant, RoleGrant.user_id == UserAccount.id)
         .outerjoin(AdminUnit, AdminUnit.code == RoleGrant.area_code)
         .where(UserAccount.is_active.is_(True), *where)
     )
-    rows = session.execute(stmt).all()
+
+
+def _principal(rows: Sequence[Row[Any]], *, auth_method: str) -> Principal | None:
     if not rows:
         return None
     first = rows[0]

@@ -463,11 +463,14 @@ def active_order_of(
     ).first()
 
 
-def under_order(person_id: SQLColumnExpression[uuid.UUID], at: datetime) -> ColumnElement[bool]:
+def under_order(
+    person_id: SQLColumnExpression[uuid.UUID], at: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """Whether the person has a running quarantine order at `at`, as an expression over a
     person id column, for a statement that reads the person anyway (the check-in flow asks
     it with the lock on the people). Without one, `check_quarantine_breach` of a presence
-    that began at `at` finds nothing: it need not be asked."""
+    that began at `at` finds nothing: it need not be asked. `at` may be a bound parameter
+    (a statement built once)."""
     return (
         select(QuarantineOrder.id)
         .where(

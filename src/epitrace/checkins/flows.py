@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, SQLColumnExpression, bindparam, select
 from sqlalchemy.orm import Session
 
 from epitrace import localtime
@@ -36,6 +36,7 @@ from epitrace.checkins.service import (
     WardCount,
 )
 from epitrace.config import Settings
+from epitrace.db import UTCDateTime
 from epitrace.declarations import passes
 from epitrace.declarations.passes import Colour
 from epitrace.escrow import service as escrow_service
@@ -56,6 +57,12 @@ def sealing(session: Session, settings: Settings, held: Sequence[Held] = ()) -> 
         secret=settings.secret_key().encode(),
         held=tuple(held),
     )
+
+
+def _under_order(person_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
+    """Asked with the lock on the people of a scan: a quarantine order running at its time."""
+    at = bindparam(checkin_service.FLAG_VALUE, type_=UTCDateTime())
+    return case_service.under_order(person_id, at)
 
 
 def _record_breaches(session: Session, presences: Sequence[Presence]) -> None:
@@ -101,7 +108,7 @@ def self_scan(
         dependent_ids=dependent_ids,
         device_id=device_id,
         client_key=client_key,
-        flag=lambda person: case_service.under_order(person, at),
+        flag=checkin_service.PersonFlag(_under_order, at),
     )
     if result.outcome == Outcome.CHECKED_IN and not result.duplicate:
         flagged = result.flagged

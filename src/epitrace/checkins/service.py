@@ -8,6 +8,7 @@ the same visit. Offline scans carry a client key; a resent scan returns its firs
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     SQLColumnExpression,
+    bindparam,
     delete,
     false,
     func,
@@ -66,9 +69,21 @@ class Outcome:
     COUNTED_OUT = "counted_out"
 
 
-# A yes/no question about each person of a scan, asked of the database with the lock on the
-# people (no round trip of its own): given the person's id column, an expression.
-PersonFlag = Callable[[SQLColumnExpression[uuid.UUID]], ColumnElement[bool]]
+@dataclass(frozen=True)
+class PersonFlag:
+    """A yes/no question about each person of a scan, asked of the database with the lock on
+    the people (no round trip of its own).
+
+    `build` gives the question as an expression over the person's id column, with one bound
+    parameter named `FLAG_VALUE` whose value is `value`. `build` is a function defined once
+    (not a lambda made per scan): the locking statement is built once for it.
+    """
+
+    build: Callable[[SQLColumnExpression[uuid.UUID]], ColumnElement[bool]]
+    value: Any
+
+
+FLAG_VALUE = "flag_value"
 
 
 @dataclass
@@ -178,32 +193,43 @@ def _dependents(
     return ids
 
 
-def _current_presences(
-    session: Session, *, people: Sequence[uuid.UUID], person_id: uuid.UUID, venue_id: uuid.UUID
-) -> tuple[list[tuple[Presence, Venue]], Presence | None]:
-    """The open presences of `people` (oldest first, with their venues) and the person's last
-    closed presence at the venue, in one query (two branches, each planned on its own)."""
-    open_ids = select(Presence.id).where(Presence.person_id.in_(people), Presence.left_at.is_(None))
+@functools.cache
+def _current_presences_statement() -> Select[Presence, Venue]:
+    # built once: a check-in's own statements cost more to build in Python than to run
+    open_ids = select(Presence.id).where(
+        Presence.person_id.in_(bindparam("people", expanding=True)), Presence.left_at.is_(None)
+    )
     last_here = (
         select(Presence.id)
         .where(
-            Presence.person_id == person_id,
-            Presence.venue_id == venue_id,
+            Presence.person_id == bindparam("person_id"),
+            Presence.venue_id == bindparam("venue_id"),
             Presence.left_at.is_not(None),
         )
         .order_by(Presence.left_at.desc())
         .limit(1)
         .subquery()
     )
-    stmt = (
+    return (
         select(Presence, Venue)
         .join(Venue, Venue.id == Presence.venue_id)
         .where(Presence.id.in_(union_all(open_ids, select(last_here.c.id))))
         .order_by(Presence.entered_at)
     )
+
+
+def _current_presences(
+    session: Session, *, people: Sequence[uuid.UUID], person_id: uuid.UUID, venue_id: uuid.UUID
+) -> tuple[list[tuple[Presence, Venue]], Presence | None]:
+    """The open presences of `people` (oldest first, with their venues) and the person's last
+    closed presence at the venue, in one query (two branches, each planned on its own)."""
     current: list[tuple[Presence, Venue]] = []
     last: Presence | None = None
-    for presence, venue in session.execute(stmt):
+    rows = session.execute(
+        _current_presences_statement(),
+        {"people": list(people), "person_id": person_id, "venue_id": venue_id},
+    )
+    for presence, venue in rows:
         if presence.left_at is None:
             current.append((presence, venue))
         else:
@@ -242,6 +268,16 @@ def _enter(
     return presence
 
 
+@functools.cache
+def _lock_statement(
+    flag: Callable[[Any], ColumnElement[bool]] | None,
+) -> Select[*tuple[Any, ...]]:
+    people = Person.id.in_(bindparam("people", expanding=True))
+    if flag is None:
+        return select(Person.id).where(people).with_for_update()
+    return select(Person.id, flag(Person.id)).where(people).with_for_update(of=Person)
+
+
 def _lock_people(
     session: Session, people: Sequence[uuid.UUID], flag: PersonFlag | None = None
 ) -> frozenset[uuid.UUID] | None:
@@ -255,12 +291,10 @@ def _lock_people(
     """
     if session.get_bind().dialect.name == "postgresql":
         if flag is None:
-            session.execute(select(Person.id).where(Person.id.in_(people)).with_for_update())
+            session.execute(_lock_statement(None), {"people": list(people)})
             return None
         rows = session.execute(
-            select(Person.id, flag(Person.id))
-            .where(Person.id.in_(people))
-            .with_for_update(of=Person)
+            _lock_statement(flag.build), {"people": list(people), FLAG_VALUE: flag.value}
         )
         return frozenset(person for person, holds in rows if holds)
     session.execute(update(Person).where(Person.id.in_(people)).values(pseudonym=Person.pseudonym))
@@ -361,12 +395,17 @@ def scan(
     return ScanResult(Outcome.CHECKED_IN, venue, created, flagged=flagged)
 
 
+@functools.cache
+def _receipt_statement() -> Select[ScanReceipt]:
+    return select(ScanReceipt).where(
+        ScanReceipt.person_id == bindparam("person_id"),
+        ScanReceipt.client_key == bindparam("client_key"),
+    )
+
+
 def _receipt(session: Session, *, person_id: uuid.UUID, client_key: str) -> ScanReceipt | None:
-    return session.scalars(
-        select(ScanReceipt).where(
-            ScanReceipt.person_id == person_id, ScanReceipt.client_key == client_key
-        )
-    ).first()
+    params = {"person_id": person_id, "client_key": client_key}
+    return session.scalars(_receipt_statement(), params).first()
 
 
 def _replay(session: Session, receipt: ScanReceipt) -> ScanResult:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from epitrace.accounts.models import UserAccount
@@ -440,8 +441,14 @@ def get_or_404(session: Session, *, venue_id: uuid.UUID) -> Venue:
     return venue
 
 
+@functools.cache
+def _by_number() -> Select[Venue]:
+    # built once: every scan reads its venue by number
+    return select(Venue).where(Venue.number == bindparam("number"))
+
+
 def get_by_number(session: Session, *, number: int) -> Venue | None:
-    return session.scalars(select(Venue).where(Venue.number == number)).first()
+    return session.scalars(_by_number(), {"number": number}).first()
 
 
 def get_all(
