@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Uuid, create_engine, func, insert, inspect, select, text
@@ -17,6 +18,8 @@ from epitrace import migrations
 from epitrace.checkins.models import Presence
 from epitrace.db import Base, UTCDateTime
 from tests.conftest import POSTGRES_URL
+
+T = TypeVar("T")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -129,6 +132,36 @@ def test_report_units_upgrade_a_database_with_reports(empty_database: str) -> No
     engine.dispose()
 
 
+@contextmanager
+def _f0_contact_and_market(url: str, revision: str) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """A database at `revision` with its places, two people (an F0 and a contact) and a
+    market: (session, f0, contact, market), committed when the block ends."""
+    from epitrace.db import Database
+    from epitrace.domains import import_models
+    from tests import factories
+    from tests.tracing import factories as tf
+
+    import_models()
+    migrations.upgrade(url, revision)
+    db = Database(url)
+    try:
+        with db.session_scope() as s:
+            factories.make_places(s)
+            yield s, tf.person(s, "F0"), tf.person(s, "F1"), tf.venue(s)
+    finally:
+        db.dispose()
+
+
+def _read(url: str, read: Callable[[Any], T]) -> T:
+    """What `read` finds through a connection of its own."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    finally:
+        engine.dispose()
+
+
 def _link_before_35(session: Any, *, case: Any, contact: Any, venue: Any, at: Any) -> None:
     """A link as revisions before `35_contact_link_lean` stored it (with an id of its own),
     and the trace that wrote it (revisions before 25 checked that key)."""
@@ -174,18 +207,10 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
     at a presence (ON DELETE SET NULL), is lost or cut loose on the way."""
     from epitrace.checkins.models import ScanReceipt
     from epitrace.db import Database
-    from epitrace.domains import import_models
     from epitrace.tracing.models import ContactLink
-    from tests import factories
     from tests.tracing import factories as tf
 
-    import_models()
-    migrations.upgrade(empty_database, "24_outbox_opt_out")
-    db = Database(empty_database)
-    with db.session_scope() as s:
-        factories.make_places(s)
-        f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
-        market = tf.venue(s)
+    with _f0_contact_and_market(empty_database, "24_outbox_opt_out") as (s, f0, contact, market):
         # presences with the columns they had at that revision (the model has more now)
         seen_id = uuid.uuid4()
         for who, presence_id in ((f0, uuid.uuid4()), (contact, seen_id)):
@@ -215,7 +240,6 @@ def test_tracing_lookups_keep_presences_their_receipts_and_the_links(empty_datab
         )
         case = tf.case(s, who=f0, sampled=24 * 60)
         _link_before_35(s, case=case, contact=contact, venue=market, at=tf.at(60))
-    db.dispose()
     migrations.upgrade(empty_database)
     db = Database(empty_database)
     with db.sessionmaker() as s:
@@ -373,59 +397,37 @@ def test_lean_links_keep_every_link(empty_database: str) -> None:
     """`35_contact_link_lean` keys links by case and contact instead of an id of their own and
     drops their checked key to the case (a rebuild on SQLite): the links of a trace stay, and
     come back with an id and the key on the way down."""
-    from epitrace.db import Database
-    from epitrace.domains import import_models
     from epitrace.tracing.models import ContactLink
-    from tests import factories
     from tests.tracing import factories as tf
 
-    import_models()
-    migrations.upgrade(empty_database, "34_presence_no_ward_index")
-    db = Database(empty_database)
-    with db.session_scope() as s:
-        factories.make_places(s)
-        f0, contact = tf.person(s, "F0"), tf.person(s, "F1")
-        market = tf.venue(s)
+    with _f0_contact_and_market(empty_database, "34_presence_no_ward_index") as people:
+        s, f0, contact, market = people
         case = tf.case(s, who=f0, sampled=24 * 60)
         _link_before_35(s, case=case, contact=contact, venue=market, at=tf.at(60))
-    db.dispose()
 
-    def links() -> list[tuple[Any, ...]]:
-        engine = create_engine(empty_database)
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(ContactLink.case_id, ContactLink.person_id, ContactLink.ward_code)
-            ).all()
-        engine.dispose()
-        return [tuple(row) for row in rows]
+    def links(conn: Any) -> list[tuple[Any, ...]]:
+        columns = (ContactLink.case_id, ContactLink.person_id, ContactLink.ward_code)
+        return [tuple(row) for row in conn.execute(select(*columns))]
 
-    def keys() -> list[Any]:
-        engine = create_engine(empty_database)
-        found = inspect(engine).get_foreign_keys("contact_link")
-        engine.dispose()
-        return found
+    def keys(conn: Any) -> list[str]:
+        return [fk["referred_table"] for fk in inspect(conn).get_foreign_keys("contact_link")]
 
-    before = links()
+    def primary_key(conn: Any) -> list[str]:
+        return list(inspect(conn).get_pk_constraint("contact_link")["constrained_columns"])
+
+    before = _read(empty_database, links)
     assert before == [(case.id, contact.id, market.ward_code)]
-    assert [fk["referred_table"] for fk in keys()] == ["case_record"]
-
-    def primary_key() -> list[str]:
-        engine = create_engine(empty_database)
-        found = inspect(engine).get_pk_constraint("contact_link")["constrained_columns"]
-        engine.dispose()
-        return list(found)
-
+    assert _read(empty_database, keys) == ["case_record"]
     migrations.upgrade(empty_database)
-    assert links() == before
-    assert keys() == []
-    assert primary_key() == ["case_id", "contact_key"]
+    assert _read(empty_database, links) == before
+    assert _read(empty_database, keys) == []
+    assert _read(empty_database, primary_key) == ["case_id", "contact_key"]
     migrations.downgrade(empty_database, "34_presence_no_ward_index")
-    assert links() == before
-    assert [fk["referred_table"] for fk in keys()] == ["case_record"]
-    assert primary_key() == ["id"]
-    engine = create_engine(empty_database)
-    with engine.connect() as conn:
-        ids = conn.execute(text("SELECT id FROM contact_link")).scalars().all()
-    engine.dispose()
-    assert len(ids) == 1 and ids[0] is not None
+    assert _read(empty_database, links) == before
+    assert _read(empty_database, keys) == ["case_record"]
+    assert _read(empty_database, primary_key) == ["id"]
+    ids = _read(
+        empty_database, lambda conn: conn.execute(text("SELECT id FROM contact_link")).all()
+    )
+    assert len(ids) == 1 and ids[0][0] is not None
     migrations.upgrade(empty_database)
